@@ -1,0 +1,38 @@
+package io.jollama.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jollama} command: ollama's commands plus Jollama's own tools. */
+@Command(name = "jollama",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Large language model runner (Ollama-compatible, pure Java).",
+        subcommands = {GgufCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).setExecutionExceptionHandler(Main::handleError).execute(args);
+        System.exit(code);
+    }
+
+    /** Expected failures (bad input, server not running) print one line, never a stack trace. */
+    private static int handleError(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        cmd.getErr().println("Error: " + msg);
+        if (System.getenv("JOLLAMA_DEBUG") != null) e.printStackTrace(cmd.getErr());
+        return 1;
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"jollama version is " + io.jollama.engine.Version.VERSION};
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.gguf.GgufFile;
+import io.jollama.engine.gguf.GgufTensorInfo;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A tensor's bytes in ggml layout, off the Java heap (mapped file or off-heap memory).
+ * {@code shape} is in ggml order: shape[0] is the row length ({@link #cols()}); a matrix has
+ * {@link #rows()} rows of {@code rowBytes()} bytes each, stored one after another.
+ */
+public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+
+    public static Tensor of(GgufFile file, GgufTensorInfo info) {
+        return new Tensor(info.name(), info.type(), info.shape(), file.tensorData(info));
+    }
+
+    public static Tensor of(GgufFile file, String name) {
+        GgufTensorInfo info = file.tensor(name);
+        if (info == null) throw new IllegalArgumentException(file.path() + ": missing tensor " + name);
+        return of(file, info);
+    }
+
+    public long elementCount() {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    public int cols() {
+        return Math.toIntExact(shape[0]);
+    }
+
+    public int rows() {
+        return Math.toIntExact(elementCount() / shape[0]);
+    }
+
+    public long rowBytes() {
+        return type.rowSize(shape[0]);
+    }
+}
