@@ -12,8 +12,12 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).setExecutionExceptionHandler(Main::handleError).execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests run commands through it in-process). */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(Main::handleError);
     }
 
     /** Expected failures (bad input, server not running) print one line, never a stack trace. */

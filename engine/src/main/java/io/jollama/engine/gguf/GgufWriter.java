@@ -124,8 +124,16 @@ public final class GgufWriter {
                 throw new IOException("tensor " + t.name + " has " + bytes.byteSize() + " bytes, expected " + t.size + " for " + t.type);
             }
             out.flush();
-            ByteBuffer bb = bytes.asByteBuffer();
-            while (bb.hasRemaining()) ch.write(bb);
+            // copy through a small heap buffer: works for mapped, native and heap (e.g. float[]) segments alike
+            byte[] chunk = new byte[(int) Math.min(1 << 20, Math.max(1, t.size))];
+            MemorySegment chunkSeg = MemorySegment.ofArray(chunk);
+            for (long pos = 0; pos < t.size; ) {
+                int n = (int) Math.min(chunk.length, t.size - pos);
+                MemorySegment.copy(bytes, pos, chunkSeg, 0, n);
+                ByteBuffer bb = ByteBuffer.wrap(chunk, 0, n);
+                while (bb.hasRemaining()) ch.write(bb);
+                pos += n;
+            }
             out.written += t.size;
             out.pad(alignment);
         }
