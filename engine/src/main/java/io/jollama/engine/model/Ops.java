@@ -1,0 +1,76 @@
+package io.jollama.engine.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/** The small per-vector operations of a transformer layer, with ggml's order of arithmetic where it matters. */
+final class Ops {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private Ops() {}
+
+    /** out = x / rms(x) * w over [off, off+n): squares in float, summed in double, as ggml. */
+    static void rmsnorm(float[] out, int outOff, float[] x, int off, float[] w, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + eps);
+        for (int i = 0; i < n; i++) out[outOff + i] = (x[off + i] * scale) * w[i];
+    }
+
+    /**
+     * Rotates one head in place: pairs (2i, 2i+1) or, for NEOX, (i, i + ropeDim/2), for the first ropeDim values.
+     * The angle of pair i is pos·θ^i computed by repeated float multiplication, divided by freqFactors[i] if given.
+     */
+    static void rope(float[] x, int off, int ropeDim, int pos, float thetaScale, float freqScale, float[] freqFactors, boolean neox) {
+        float theta = pos;
+        int half = ropeDim / 2;
+        for (int i = 0; i < half; i++) {
+            float t = theta * freqScale;
+            if (freqFactors != null) t = t / freqFactors[i];
+            float cos = (float) Math.cos(t), sin = (float) Math.sin(t);
+            int a = neox ? off + i : off + 2 * i;
+            int b = neox ? off + i + half : off + 2 * i + 1;
+            float x0 = x[a], x1 = x[b];
+            x[a] = x0 * cos - x1 * sin;
+            x[b] = x0 * sin + x1 * cos;
+            theta *= thetaScale;
+        }
+    }
+
+    static float dot(float[] a, int aOff, MemorySegment b, long bOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (; i <= n - F.length(); i += F.length()) {
+            FloatVector va = FloatVector.fromArray(F, a, aOff + i);
+            FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
+            acc = va.fma(vb, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[aOff + i] * b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, bOff / Float.BYTES + i);
+        return s;
+    }
+
+    /** out[outOff..+n) += w · b[bOff..+n) */
+    static void axpy(float[] out, int outOff, float w, MemorySegment b, long bOff, int n) {
+        int i = 0;
+        FloatVector vw = FloatVector.broadcast(F, w);
+        for (; i <= n - F.length(); i += F.length()) {
+            FloatVector vo = FloatVector.fromArray(F, out, outOff + i);
+            FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
+            vb.fma(vw, vo).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] += w * b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, bOff / Float.BYTES + i);
+    }
+
+    static float silu(float x) {
+        return x / (1.0f + (float) Math.exp(-x));
+    }
+}

@@ -1,0 +1,242 @@
+package io.jollama.engine.model;
+
+import io.jollama.engine.gguf.GgufFile;
+import io.jollama.engine.gguf.GgufFormatException;
+import io.jollama.engine.tensor.ComputePool;
+import io.jollama.engine.tensor.Dequant;
+import io.jollama.engine.tensor.MatMul;
+import io.jollama.engine.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The decoder-only transformer shared by the llama, qwen2 and qwen3 families: RMSNorm, RoPE, grouped-query
+ * attention, a SwiGLU feed-forward block and a tied or separate output. The family classes say which variant
+ * (rope style, attention biases, per-head q/k norms) a file uses.
+ * <p>
+ * {@link #forward} runs a batch of tokens through every layer: the projections go through the
+ * matrix×matrix kernels for a batch and matrix×vector for a single token.
+ */
+public abstract class TransformerModel implements AutoCloseable {
+
+    /** One layer's weights; optional parts are null. */
+    record Layer(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
+                 float[] bq, float[] bk, float[] bv, float[] qNorm, float[] kNorm,
+                 float[] ffnNorm, Tensor gate, Tensor up, Tensor down) {}
+
+    protected final GgufFile file;
+    protected final ModelConfig config;
+    private final Tensor tokenEmbd;
+    private final float[] outputNorm;
+    private final Tensor output;
+    private final Layer[] layers;
+    private final float[] ropeFreqs;
+    private final float thetaScale;
+
+    protected TransformerModel(GgufFile file, ModelConfig config) throws GgufFormatException {
+        this.file = file;
+        this.config = config;
+        this.tokenEmbd = tensor("token_embd.weight", config.dim(), config.vocabSize());
+        this.outputNorm = vector("output_norm.weight", config.dim());
+        this.output = file.hasTensor("output.weight") ? tensor("output.weight", config.dim(), config.vocabSize()) : tokenEmbd;
+        this.ropeFreqs = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", config.ropeDim() / 2) : null;
+        this.thetaScale = (float) Math.pow(config.ropeTheta(), -2.0 / config.ropeDim());
+        this.layers = new Layer[config.layers()];
+        int dim = config.dim();
+        for (int l = 0; l < layers.length; l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new Layer(
+                    vector(p + "attn_norm.weight", dim),
+                    tensor(p + "attn_q.weight", dim, config.qDim()),
+                    tensor(p + "attn_k.weight", dim, config.kvDim()),
+                    tensor(p + "attn_v.weight", dim, config.vDim()),
+                    tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim),
+                    optionalVector(p + "attn_q.bias", config.qDim()),
+                    optionalVector(p + "attn_k.bias", config.kvDim()),
+                    optionalVector(p + "attn_v.bias", config.vDim()),
+                    optionalVector(p + "attn_q_norm.weight", config.headDim()),
+                    optionalVector(p + "attn_k_norm.weight", config.headDim()),
+                    vector(p + "ffn_norm.weight", dim),
+                    tensor(p + "ffn_gate.weight", dim, config.ffnDim()),
+                    tensor(p + "ffn_up.weight", dim, config.ffnDim()),
+                    tensor(p + "ffn_down.weight", config.ffnDim(), dim));
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public KvCache newCache(int capacity) {
+        return new KvCache(config, capacity);
+    }
+
+    /**
+     * Processes {@code n} tokens at positions {@code pos .. pos+n-1} (their keys and values go into the cache)
+     * and returns the logits of the last one, or of every one ({@code n × vocab}) when {@code allLogits}.
+     */
+    public float[] forward(KvCache cache, int[] tokens, int offset, int n, int pos, boolean allLogits) {
+        if (pos + n > cache.capacity) throw new IllegalArgumentException("context overflow: " + (pos + n) + " > " + cache.capacity);
+        ModelConfig c = config;
+        int dim = c.dim();
+        float[] x = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+            int t = tokens[offset + i];
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
+            Dequant.row(tokenEmbd, t, x, i * dim);
+        }
+        float[] xb = new float[n * dim];
+        float[] q = new float[n * c.qDim()];
+        float[] k = new float[n * c.kvDim()];
+        float[] v = new float[n * c.vDim()];
+        float[] att = new float[n * c.heads() * c.headDimV()];
+        float[] attOut = new float[n * dim];
+        float[] gate = new float[n * c.ffnDim()];
+        float[] up = new float[n * c.ffnDim()];
+        float[] down = new float[n * dim];
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.attnNorm(), dim, c.rmsEps());
+            project(w.wq(), xb, n, q);
+            project(w.wk(), xb, n, k);
+            project(w.wv(), xb, n, v);
+            addBias(q, w.bq(), n);
+            addBias(k, w.bk(), n);
+            addBias(v, w.bv(), n);
+            for (int i = 0; i < n; i++) {
+                int p = pos + i;
+                for (int h = 0; h < c.heads(); h++) {
+                    int off = i * c.qDim() + h * c.headDim();
+                    if (w.qNorm() != null) Ops.rmsnorm(q, off, q, off, w.qNorm(), c.headDim(), c.rmsEps());
+                    Ops.rope(q, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                }
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    int off = i * c.kvDim() + h * c.headDim();
+                    if (w.kNorm() != null) Ops.rmsnorm(k, off, k, off, w.kNorm(), c.headDim(), c.rmsEps());
+                    Ops.rope(k, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                }
+                cache.storeKey(l, p, k, i * c.kvDim());
+                cache.storeValue(l, p, v, i * c.vDim());
+            }
+            attention(cache, l, q, att, n, pos);
+            project(w.wo(), att, n, attOut);
+            for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
+
+            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.ffnNorm(), dim, c.rmsEps());
+            project(w.gate(), xb, n, gate);
+            project(w.up(), xb, n, up);
+            for (int i = 0; i < gate.length; i++) gate[i] = Ops.silu(gate[i]) * up[i];
+            project(w.down(), gate, n, down);
+            for (int i = 0; i < n * dim; i++) x[i] += down[i];
+        }
+        int first = allLogits ? 0 : n - 1;
+        int m = n - first;
+        float[] normed = new float[m * dim];
+        for (int i = 0; i < m; i++) Ops.rmsnorm(normed, i * dim, x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+        float[] logits = new float[m * c.vocabSize()];
+        project(output, normed, m, logits);
+        return logits;
+    }
+
+    private static void project(Tensor w, float[] in, int n, float[] out) {
+        if (n == 1) MatMul.matvec(w, in, out);
+        else MatMul.matmul(w, in, n, out);
+    }
+
+    private static void addBias(float[] x, float[] bias, int n) {
+        if (bias == null) return;
+        int d = bias.length;
+        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i * d + j] += bias[j];
+    }
+
+    /** Causal grouped-query attention of the n new tokens over the cache, in parallel over (token, head). */
+    private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
+        ModelConfig c = config;
+        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        var keys = cache.keys[layer];
+        var values = cache.values[layer];
+        ComputePool.parallelFor(n * heads, (from, to) -> {
+            float[] scores = new float[pos + n];
+            for (int item = from; item < to; item++) {
+                int i = item / heads, h = item % heads, kvh = h / group;
+                int len = pos + i + 1;
+                int qOff = i * c.qDim() + h * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    float s = Ops.dot(q, qOff, keys, ((long) t * cache.kvDim + (long) kvh * hd) * Float.BYTES, hd) * scale;
+                    scores[t] = s;
+                    if (s > max) max = s;
+                }
+                double sum = 0;
+                for (int t = 0; t < len; t++) {
+                    float e = (float) Math.exp(scores[t] - max);
+                    scores[t] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                int oOff = i * heads * hdv + h * hdv;
+                Arrays.fill(out, oOff, oOff + hdv, 0f);
+                for (int t = 0; t < len; t++) {
+                    Ops.axpy(out, oOff, scores[t] * inv, values, ((long) t * cache.vDim + (long) kvh * hdv) * Float.BYTES, hdv);
+                }
+            }
+        });
+    }
+
+    /**
+     * Shifts the cache after dropping {@code discard} positions starting at {@code keep}: rows after them move
+     * down and their keys are re-rotated by -discard positions (RoPE is a rotation, so this is exact up to rounding).
+     */
+    public void shiftCache(KvCache cache, int keep, int discard, int used) {
+        ModelConfig c = config;
+        int moved = used - keep - discard;
+        cache.moveRows(keep + discard, keep, moved);
+        float[] row = new float[c.kvDim()];
+        for (int l = 0; l < c.layers(); l++) {
+            for (int p = keep; p < keep + moved; p++) {
+                long off = (long) p * cache.kvDim * Float.BYTES;
+                java.lang.foreign.MemorySegment.copy(cache.keys[l], java.lang.foreign.ValueLayout.JAVA_FLOAT, off, row, 0, c.kvDim());
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    Ops.rope(row, h * c.headDim(), c.ropeDim(), -discard, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                }
+                java.lang.foreign.MemorySegment.copy(row, 0, cache.keys[l], java.lang.foreign.ValueLayout.JAVA_FLOAT, off, c.kvDim());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+
+    // ---- loading helpers ----
+
+    private Tensor tensor(String name, int cols, int rows) throws GgufFormatException {
+        var info = file.tensor(name);
+        if (info == null) throw new GgufFormatException(file.path() + ": missing tensor " + name);
+        if (info.shape()[0] != cols || info.rows() != rows) {
+            throw new GgufFormatException(file.path() + ": tensor " + name + " has shape " + Arrays.toString(info.shape())
+                    + ", expected [" + cols + ", " + rows + "]");
+        }
+        if (!info.type().supported) throw new GgufFormatException(file.path() + ": tensor " + name + " has type " + info.type() + ", which Jollama cannot compute with yet");
+        return Tensor.of(file, info);
+    }
+
+    private float[] vector(String name, int len) throws GgufFormatException {
+        float[] v = optionalVector(name, len);
+        if (v == null) throw new GgufFormatException(file.path() + ": missing tensor " + name);
+        return v;
+    }
+
+    private float[] optionalVector(String name, int len) throws GgufFormatException {
+        var info = file.tensor(name);
+        if (info == null) return null;
+        if (info.elementCount() != len) throw new GgufFormatException(file.path() + ": tensor " + name + " has " + info.elementCount() + " values, expected " + len);
+        return Dequant.all(Tensor.of(file, info));
+    }
+}

@@ -1,0 +1,87 @@
+package io.jollama.engine.model;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** F32 models: greedy tokens equal llama.cpp's exactly; log-probs within the tolerances of the testdata README. */
+class ForwardF32Test {
+
+    static int argmax(float[] logits, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (logits[off + i] > logits[off + best]) best = i;
+        return best;
+    }
+
+    static double[] logSoftmax(float[] logits, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, logits[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(logits[off + i] - max);
+        double lse = max + Math.log(sum);
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) r[i] = logits[off + i] - lse;
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf"})
+    void greedyMatchesLlamaCpp(String file) throws Exception {
+        Reference ref = Reference.arch(file);
+        try (TransformerModel m = Models.load(ref.model(), true)) {
+            int vocab = m.config().vocabSize();
+            for (Reference.Case c : ref.cases()) {
+                try (KvCache cache = m.newCache(256)) {
+                    int[] p = c.promptTokens();
+                    float[] logits = m.forward(cache, p, 0, p.length, 0, false);
+                    int pos = p.length;
+                    int[] got = new int[c.tokens().length];
+                    for (int i = 0; i < got.length; i++) {
+                        got[i] = argmax(logits, 0, vocab);
+                        logits = m.forward(cache, got, i, 1, pos++, false);
+                    }
+                    assertArrayEquals(c.tokens(), got, file + " prompt '" + c.prompt() + "'");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf"})
+    void logprobsMatchF32KvVariant(String file) throws Exception {
+        Reference ref = Reference.arch(file);
+        double worst = 0, worstDefault = 0;
+        try (TransformerModel m = Models.load(ref.model(), false)) {
+            int vocab = m.config().vocabSize();
+            for (int ci = 0; ci < ref.f32KvCases().size(); ci++) {
+                Reference.Case c = ref.f32KvCases().get(ci);
+                Reference.Case def = ref.cases().get(ci);
+                int[] all = concat(c.promptTokens(), c.tokens());
+                try (KvCache cache = m.newCache(256)) {
+                    // teacher-forced, the whole sequence as one batch: logits at every position
+                    float[] logits = m.forward(cache, all, 0, all.length, 0, true);
+                    for (int i = 0; i < c.tokens().length; i++) {
+                        int row = c.promptTokens().length - 1 + i;
+                        double[] lp = logSoftmax(logits, row * vocab, vocab);
+                        Reference.Top5 t = c.top5().get(i);
+                        for (int k = 0; k < 5; k++) worst = Math.max(worst, Math.abs(lp[t.ids()[k]] - t.logprobs()[k]));
+                        Reference.Top5 d = def.top5().get(i);
+                        for (int k = 0; k < 5; k++) worstDefault = Math.max(worstDefault, Math.abs(lp[d.ids()[k]] - d.logprobs()[k]));
+                    }
+                }
+            }
+        }
+        System.out.printf("%s: max |dlogprob| vs f32-KV variant %.2e, vs default (f16 KV, flash attention) %.2e%n", file, worst, worstDefault);
+        assertTrue(worst < 1e-4, file + ": " + worst);
+        assertTrue(worstDefault < 3e-2, file + ": " + worstDefault);
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
