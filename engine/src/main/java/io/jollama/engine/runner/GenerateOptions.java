@@ -1,0 +1,21 @@
+package io.jollama.engine.runner;
+
+import io.jollama.engine.sample.SamplerOptions;
+
+import java.util.List;
+
+/**
+ * Per-request generation settings.
+ *
+ * @param numPredict tokens to generate at most: -1 until end of generation (capped at 10 × the context, as Ollama),
+ *                   -2 until the context is full
+ * @param stop       stop sequences: generation ends before them and they are never emitted
+ * @param numKeep    tokens at the start kept when the context shifts
+ * @param shift      whether a full context shifts (drop half of what follows numKeep) or ends the generation
+ */
+public record GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift) {
+
+    public static GenerateOptions greedy(int numPredict) {
+        return new GenerateOptions(numPredict, List.of(), SamplerOptions.GREEDY, 4, true);
+    }
+}

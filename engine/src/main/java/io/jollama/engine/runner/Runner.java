@@ -1,0 +1,61 @@
+package io.jollama.engine.runner;
+
+import io.jollama.engine.model.Models;
+import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A loaded model ready to generate: the weights, the tokenizer and the load-time settings
+ * ({@code num_ctx}, {@code num_batch}). Sequences (KV caches) are made per concurrent request slot.
+ */
+public final class Runner implements AutoCloseable {
+    private final TransformerModel model;
+    private final Tokenizer tokenizer;
+    private final int numCtx;
+    private final int numBatch;
+
+    public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.numCtx = Math.max(4, Math.min(numCtx, model.config().contextLength()));
+        this.numBatch = Math.max(1, numBatch);
+    }
+
+    /** Loads a GGUF file: mapped when {@code mmap}, else read into off-heap memory. */
+    public static Runner load(Path gguf, int numCtx, int numBatch, boolean mmap) throws IOException {
+        TransformerModel model = Models.load(gguf, mmap);
+        try {
+            return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    public TransformerModel model() { return model; }
+    public Tokenizer tokenizer() { return tokenizer; }
+    public int numCtx() { return numCtx; }
+    public int numBatch() { return numBatch; }
+
+    public Sequence newSequence() {
+        return new Sequence(model, tokenizer, numCtx, numBatch);
+    }
+
+    /** A few forward passes so that the first request does not run interpreted code. */
+    public void warmUp() {
+        try (Sequence s = newSequence()) {
+            int t = Math.max(0, tokenizer.bos());
+            int[] prompt = new int[Math.min(8, numCtx - 4)];
+            java.util.Arrays.fill(prompt, t);
+            s.generate(prompt, GenerateOptions.greedy(2), x -> {}, () -> false);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

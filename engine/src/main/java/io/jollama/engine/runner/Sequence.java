@@ -1,0 +1,141 @@
+package io.jollama.engine.runner;
+
+import io.jollama.engine.model.KvCache;
+import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.sample.Sampler;
+import io.jollama.engine.tokenizer.StreamingDecoder;
+import io.jollama.engine.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * One conversation slot of a loaded model: its own KV cache of {@code numCtx} positions and the tokens in it.
+ * A new prompt that starts with tokens already in the cache reuses them (prompt caching, as Ollama's runner does).
+ * Not thread-safe: one request at a time.
+ */
+public final class Sequence implements AutoCloseable {
+    private final TransformerModel model;
+    private final Tokenizer tokenizer;
+    private final KvCache cache;
+    private final int numCtx;
+    private final int numBatch;
+    private int[] cached = new int[0];
+    private int used;
+
+    Sequence(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.numCtx = numCtx;
+        this.numBatch = numBatch;
+        this.cache = model.newCache(numCtx);
+        this.cached = new int[numCtx];
+    }
+
+    public int numCtx() {
+        return numCtx;
+    }
+
+    /**
+     * Generates from {@code prompt} (token ids, already templated and tokenized), handing each piece of text to
+     * {@code onText} as soon as it is complete and cannot be part of a stop sequence. {@code cancelled} is checked
+     * between prompt batches and before every token; a cancelled generation returns with done reason "cancel".
+     */
+    public GenerationResult generate(int[] prompt, GenerateOptions opts, Consumer<String> onText, BooleanSupplier cancelled) {
+        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        int numKeep = Math.max(0, Math.min(opts.numKeep(), numCtx / 2));
+        int[] input = prompt;
+        if (input.length >= numCtx) {
+            if (!opts.shift()) {
+                throw new IllegalArgumentException("the input length (" + input.length + " tokens) exceeds the context length (" + numCtx + ")");
+            }
+            // keep the first numKeep tokens and as much of the end as fits, leaving room to generate
+            int room = numCtx / 2;
+            int tail = Math.max(1, room - numKeep);
+            int[] t = new int[numKeep + tail];
+            System.arraycopy(input, 0, t, 0, numKeep);
+            System.arraycopy(input, input.length - tail, t, numKeep, tail);
+            input = t;
+        }
+        // reuse the cached prefix, but always evaluate at least the last prompt token to get its logits
+        int reuse = 0;
+        int limit = Math.min(used, input.length - 1);
+        while (reuse < limit && cached[reuse] == input[reuse]) reuse++;
+        used = reuse;
+
+        long t0 = System.nanoTime();
+        float[] logits = null;
+        for (int i = reuse; i < input.length; i += numBatch) {
+            if (cancelled.getAsBoolean()) return new GenerationResult("cancel", input.length, System.nanoTime() - t0, 0, 0, input);
+            int n = Math.min(numBatch, input.length - i);
+            logits = model.forward(cache, input, i, n, used, false);
+            System.arraycopy(input, i, cached, used, n);
+            used += n;
+        }
+        long promptNanos = System.nanoTime() - t0;
+
+        int vocab = model.config().vocabSize();
+        Sampler sampler = new Sampler(opts.sampler());
+        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
+        StopMatcher stops = new StopMatcher(opts.stop());
+        int maxTokens = opts.numPredict() >= 0 ? opts.numPredict() : opts.numPredict() == -2 ? Integer.MAX_VALUE : 10 * numCtx;
+        int[] history = Arrays.copyOf(input, input.length + Math.min(maxTokens, 4 * numCtx) + 1);
+        int historyLen = input.length;
+        int generated = 0;
+        String reason = "length";
+        long t1 = System.nanoTime();
+        while (generated < maxTokens) {
+            if (cancelled.getAsBoolean()) {
+                reason = "cancel";
+                break;
+            }
+            int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+            if (tokenizer.isEog(token)) {
+                reason = "stop";
+                break;
+            }
+            generated++;
+            if (historyLen == history.length) history = Arrays.copyOf(history, history.length * 2);
+            history[historyLen++] = token;
+            String text = stops.push(decoder.next(token));
+            if (!text.isEmpty()) onText.accept(text);
+            if (stops.stopped()) {
+                reason = "stop";
+                break;
+            }
+            if (generated >= maxTokens) break;
+            if (used >= numCtx) {
+                if (!opts.shift() || opts.numPredict() == -2) {
+                    reason = "length";
+                    break;
+                }
+                int discard = (used - numKeep) / 2;
+                model.shiftCache(cache, numKeep, discard, used);
+                System.arraycopy(cached, numKeep + discard, cached, numKeep, used - numKeep - discard);
+                used -= discard;
+            }
+            cached[used] = token;
+            logits = model.forward(cache, cached, used, 1, used, false);
+            used++;
+        }
+        if (!stops.stopped()) {
+            String rest = stops.push(decoder.flush());
+            rest += stops.stopped() ? "" : stops.flush();
+            if (!rest.isEmpty()) onText.accept(rest);
+        }
+        long evalNanos = System.nanoTime() - t1;
+        int[] context = Arrays.copyOf(history, historyLen);
+        return new GenerationResult(reason, input.length, promptNanos, generated, evalNanos, context);
+    }
+
+    /** Forgets the cached tokens (the next prompt is evaluated from the start). */
+    public void reset() {
+        used = 0;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}
