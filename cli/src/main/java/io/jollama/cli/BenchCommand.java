@@ -1,0 +1,137 @@
+package io.jollama.cli;
+
+import io.jollama.engine.model.KvCache;
+import io.jollama.engine.model.Models;
+import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.tensor.ComputePool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jollama bench MODEL.gguf}: prompt-processing and generation speed in the manner of llama-bench
+ * ({@code -p 512 -n 128 -t THREADS -r REPS}), so that the two can be run side by side on one machine.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt processing (pp) and generation (tg) speed of a GGUF model, like llama-bench.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "MODEL", description = "the GGUF file")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", description = "prompt tokens per pp test (0 skips it; default ${DEFAULT-VALUE})")
+    int nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", description = "generated tokens per tg test (0 skips it; default ${DEFAULT-VALUE})")
+    int nGen;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "512", description = "prompt batch size (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = {"-t", "--threads"}, description = "compute threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions of each test (default ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--mmap", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "map the weights from the file instead of reading them into memory (default: read, like llama-bench -mmp 0)")
+    boolean mmap;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(model)) {
+            System.err.println("Error: " + model + ": no such file");
+            return 1;
+        }
+        if (threads != null) {
+            if (threads < 1) {
+                System.err.println("Error: --threads must be at least 1");
+                return 1;
+            }
+            System.setProperty("jollama.threads", Integer.toString(threads));
+        }
+        TransformerModel m;
+        try {
+            m = Models.load(model, mmap);
+        } catch (java.io.IOException e) {
+            System.err.println("Error: " + e.getMessage());
+            return 1;
+        }
+        try (m) {
+            var c = m.config();
+            long params = 0;
+            for (var t : m.file().tensors()) params += t.elementCount();
+            String fileType = m.file().getString("general.file_type", null);
+            System.out.printf("| model | size | params | backend | threads | test | t/s |%n");
+            System.out.printf("| --- | ---: | ---: | --- | ---: | ---: | ---: |%n");
+            String name = String.format("%s %s", c.architecture(), describeType(m));
+            String size = String.format("%.2f MiB", (m.file().fileSize() - m.file().dataOffset()) / 1048576.0);
+            String ps = params >= 1e9 ? String.format("%.2f B", params / 1e9) : String.format("%.2f M", params / 1e6);
+            int ctx = Math.max(nPrompt, 0) + Math.max(nGen, 0) + 1;
+            Random random = new Random(1);
+            // warm-up: one short batch and a few single-token steps, so C2 has compiled the kernels
+            try (KvCache cache = m.newCache(Math.max(ctx, 40))) {
+                int[] warm = randomTokens(random, c.vocabSize(), 32);
+                m.forward(cache, warm, 0, warm.length, 0, false);
+                for (int i = 0; i < 4; i++) m.forward(cache, warm, i, 1, 32 + i, false);
+            }
+            if (nPrompt > 0) {
+                double[] tps = new double[reps];
+                for (int r = 0; r < reps; r++) {
+                    int[] tokens = randomTokens(random, c.vocabSize(), nPrompt);
+                    try (KvCache cache = m.newCache(ctx)) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < nPrompt; i += batch) {
+                            int n = Math.min(batch, nPrompt - i);
+                            m.forward(cache, tokens, i, n, i, false);
+                        }
+                        tps[r] = nPrompt / ((System.nanoTime() - t0) / 1e9);
+                    }
+                }
+                row(name, size, ps, "pp" + nPrompt, tps);
+            }
+            if (nGen > 0) {
+                double[] tps = new double[reps];
+                for (int r = 0; r < reps; r++) {
+                    int[] tokens = randomTokens(random, c.vocabSize(), nGen);
+                    try (KvCache cache = m.newCache(ctx)) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < nGen; i++) m.forward(cache, tokens, i, 1, i, false);
+                        tps[r] = nGen / ((System.nanoTime() - t0) / 1e9);
+                    }
+                }
+                row(name, size, ps, "tg" + nGen, tps);
+            }
+        }
+        return 0;
+    }
+
+    private static String describeType(TransformerModel m) {
+        var counts = new java.util.TreeMap<String, Long>();
+        for (var t : m.file().tensors()) if (t.shape().length > 1) counts.merge(t.type().name(), t.byteSize(), Long::sum);
+        return counts.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey).orElse("?");
+    }
+
+    private void row(String name, String size, String params, String test, double[] tps) {
+        double mean = 0;
+        for (double v : tps) mean += v;
+        mean /= tps.length;
+        double var = 0;
+        for (double v : tps) var += (v - mean) * (v - mean);
+        double sd = tps.length > 1 ? Math.sqrt(var / (tps.length - 1)) : 0;
+        System.out.printf("| %s | %s | %s | Java | %d | %s | %.2f ± %.2f |%n", name, size, params, ComputePool.threads(), test, mean, sd);
+        System.out.flush();
+    }
+
+    private static int[] randomTokens(Random r, int vocab, int n) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+}
