@@ -6,25 +6,49 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The key/value cache of one sequence, off the Java heap: per layer, {@code capacity} rows of keys
- * ({@code kvDim} floats, after RoPE) and of values ({@code vDim} floats). Closed with the sequence.
+ * ({@code kvDim} values, after RoPE) and of values ({@code vDim} values), stored as F16 (llama.cpp's and Ollama's
+ * default, half the memory traffic) or F32. Closed with the sequence.
  */
 public final class KvCache implements AutoCloseable {
+
+    /** Element type of the cache: F16 attends like ggml's flash-attention kernel, F32 like its plain path. */
+    public enum Type {
+        F16(2), F32(4);
+        final int bytes;
+
+        Type(int bytes) { this.bytes = bytes; }
+
+        /** Parses OLLAMA_KV_CACHE_TYPE-style names ("f16", "f32"). */
+        public static Type parse(String s) {
+            return switch (s == null ? "" : s.trim().toLowerCase()) {
+                case "", "f16" -> F16;
+                case "f32" -> F32;
+                default -> throw new IllegalArgumentException("unsupported KV cache type '" + s + "' (supported: f16, f32)");
+            };
+        }
+    }
+
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+
     private final Arena arena = Arena.ofShared();
+    final Type type;
     final MemorySegment[] keys;
     final MemorySegment[] values;
     final int capacity;
     final int kvDim;
     final int vDim;
 
-    public KvCache(ModelConfig c, int capacity) {
+    public KvCache(ModelConfig c, int capacity, Type type) {
+        this.type = type;
         this.capacity = capacity;
         this.kvDim = c.kvDim();
         this.vDim = c.vDim();
         keys = new MemorySegment[c.layers()];
         values = new MemorySegment[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
-            keys[l] = arena.allocate((long) capacity * kvDim * Float.BYTES, 64);
-            values[l] = arena.allocate((long) capacity * vDim * Float.BYTES, 64);
+            keys[l] = arena.allocate((long) capacity * kvDim * type.bytes, 64);
+            values[l] = arena.allocate((long) capacity * vDim * type.bytes, 64);
         }
     }
 
@@ -32,24 +56,54 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
+    public Type type() {
+        return type;
+    }
+
     /** Bytes held off-heap. */
     public long byteSize() {
-        return (long) keys.length * capacity * (kvDim + vDim) * Float.BYTES;
+        return (long) keys.length * capacity * (kvDim + vDim) * type.bytes;
     }
 
     void storeKey(int layer, int pos, float[] src, int srcOff) {
-        MemorySegment.copy(src, srcOff, keys[layer], ValueLayout.JAVA_FLOAT, (long) pos * kvDim * Float.BYTES, kvDim);
+        store(keys[layer], (long) pos * kvDim, src, srcOff, kvDim);
     }
 
     void storeValue(int layer, int pos, float[] src, int srcOff) {
-        MemorySegment.copy(src, srcOff, values[layer], ValueLayout.JAVA_FLOAT, (long) pos * vDim * Float.BYTES, vDim);
+        store(values[layer], (long) pos * vDim, src, srcOff, vDim);
+    }
+
+    private void store(MemorySegment seg, long index, float[] src, int off, int n) {
+        if (type == Type.F32) {
+            MemorySegment.copy(src, off, seg, FLOAT, index * Float.BYTES, n);
+        } else {
+            for (int i = 0; i < n; i++) seg.setAtIndex(HALF, index + i, Float.floatToFloat16(src[off + i]));
+        }
+    }
+
+    /** Reads {@code n} cached values starting at element {@code index} of a layer's segment into dst. */
+    void load(MemorySegment seg, long index, float[] dst, int off, int n) {
+        if (type == Type.F32) {
+            MemorySegment.copy(seg, FLOAT, index * Float.BYTES, dst, off, n);
+        } else {
+            for (int i = 0; i < n; i++) dst[off + i] = Float.float16ToFloat(seg.getAtIndex(HALF, index + i));
+        }
+    }
+
+    void storeKeyRow(int layer, int pos, float[] src) {
+        store(keys[layer], (long) pos * kvDim, src, 0, kvDim);
+    }
+
+    void loadKeyRow(int layer, int pos, float[] dst) {
+        load(keys[layer], (long) pos * kvDim, dst, 0, kvDim);
     }
 
     /** Moves rows [from, from+count) to start at row {@code to} in every layer (used by context shift). */
     void moveRows(int from, int to, int count) {
+        long kb = (long) kvDim * type.bytes, vb = (long) vDim * type.bytes;
         for (int l = 0; l < keys.length; l++) {
-            MemorySegment.copy(keys[l], (long) from * kvDim * Float.BYTES, keys[l], (long) to * kvDim * Float.BYTES, (long) count * kvDim * Float.BYTES);
-            MemorySegment.copy(values[l], (long) from * vDim * Float.BYTES, values[l], (long) to * vDim * Float.BYTES, (long) count * vDim * Float.BYTES);
+            MemorySegment.copy(keys[l], from * kb, keys[l], to * kb, count * kb);
+            MemorySegment.copy(values[l], from * vb, values[l], to * vb, count * vb);
         }
     }
 

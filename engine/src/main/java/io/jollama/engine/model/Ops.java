@@ -58,6 +58,17 @@ final class Ops {
         return s;
     }
 
+    static float dot(float[] a, float[] b, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (; i <= n - F.length(); i += F.length()) {
+            acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
     /** out[outOff..+n) += w · b[bOff..+n) */
     static void axpy(float[] out, int outOff, float w, MemorySegment b, long bOff, int n) {
         int i = 0;

@@ -7,6 +7,7 @@ import io.jollama.engine.tensor.Dequant;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -71,8 +72,13 @@ public abstract class TransformerModel implements AutoCloseable {
         return file;
     }
 
+    /** A cache of {@code capacity} positions in F16, the default of llama.cpp and Ollama. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config, capacity);
+        return new KvCache(config, capacity, KvCache.Type.F16);
+    }
+
+    public KvCache newCache(int capacity, KvCache.Type type) {
+        return new KvCache(config, capacity, type);
     }
 
     /**
@@ -156,36 +162,86 @@ public abstract class TransformerModel implements AutoCloseable {
     /** Causal grouped-query attention of the n new tokens over the cache, in parallel over (token, head). */
     private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
         ModelConfig c = config;
+        int heads = c.heads();
+        ComputePool.parallelFor(n * heads, (from, to) -> {
+            if (cache.type == KvCache.Type.F32) attendF32(cache, layer, q, out, pos, from, to);
+            else attendF16(cache, layer, q, out, pos, from, to);
+        });
+    }
+
+    /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
+    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
+        ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        var keys = cache.keys[layer];
-        var values = cache.values[layer];
-        ComputePool.parallelFor(n * heads, (from, to) -> {
-            float[] scores = new float[pos + n];
-            for (int item = from; item < to; item++) {
-                int i = item / heads, h = item % heads, kvh = h / group;
-                int len = pos + i + 1;
-                int qOff = i * c.qDim() + h * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < len; t++) {
-                    float s = Ops.dot(q, qOff, keys, ((long) t * cache.kvDim + (long) kvh * hd) * Float.BYTES, hd) * scale;
-                    scores[t] = s;
-                    if (s > max) max = s;
-                }
-                double sum = 0;
-                for (int t = 0; t < len; t++) {
-                    float e = (float) Math.exp(scores[t] - max);
-                    scores[t] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                int oOff = i * heads * hdv + h * hdv;
-                Arrays.fill(out, oOff, oOff + hdv, 0f);
-                for (int t = 0; t < len; t++) {
-                    Ops.axpy(out, oOff, scores[t] * inv, values, ((long) t * cache.vDim + (long) kvh * hdv) * Float.BYTES, hdv);
-                }
+        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+        float[] scores = new float[pos + (to - 1) / heads + 1];
+        for (int item = from; item < to; item++) {
+            int i = item / heads, h = item % heads, kvh = h / group;
+            int len = pos + i + 1;
+            int qOff = i * c.qDim() + h * hd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                float s = Ops.dot(q, qOff, keys, ((long) t * cache.kvDim + (long) kvh * hd) * Float.BYTES, hd) * scale;
+                scores[t] = s;
+                if (s > max) max = s;
             }
-        });
+            double sum = 0;
+            for (int t = 0; t < len; t++) {
+                float e = (float) Math.exp(scores[t] - max);
+                scores[t] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            int oOff = i * heads * hdv + h * hdv;
+            Arrays.fill(out, oOff, oOff + hdv, 0f);
+            for (int t = 0; t < len; t++) {
+                Ops.axpy(out, oOff, scores[t] * inv, values, ((long) t * cache.vDim + (long) kvh * hdv) * Float.BYTES, hdv);
+            }
+        }
+    }
+
+    /**
+     * ggml's CPU flash-attention kernel over an F16 cache: q rounded to f16, an online softmax (running max M and
+     * sum S), and the value accumulator kept in f16 (rounded after every scale and every add), divided by S at the end.
+     * Copying its roundings is what keeps our log-probs within a few thousandths of llama.cpp's default settings.
+     */
+    private void attendF16(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
+        ModelConfig c = config;
+        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+        float[] qh = new float[hd];
+        float[] k = new float[hd];
+        float[] v = new float[hdv];
+        float[] acc = new float[hdv];
+        for (int item = from; item < to; item++) {
+            int i = item / heads, h = item % heads, kvh = h / group;
+            int len = pos + i + 1;
+            int qOff = i * c.qDim() + h * hd;
+            for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + d]));
+            Arrays.fill(acc, 0f);
+            float m = Float.NEGATIVE_INFINITY, sum = 0f;
+            for (int t = 0; t < len; t++) {
+                cache.load(keys, (long) t * cache.kvDim + (long) kvh * hd, k, 0, hd);
+                float s = Ops.dot(qh, k, hd) * scale;
+                float ms = 1f, vs = 1f;
+                if (s > m) {
+                    float old = m;
+                    m = s;
+                    ms = (float) Math.exp(old - m);
+                    for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] * ms));
+                } else {
+                    vs = (float) Math.exp(s - m);
+                }
+                cache.load(values, (long) t * cache.vDim + (long) kvh * hdv, v, 0, hdv);
+                for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] + v[d] * vs));
+                sum = sum * ms + vs;
+            }
+            float inv = sum == 0f ? 0f : 1f / sum;
+            int oOff = i * heads * hdv + h * hdv;
+            for (int d = 0; d < hdv; d++) out[oOff + d] = acc[d] * inv;
+        }
     }
 
     /**
@@ -199,12 +255,11 @@ public abstract class TransformerModel implements AutoCloseable {
         float[] row = new float[c.kvDim()];
         for (int l = 0; l < c.layers(); l++) {
             for (int p = keep; p < keep + moved; p++) {
-                long off = (long) p * cache.kvDim * Float.BYTES;
-                java.lang.foreign.MemorySegment.copy(cache.keys[l], java.lang.foreign.ValueLayout.JAVA_FLOAT, off, row, 0, c.kvDim());
+                cache.loadKeyRow(l, p, row);
                 for (int h = 0; h < c.kvHeads(); h++) {
                     Ops.rope(row, h * c.headDim(), c.ropeDim(), -discard, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
-                java.lang.foreign.MemorySegment.copy(row, 0, cache.keys[l], java.lang.foreign.ValueLayout.JAVA_FLOAT, off, c.kvDim());
+                cache.storeKeyRow(l, p, row);
             }
         }
     }

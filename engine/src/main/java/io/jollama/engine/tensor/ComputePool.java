@@ -1,37 +1,141 @@
 package io.jollama.engine.tensor;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** Placeholder pool (replaced by the kernels work): one contiguous chunk per platform thread. */
+/**
+ * The compute threads: a fixed set of platform daemon threads, one contiguous range of work each.
+ * Never the common pool and never virtual threads: kernels run for milliseconds on a core, and a
+ * virtual-thread carrier or the common pool would be shared with unrelated work.
+ * <p>
+ * Idle workers spin briefly (a decode step issues hundreds of matvecs back to back, so a park/unpark
+ * round trip per call would be a visible cost), then park. One {@link #parallelFor} runs at a time;
+ * concurrent callers queue on a lock, and a call made from a pool thread runs inline.
+ */
 public final class ComputePool {
-    public interface RangeTask { void run(int from, int to); }
 
-    private static final int THREADS = Integer.getInteger("jollama.threads", Runtime.getRuntime().availableProcessors());
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(THREADS, r -> {
-        Thread t = new Thread(r, "jollama-compute");
-        t.setDaemon(true);
-        return t;
-    });
+    /** A piece of work over the index range [from, to). */
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    private static final int THREADS = configuredThreads();
+    private static final long SPIN_NANOS = 50_000;
+
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final Worker[] WORKERS = new Worker[THREADS];
+    private static final AtomicInteger PENDING = new AtomicInteger();
+    private static volatile Thread waiter;
+    private static volatile Throwable failure;
+
+    static {
+        for (int i = 0; i < THREADS; i++) {
+            WORKERS[i] = new Worker(i);
+            WORKERS[i].thread.start();
+        }
+    }
 
     private ComputePool() {}
 
-    public static int threads() { return THREADS; }
-
-    public static void parallelFor(int count, RangeTask task) {
-        int n = Math.min(THREADS, count);
-        if (n <= 1) { task.run(0, count); return; }
-        Future<?>[] fs = new Future<?>[n - 1];
-        for (int i = 1; i < n; i++) {
-            int from = (int) ((long) count * i / n), to = (int) ((long) count * (i + 1) / n);
-            fs[i - 1] = POOL.submit(() -> task.run(from, to));
-        }
-        task.run(0, (int) ((long) count / n));
+    private static int configuredThreads() {
+        String p = System.getProperty("jollama.threads");
+        if (p == null || p.isBlank()) return Math.max(1, Runtime.getRuntime().availableProcessors());
         try {
-            for (Future<?> f : fs) f.get();
-        } catch (Exception e) {
-            throw new RuntimeException(e);
+            int n = Integer.parseInt(p.trim());
+            if (n >= 1 && n <= 1024) return n;
+        } catch (NumberFormatException ignored) {
+            // fall through to the error
+        }
+        throw new IllegalArgumentException("-Djollama.threads must be a whole number from 1 to 1024, got '" + p + "'");
+    }
+
+    /** The number of compute threads. */
+    public static int threads() {
+        return THREADS;
+    }
+
+    /**
+     * Runs {@code task} over [0, count), split into one contiguous chunk per thread (fewer if count is smaller),
+     * and returns when every chunk is done. An exception thrown by a chunk is rethrown here.
+     */
+    public static void parallelFor(int count, RangeTask task) {
+        if (count <= 0) return;
+        if (count == 1 || Thread.currentThread() instanceof WorkerThread) {
+            task.run(0, count);
+            return;
+        }
+        int parts = Math.min(THREADS, count);
+        LOCK.lock();
+        try {
+            failure = null;
+            waiter = Thread.currentThread();
+            PENDING.set(parts);
+            for (int i = 0; i < parts; i++) {
+                int from = (int) ((long) count * i / parts);
+                int to = (int) ((long) count * (i + 1) / parts);
+                WORKERS[i].assign(task, from, to);
+            }
+            long start = System.nanoTime();
+            while (PENDING.get() != 0) {
+                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                else LockSupport.park(ComputePool.class);
+            }
+            waiter = null;
+            Throwable t = failure;
+            failure = null;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    private static final class WorkerThread extends Thread {
+        WorkerThread(Runnable r, String name) {
+            super(null, r, name);
+        }
+    }
+
+    private static final class Worker implements Runnable {
+        final Thread thread;
+        private volatile long seq;   // bumped for each new assignment
+        private RangeTask task;      // published by the volatile write of seq
+        private int from, to;
+
+        Worker(int index) {
+            thread = new WorkerThread(this, "jollama-compute-" + index);
+            thread.setDaemon(true);
+        }
+
+        void assign(RangeTask task, int from, int to) {
+            this.task = task;
+            this.from = from;
+            this.to = to;
+            seq = seq + 1;
+            LockSupport.unpark(thread);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long start = System.nanoTime();
+                while (seq == seen) {
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                seen = seq;
+                try {
+                    task.run(from, to);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    task = null;
+                    if (PENDING.decrementAndGet() == 0) LockSupport.unpark(waiter);
+                }
+            }
         }
     }
 }

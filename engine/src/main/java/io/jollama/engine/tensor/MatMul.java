@@ -1,25 +1,120 @@
 package io.jollama.engine.tensor;
 
-/** Placeholder scalar kernels (replaced by the kernels work). */
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Matrix × vector and matrix × batch products of ggml-typed weights with float activations, computed the way
+ * ggml-cpu computes them: the activations are first converted to the weight type's vec_dot type
+ * ({@link ActivationQuant}), then each weight block is multiplied with integer arithmetic and scaled once.
+ * <p>
+ * Work is split over rows on {@link ComputePool}. The Vector API kernels are used unless
+ * {@code -Djollama.scalar=true} selects the plain-loop kernels (same numerics, for cross-checks), or the CPU
+ * has no 512-bit vectors (the kernels are written for 512-bit registers).
+ */
 public final class MatMul {
     private MatMul() {}
 
-    public static void matvec(Tensor w, float[] x, float[] out) {
-        matmul(w, x, 1, out);
+    /** True if the scalar kernels are in use (property {@code jollama.scalar}, read once). */
+    public static final boolean SCALAR = Boolean.getBoolean("jollama.scalar") || !KernelSupport.vectorUsable();
+
+    /** Rows per block in batch products: a block's weights stay in cache while every token tile passes over them. */
+    private static final int ROW_BLOCK = 16;
+
+    /** One kernel entry point; see {@link KernelSupport} for the contract. */
+    @FunctionalInterface
+    interface Kernel {
+        void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows);
     }
 
+    /** out[r] = Σ_c W[r][c]·x[c] for each of w.rows() rows; x has w.cols() values. Parallel over rows on ComputePool. */
+    public static void matvec(Tensor w, float[] x, float[] out) {
+        matvec(w, x, out, SCALAR);
+    }
+
+    /** Batch: n input vectors packed in xs (vector i at xs[i*cols ..]); out[i*rows + r]. Used for prompt processing. */
     public static void matmul(Tensor w, float[] xs, int n, float[] out) {
-        int rows = w.rows(), cols = w.cols();
+        matmul(w, xs, n, out, SCALAR);
+    }
+
+    /**
+     * Computes only rows [rowFrom, rowTo) of {@link #matvec}, on the calling thread (for benchmarks and callers
+     * that do their own threading).
+     */
+    public static void matvecRange(Tensor w, float[] x, float[] out, int rowFrom, int rowTo) {
+        check(w, x, 1, out);
+        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
+            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
+        }
+        Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+        kernel(w.type(), SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
+    }
+
+    static void matvec(Tensor w, float[] x, float[] out, boolean scalar) {
+        check(w, x, 1, out);
+        Kernel k = kernel(w.type(), scalar);
+        Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int rows = w.rows();
+        ComputePool.parallelFor(rows, (from, to) -> k.rows(data, rowBytes, from, to, a, 0, 1, out, rows));
+    }
+
+    static void matmul(Tensor w, float[] xs, int n, float[] out, boolean scalar) {
+        if (n == 1) {
+            matvec(w, xs, out, scalar);
+            return;
+        }
+        check(w, xs, n, out);
+        Kernel k = kernel(w.type(), scalar);
+        Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int rows = w.rows();
         ComputePool.parallelFor(rows, (from, to) -> {
-            float[] row = new float[cols];
-            for (int r = from; r < to; r++) {
-                Dequant.row(w, r, row, 0);
-                for (int i = 0; i < n; i++) {
-                    float s = 0;
-                    for (int c = 0; c < cols; c++) s += row[c] * xs[i * cols + c];
-                    out[i * rows + r] = s;
+            for (int r = from; r < to; r += ROW_BLOCK) {
+                int rEnd = Math.min(to, r + ROW_BLOCK);
+                for (int t = 0; t < n; t += KernelSupport.TILE) {
+                    k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
                 }
             }
         });
+    }
+
+    private static void check(Tensor w, float[] xs, int n, float[] out) {
+        if (w.shape().length < 1 || w.shape().length > 2 && w.elementCount() != (long) w.shape()[0] * w.shape()[1]) {
+            throw new IllegalArgumentException(w.name() + ": not a matrix, shape " + java.util.Arrays.toString(w.shape()));
+        }
+        if (n < 1) throw new IllegalArgumentException(w.name() + ": batch size must be at least 1, got " + n);
+        long need = (long) w.rows() * w.rowBytes();
+        if (w.data().byteSize() < need) {
+            throw new IllegalArgumentException(w.name() + ": " + w.data().byteSize() + " bytes of data, " + w.type() + " " + java.util.Arrays.toString(w.shape()) + " needs " + need);
+        }
+        if (xs.length < (long) w.cols() * n) {
+            throw new IllegalArgumentException(w.name() + ": input has " + xs.length + " values, need " + n + " × " + w.cols());
+        }
+        if (out.length < (long) w.rows() * n) {
+            throw new IllegalArgumentException(w.name() + ": output has room for " + out.length + " values, need " + n + " × " + w.rows());
+        }
+    }
+
+    static Kernel kernel(GgmlType type, boolean scalar) {
+        return switch (type) {
+            case F32 -> scalar ? F32Kernel::scalar : F32Kernel::vector;
+            case F16 -> scalar ? F16Kernel::scalar : F16Kernel::vector;
+            case BF16 -> scalar ? BF16Kernel::scalar : BF16Kernel::vector;
+            case Q8_0 -> scalar ? Q8_0Kernel::scalar : Q8_0Kernel::vector;
+            case Q4_0 -> scalar ? Q4_0Kernel::scalar : Q4_0Kernel::vector;
+            case Q4_1 -> scalar ? Q4_1Kernel::scalar : Q4_1Kernel::vector;
+            case Q5_0 -> scalar ? Q5_0Kernel::scalar : Q5_0Kernel::vector;
+            case Q5_1 -> scalar ? Q5_1Kernel::scalar : Q5_1Kernel::vector;
+            case Q2_K -> scalar ? Q2_KKernel::scalar : Q2_KKernel::vector;
+            case Q3_K -> scalar ? Q3_KKernel::scalar : Q3_KKernel::vector;
+            case Q4_K -> scalar ? Q4_KKernel::scalar : Q4_KKernel::vector;
+            case Q5_K -> scalar ? Q5_KKernel::scalar : Q5_KKernel::vector;
+            case Q6_K -> scalar ? Q6_KKernel::scalar : Q6_KKernel::vector;
+            default -> throw new UnsupportedOperationException("no matrix kernel for weight type " + type);
+        };
     }
 }

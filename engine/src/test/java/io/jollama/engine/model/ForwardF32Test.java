@@ -49,34 +49,41 @@ class ForwardF32Test {
         }
     }
 
+    /**
+     * Teacher-forced log-probs: with an F32 cache against llama.cpp's f32-KV/no-flash-attention variant (README: 1e-4),
+     * and with the default F16 cache (flash-attention roundings emulated) against its default references (README: 3e-2 for
+     * plain f32 math, about 5e-3 reachable with the emulation; we hold ourselves to 6e-3).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf"})
-    void logprobsMatchF32KvVariant(String file) throws Exception {
+    void teacherForcedLogprobsMatch(String file) throws Exception {
         Reference ref = Reference.arch(file);
-        double worst = 0, worstDefault = 0;
+        double worstF32 = worst(ref, ref.f32KvCases(), KvCache.Type.F32);
+        double worstF16 = worst(ref, ref.cases(), KvCache.Type.F16);
+        System.out.printf("%s: max |dlogprob| F32 cache vs f32-KV variant %.2e; F16 cache vs default references %.2e%n", file, worstF32, worstF16);
+        assertTrue(worstF32 < 1e-4, file + ": " + worstF32);
+        assertTrue(worstF16 < 6e-3, file + ": " + worstF16);
+    }
+
+    static double worst(Reference ref, java.util.List<Reference.Case> cases, KvCache.Type type) throws Exception {
+        double worst = 0;
         try (TransformerModel m = Models.load(ref.model(), false)) {
             int vocab = m.config().vocabSize();
-            for (int ci = 0; ci < ref.f32KvCases().size(); ci++) {
-                Reference.Case c = ref.f32KvCases().get(ci);
-                Reference.Case def = ref.cases().get(ci);
+            for (Reference.Case c : cases) {
                 int[] all = concat(c.promptTokens(), c.tokens());
-                try (KvCache cache = m.newCache(256)) {
-                    // teacher-forced, the whole sequence as one batch: logits at every position
+                try (KvCache cache = m.newCache(256, type)) {
+                    // the whole sequence as one batch: logits at every position
                     float[] logits = m.forward(cache, all, 0, all.length, 0, true);
                     for (int i = 0; i < c.tokens().length; i++) {
                         int row = c.promptTokens().length - 1 + i;
                         double[] lp = logSoftmax(logits, row * vocab, vocab);
                         Reference.Top5 t = c.top5().get(i);
                         for (int k = 0; k < 5; k++) worst = Math.max(worst, Math.abs(lp[t.ids()[k]] - t.logprobs()[k]));
-                        Reference.Top5 d = def.top5().get(i);
-                        for (int k = 0; k < 5; k++) worstDefault = Math.max(worstDefault, Math.abs(lp[d.ids()[k]] - d.logprobs()[k]));
                     }
                 }
             }
         }
-        System.out.printf("%s: max |dlogprob| vs f32-KV variant %.2e, vs default (f16 KV, flash attention) %.2e%n", file, worst, worstDefault);
-        assertTrue(worst < 1e-4, file + ": " + worst);
-        assertTrue(worstDefault < 3e-2, file + ": " + worstDefault);
+        return worst;
     }
 
     static int[] concat(int[] a, int[] b) {

@@ -1,0 +1,187 @@
+package io.jollama.cli;
+
+import io.jollama.engine.tensor.ComputePool;
+import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.tensor.MatMul;
+import io.jollama.engine.tensor.Tensor;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jollama bench-kernels}: matrix × vector speed of every weight type over a matrix larger than the caches,
+ * in GB/s of weights streamed, with one thread and with all compute threads, next to the machine's plain
+ * streaming-read bandwidth measured over the same buffer.
+ */
+@Command(name = "bench-kernels", mixinStandardHelpOptions = true,
+        description = "Measure the matrix×vector kernels (GB/s of weights) against the memory read bandwidth.")
+public final class BenchKernelsCommand implements Callable<Integer> {
+
+    private static final List<GgmlType> ALL = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
+            GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+    private static final int COLS = 4096;
+    private static final VectorSpecies<Long> L512 = LongVector.SPECIES_512;
+
+    @Option(names = "--type", split = ",", paramLabel = "TYPE", description = "weight types to measure (default: all: ${DEFAULT-VALUE})")
+    List<String> types;
+
+    @Option(names = "--mb", defaultValue = "1024", description = "MiB of weights per type (default ${DEFAULT-VALUE}; at most 2048)")
+    int mb;
+
+    @Option(names = "--threads", description = "compute threads for the all-threads figures (default: -Djollama.threads or all cores)")
+    Integer threads;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "seconds measured per figure, after the warm-up (default ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        if (mb < 1 || mb > 2048) return fail("--mb must be from 1 to 2048, got " + mb);
+        if (!(seconds > 0 && seconds <= 600)) return fail("--seconds must be more than 0 and at most 600, got " + seconds);
+        if (threads != null) {
+            if (threads < 1 || threads > 1024) return fail("--threads must be from 1 to 1024, got " + threads);
+            System.setProperty("jollama.threads", Integer.toString(threads));   // read when ComputePool first loads
+        }
+        List<GgmlType> selected = new ArrayList<>();
+        for (String name : types == null ? ALL.stream().map(Enum::name).toList() : types) {
+            GgmlType t;
+            try {
+                t = GgmlType.valueOf(name.trim().toUpperCase());
+            } catch (IllegalArgumentException e) {
+                return fail("unknown weight type '" + name + "' (known: " + ALL + ")");
+            }
+            if (!ALL.contains(t)) return fail("no kernel for weight type " + t + " (known: " + ALL + ")");
+            selected.add(t);
+        }
+        int n = ComputePool.threads();
+        out.printf("bench-kernels: %d MiB of weights per type, rows of %d values, %.1f s per figure, %d compute thread(s), %s kernels%n",
+                mb, COLS, seconds, n, MatMul.SCALAR ? "scalar" : "Vector API");
+
+        double[] bw1 = null, bwN = null;
+        out.printf("%-5s %12s %12s %12s %12s %10s %10s%n", "type", "GB/s 1 thr", "GB/s " + n + " thr", "Mrows/s 1", "Mrows/s " + n, "% bw 1", "% bw " + n);
+        for (GgmlType type : selected) {
+            long rowBytes = type.rowSize(COLS);
+            int rows = (int) Math.max(1, ((long) mb << 20) / rowBytes);
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment data = arena.allocate(rows * rowBytes, 64);
+                fillRandom(type, data, rowBytes, rows);
+                if (bw1 == null) {
+                    // The machine's streaming read bandwidth, over the first buffer (same size as every weight matrix).
+                    bw1 = measure(() -> streamSum(data, 0, data.byteSize()), data.byteSize());
+                    long chunk = data.byteSize() / 64;
+                    bwN = measure(() -> ComputePool.parallelFor(64, (from, to) -> streamSum(data, from * chunk, to * chunk)), 64 * chunk);
+                    out.printf("%-5s %12.2f %12.2f %12s %12s %10s %10s   (plain vectorized sum over %d MiB)%n",
+                            "read", bw1[0], bwN[0], "", "", "100", "100", data.byteSize() >> 20);
+                }
+                Tensor w = new Tensor("bench." + type, type, new long[]{COLS, rows}, data);
+                float[] x = new float[COLS];
+                SplittableRandom rnd = new SplittableRandom(7);
+                for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
+                float[] y = new float[rows];
+                double[] one = measure(() -> MatMul.matvecRange(w, x, y, 0, rows), rows * rowBytes);
+                double[] all = measure(() -> MatMul.matvec(w, x, y), rows * rowBytes);
+                double rowsPerByte = 1.0 / rowBytes;
+                out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f%n", type, one[0], all[0],
+                        one[0] * 1e3 * rowsPerByte, all[0] * 1e3 * rowsPerByte,
+                        100 * one[0] / bw1[0], 100 * all[0] / bwN[0]);
+                if (!Float.isFinite(y[rows / 2])) out.println("  (warning: non-finite output " + y[rows / 2] + ")");
+            }
+        }
+        return 0;
+    }
+
+    private static int fail(String msg) {
+        System.err.println("Error: " + msg);
+        return 1;
+    }
+
+    /** Runs the action once or more to warm up (at least 1 s), then for {@code seconds}; returns {GB/s}. */
+    private double[] measure(Runnable action, long bytesPerRun) {
+        long warmEnd = System.nanoTime() + 1_000_000_000L;
+        int warm = 0;
+        while (warm < 3 || System.nanoTime() < warmEnd) {
+            action.run();
+            warm++;
+        }
+        long budget = (long) (seconds * 1e9);
+        long start = System.nanoTime(), now;
+        long runs = 0;
+        do {
+            action.run();
+            runs++;
+            now = System.nanoTime();
+        } while (now - start < budget);
+        return new double[]{(double) bytesPerRun * runs / (now - start)};
+    }
+
+    private static volatile long sink;
+
+    /** A plain vectorized sum of the bytes [from, to) read as 64-bit lanes: the streaming read ceiling. */
+    private static void streamSum(MemorySegment s, long from, long to) {
+        LongVector a0 = LongVector.zero(L512), a1 = a0, a2 = a0, a3 = a0;
+        long i = from;
+        for (; i + 256 <= to; i += 256) {
+            a0 = a0.add(LongVector.fromMemorySegment(L512, s, i, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(LongVector.fromMemorySegment(L512, s, i + 64, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(LongVector.fromMemorySegment(L512, s, i + 128, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(LongVector.fromMemorySegment(L512, s, i + 192, ByteOrder.LITTLE_ENDIAN));
+        }
+        long sum = a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) sum += s.get(ValueLayout.JAVA_BYTE, i);
+        sink += sum;
+    }
+
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Random weights: random quant bits, and small finite values for every float and f16 scale field. */
+    private static void fillRandom(GgmlType type, MemorySegment data, long rowBytes, int rows) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        long size = data.byteSize();
+        switch (type) {
+            case F32 -> {
+                for (long i = 0; i + 4 <= size; i += 4) data.set(LE_FLOAT, i, (float) (rnd.nextDouble() - 0.5));
+                return;
+            }
+            case F16 -> {
+                for (long i = 0; i + 2 <= size; i += 2) data.set(LE_SHORT, i, Float.floatToFloat16((float) (rnd.nextDouble() - 0.5)));
+                return;
+            }
+            case BF16 -> {
+                for (long i = 0; i + 2 <= size; i += 2) data.set(LE_SHORT, i, (short) (Float.floatToRawIntBits((float) (rnd.nextDouble() - 0.5)) >>> 16));
+                return;
+            }
+            default -> { }
+        }
+        long i = 0;
+        for (; i + 8 <= size; i += 8) data.set(LE_LONG, i, rnd.nextLong());
+        for (; i < size; i++) data.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+        int[] scaleOffsets = switch (type) {
+            case Q4_0, Q5_0, Q8_0 -> new int[]{0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[]{0, 2};
+            case Q2_K -> new int[]{80, 82};
+            case Q3_K -> new int[]{108};
+            case Q6_K -> new int[]{208};
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+        long blocks = size / type.typeSize;
+        for (long b = 0; b < blocks; b++) {
+            for (int off : scaleOffsets) data.set(LE_SHORT, b * type.typeSize + off, Float.floatToFloat16((float) (0.001 + 0.01 * rnd.nextDouble())));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.*;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * Q2_K weights (super-blocks of 256: 16 bytes of 4-bit scale | 4-bit min per 16 values, 64 bytes of 2-bit quants,
+ * f16 d, f16 dmin; value = d·scale·q − dmin·min) against Q8_K activations.
+ * Sub-block s = 8n + 2j + h (n, h in 0..1, j in 0..3) is bits 2j..2j+1 of quant bytes 32n + 16h .. +15.
+ */
+final class Q2_KKernel {
+    private Q2_KKernel() {}
+
+    static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        final float[] ad = a.d();
+        final int[] bsums = a.bsums();
+        final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
+        final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
+        final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
+        final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        for (int r = r0; r < r1; r++) {
+            final long ro = r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            FloatVector acc2 = FloatVector.zero(F512);
+            FloatVector acc3 = FloatVector.zero(F512);
+            float m0 = 0;
+            float m1 = 0;
+            float m2 = 0;
+            float m3 = 0;
+            for (int b = 0; b < nb; b++) {
+                final long bo = ro + 84L * b;
+                final float wd = f16(w, bo + 80), wmin = f16(w, bo + 82);
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                for (int n = 0; n < 2; n++) {
+                    for (int h = 0; h < 2; h++) {
+                        final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * n + 16 * h, LE);
+                        final int s0 = 8 * n + h;
+                        // the scale is folded into the weights: |q·scale·x| ≤ 3·15·127, four such sums fit in 16 bits
+                        final ShortVector w0 = ((ShortVector) v.and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0) & 15));
+                        final ShortVector w1 = ((ShortVector) v.lanewise(LSHR, 2).and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 2) & 15));
+                        final ShortVector w2 = ((ShortVector) v.lanewise(LSHR, 4).and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 4) & 15));
+                        final ShortVector w3 = ((ShortVector) v.lanewise(LSHR, 6).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 6) & 15));
+                        final int xo = 256 * b + 16 * s0;
+                        {
+                            ShortVector p = w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)))
+                                    .add(w2.mul(ShortVector.fromArray(S256, q, x0 + xo + 64))).add(w3.mul(ShortVector.fromArray(S256, q, x0 + xo + 96)));
+                            isum0 = isum0.add((IntVector) p.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 1) {
+                            ShortVector p = w0.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)))
+                                    .add(w2.mul(ShortVector.fromArray(S256, q, x1 + xo + 64))).add(w3.mul(ShortVector.fromArray(S256, q, x1 + xo + 96)));
+                            isum1 = isum1.add((IntVector) p.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 2) {
+                            ShortVector p = w0.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)))
+                                    .add(w2.mul(ShortVector.fromArray(S256, q, x2 + xo + 64))).add(w3.mul(ShortVector.fromArray(S256, q, x2 + xo + 96)));
+                            isum2 = isum2.add((IntVector) p.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 3) {
+                            ShortVector p = w0.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)))
+                                    .add(w2.mul(ShortVector.fromArray(S256, q, x3 + xo + 64))).add(w3.mul(ShortVector.fromArray(S256, q, x3 + xo + 96)));
+                            isum3 = isum3.add((IntVector) p.convertShape(S2I, I512, 0));
+                        }
+                    }
+                }
+                {
+                    acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                    int summs = 0;
+                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d0 + b) * 16 + s];
+                    m0 += wmin * ad[d0 + b] * summs;
+                }
+                if (nt > 1) {
+                    acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                    int summs = 0;
+                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d1 + b) * 16 + s];
+                    m1 += wmin * ad[d1 + b] * summs;
+                }
+                if (nt > 2) {
+                    acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                    int summs = 0;
+                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d2 + b) * 16 + s];
+                    m2 += wmin * ad[d2 + b] * summs;
+                }
+                if (nt > 3) {
+                    acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                    int summs = 0;
+                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d3 + b) * 16 + s];
+                    m3 += wmin * ad[d3 + b] * summs;
+                }
+            }
+            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) - m0;
+            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) - m1;
+            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) - m2;
+            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) - m3;
+        }
+    }
+
+    static void scalar(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        for (int t = t0; t < t0 + nt; t++) {
+            for (int r = r0; r < r1; r++) {
+                long ro = r * rowBytes;
+                float sum = 0, msum = 0;
+                for (int b = 0; b < nb; b++) {
+                    long bo = ro + 84L * b;
+                    float dy = a.d()[t * nb + b];
+                    int isum = 0, summs = 0;
+                    for (int s = 0; s < 16; s++) {
+                        int n = s / 8, j = (s % 8) / 2, h = s % 2;
+                        int sc = u8(w, bo + s);
+                        int xo = t * cols + 256 * b + 16 * s;
+                        int ps = 0;
+                        for (int l = 0; l < 16; l++) ps += ((u8(w, bo + 16 + 32 * n + 16 * h + l) >> (2 * j)) & 3) * q[xo + l];
+                        isum += (sc & 15) * ps;
+                        summs += (sc >> 4) * a.bsums()[(t * nb + b) * 16 + s];
+                    }
+                    sum += isum * (f16(w, bo + 80) * dy);
+                    msum += f16(w, bo + 82) * dy * summs;
+                }
+                out[t * outRows + r] = sum - msum;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.*;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * Q3_K weights (super-blocks of 256: 32 bytes of high bits, 64 bytes of 2-bit quants, 12 bytes of 6-bit scales,
+ * f16 d; value = d·(scale−32)·(q − (high bit clear ? 4 : 0))) against Q8_K activations.
+ * Sub-block s = 8n + 2j + h uses bits 2j..2j+1 of quant bytes 32n + 16h .. +15 and bit 4n + j of high bytes 16h .. +15.
+ */
+final class Q3_KKernel {
+    private Q3_KKernel() {}
+
+    static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        final float[] ad = a.d();
+        final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
+        final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
+        final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
+        final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        for (int r = r0; r < r1; r++) {
+            final long ro = r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            FloatVector acc2 = FloatVector.zero(F512);
+            FloatVector acc3 = FloatVector.zero(F512);
+            for (int b = 0; b < nb; b++) {
+                final long bo = ro + 110L * b;
+                final float wd = f16(w, bo + 108);
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                for (int n = 0; n < 2; n++) {
+                    for (int h = 0; h < 2; h++) {
+                        final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * n + 16 * h, LE);
+                        final ByteVector hm = ByteVector.fromMemorySegment(B128, w, bo + 16 * h, LE);
+                        final int s0 = 8 * n + h;
+                        final int hb = 4 * n;
+                        // scale folded in: |q·scale·x| ≤ 4·32·127, two such sums fit in 16 bits
+                        final ShortVector w0 = ((ShortVector) v.and((byte) 3).sub((byte) 4, hm.and((byte) (1 << hb)).compare(EQ, 0))
+                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0));
+                        final ShortVector w1 = ((ShortVector) v.lanewise(LSHR, 2).and((byte) 3).sub((byte) 4, hm.and((byte) (1 << (hb + 1))).compare(EQ, 0))
+                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 2));
+                        final ShortVector w2 = ((ShortVector) v.lanewise(LSHR, 4).and((byte) 3).sub((byte) 4, hm.and((byte) (1 << (hb + 2))).compare(EQ, 0))
+                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 4));
+                        final ShortVector w3 = ((ShortVector) v.lanewise(LSHR, 6).sub((byte) 4, hm.and((byte) (1 << (hb + 3))).compare(EQ, 0))
+                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 6));
+                        final int xo = 256 * b + 16 * s0;
+                        {
+                            ShortVector p0 = w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)));
+                            ShortVector p1 = w2.mul(ShortVector.fromArray(S256, q, x0 + xo + 64)).add(w3.mul(ShortVector.fromArray(S256, q, x0 + xo + 96)));
+                            isum0 = isum0.add((IntVector) p0.convertShape(S2I, I512, 0)).add((IntVector) p1.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 1) {
+                            ShortVector p0 = w0.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)));
+                            ShortVector p1 = w2.mul(ShortVector.fromArray(S256, q, x1 + xo + 64)).add(w3.mul(ShortVector.fromArray(S256, q, x1 + xo + 96)));
+                            isum1 = isum1.add((IntVector) p0.convertShape(S2I, I512, 0)).add((IntVector) p1.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 2) {
+                            ShortVector p0 = w0.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)));
+                            ShortVector p1 = w2.mul(ShortVector.fromArray(S256, q, x2 + xo + 64)).add(w3.mul(ShortVector.fromArray(S256, q, x2 + xo + 96)));
+                            isum2 = isum2.add((IntVector) p0.convertShape(S2I, I512, 0)).add((IntVector) p1.convertShape(S2I, I512, 0));
+                        }
+                        if (nt > 3) {
+                            ShortVector p0 = w0.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)));
+                            ShortVector p1 = w2.mul(ShortVector.fromArray(S256, q, x3 + xo + 64)).add(w3.mul(ShortVector.fromArray(S256, q, x3 + xo + 96)));
+                            isum3 = isum3.add((IntVector) p0.convertShape(S2I, I512, 0)).add((IntVector) p1.convertShape(S2I, I512, 0));
+                        }
+                    }
+                }
+                {
+                    acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                }
+                if (nt > 1) {
+                    acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                }
+                if (nt > 2) {
+                    acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                }
+                if (nt > 3) {
+                    acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                }
+            }
+            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
+            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
+            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
+            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+        }
+    }
+
+    static void scalar(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        for (int t = t0; t < t0 + nt; t++) {
+            for (int r = r0; r < r1; r++) {
+                long ro = r * rowBytes;
+                float sum = 0;
+                for (int b = 0; b < nb; b++) {
+                    long bo = ro + 110L * b;
+                    int isum = 0;
+                    for (int s = 0; s < 16; s++) {
+                        int n = s / 8, j = (s % 8) / 2, h = s % 2;
+                        int xo = t * cols + 256 * b + 16 * s;
+                        int ps = 0;
+                        for (int l = 0; l < 16; l++) {
+                            int low = (u8(w, bo + 32 + 32 * n + 16 * h + l) >> (2 * j)) & 3;
+                            boolean high = (u8(w, bo + 16 * h + l) & (1 << (4 * n + j))) != 0;
+                            ps += (low - (high ? 0 : 4)) * q[xo + l];
+                        }
+                        isum += scaleQ3K(w, bo + 96, s) * ps;
+                    }
+                    sum += isum * (f16(w, bo + 108) * a.d()[t * nb + b]);
+                }
+                out[t * outRows + r] = sum;
+            }
+        }
+    }
+}

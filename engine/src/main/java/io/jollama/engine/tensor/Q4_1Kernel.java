@@ -1,0 +1,100 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.*;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/** Q4_1 weights (blocks of 32: f16 d, f16 m, 16 bytes of nibbles; value = d·q + m) against Q8_1 activations. */
+final class Q4_1Kernel {
+    private Q4_1Kernel() {}
+
+    static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 32;
+        final short[] q = a.q();
+        final float[] ad = a.d(), as = a.s();
+        final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
+        final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
+        final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
+        final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        for (int r = r0; r < r1; r++) {
+            final long ro = r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            FloatVector acc2 = FloatVector.zero(F512);
+            FloatVector acc3 = FloatVector.zero(F512);
+            float m0 = 0;
+            float m1 = 0;
+            float m2 = 0;
+            float m3 = 0;
+            for (int b = 0; b < nb; b++) {
+                final long bo = ro + 20L * b;
+                final float wd = f16(w, bo), wm = f16(w, bo + 2);
+                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 4, LE);
+                final ShortVector lo = (ShortVector) v.and((byte) 0x0F).convertShape(B2S, S256, 0);
+                final ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
+                final int xo = b * 32;
+                {
+                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
+                    acc0 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                    m0 += wm * as[d0 + b];
+                }
+                if (nt > 1) {
+                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
+                    acc1 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                    m1 += wm * as[d1 + b];
+                }
+                if (nt > 2) {
+                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
+                    acc2 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                    m2 += wm * as[d2 + b];
+                }
+                if (nt > 3) {
+                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
+                    acc3 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                    m3 += wm * as[d3 + b];
+                }
+            }
+            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) + m0;
+            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) + m1;
+            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) + m2;
+            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) + m3;
+        }
+    }
+
+    static void scalar(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 32;
+        final short[] q = a.q();
+        for (int t = t0; t < t0 + nt; t++) {
+            for (int r = r0; r < r1; r++) {
+                long ro = r * rowBytes;
+                float sum = 0, msum = 0;
+                for (int b = 0; b < nb; b++) {
+                    long bo = ro + 20L * b;
+                    int xo = t * cols + b * 32;
+                    int isum = 0;
+                    for (int j = 0; j < 16; j++) {
+                        int v = u8(w, bo + 4 + j);
+                        isum += (v & 15) * q[xo + j] + (v >> 4) * q[xo + j + 16];
+                    }
+                    sum += isum * (f16(w, bo) * a.d()[t * nb + b]);
+                    msum += f16(w, bo + 2) * a.s()[t * nb + b];
+                }
+                out[t * outRows + r] = sum + msum;
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.*;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * Q5_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 bytes of high bits,
+ * 128 bytes of nibbles; value = d·scale·(nibble + 16·high) − dmin·min) against Q8_K activations.
+ * Sub-blocks 2j and 2j+1 are the low and high nibbles of quant bytes 32j .. 32j+31, with high bits 2j and 2j+1 of high byte l.
+ */
+final class Q5_KKernel {
+    private Q5_KKernel() {}
+
+    static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        final float[] ad = a.d();
+        final int[] bsums = a.bsums();
+        final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
+        final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
+        final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
+        final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        for (int r = r0; r < r1; r++) {
+            final long ro = r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            FloatVector acc2 = FloatVector.zero(F512);
+            FloatVector acc3 = FloatVector.zero(F512);
+            float m0 = 0;
+            float m1 = 0;
+            float m2 = 0;
+            float m3 = 0;
+            for (int b = 0; b < nb; b++) {
+                final long bo = ro + 176L * b;
+                final float wd = f16(w, bo), wmin = f16(w, bo + 2);
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                int summs0 = 0;
+                int summs1 = 0;
+                int summs2 = 0;
+                int summs3 = 0;
+                for (int j = 0; j < 4; j++) {
+                    final int sm0 = scaleMinK4(w, bo + 4, 2 * j), sm1 = scaleMinK4(w, bo + 4, 2 * j + 1);
+                    final int sc0 = sm0 & 0xFF, sc1 = sm1 & 0xFF, mn0 = sm0 >> 8, mn1 = sm1 >> 8;
+                    final ByteVector qh0 = ByteVector.fromMemorySegment(B128, w, bo + 16, LE);
+                    final ByteVector qh1 = ByteVector.fromMemorySegment(B128, w, bo + 32, LE);
+                    final ByteVector v0 = ByteVector.fromMemorySegment(B128, w, bo + 48 + 32 * j, LE);
+                    final ByteVector v1 = ByteVector.fromMemorySegment(B128, w, bo + 64 + 32 * j, LE);
+                    final byte u1 = (byte) (1 << (2 * j)), u2 = (byte) (2 << (2 * j));
+                    final ShortVector lo0 = (ShortVector) v0.and((byte) 0x0F).add((byte) 16, qh0.and(u1).compare(NE, 0)).convertShape(B2S, S256, 0);
+                    final ShortVector lo1 = (ShortVector) v1.and((byte) 0x0F).add((byte) 16, qh1.and(u1).compare(NE, 0)).convertShape(B2S, S256, 0);
+                    final ShortVector hi0 = (ShortVector) v0.lanewise(LSHR, 4).add((byte) 16, qh0.and(u2).compare(NE, 0)).convertShape(B2S, S256, 0);
+                    final ShortVector hi1 = (ShortVector) v1.lanewise(LSHR, 4).add((byte) 16, qh1.and(u2).compare(NE, 0)).convertShape(B2S, S256, 0);
+                    final int xo = 256 * b + 64 * j;
+                    {
+                        ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
+                        ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x0 + xo + 48)));
+                        isum0 = isum0.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
+                        final int bi = (d0 + b) * 16 + 4 * j;
+                        summs0 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
+                    }
+                    if (nt > 1) {
+                        ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
+                        ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x1 + xo + 48)));
+                        isum1 = isum1.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
+                        final int bi = (d1 + b) * 16 + 4 * j;
+                        summs1 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
+                    }
+                    if (nt > 2) {
+                        ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
+                        ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x2 + xo + 48)));
+                        isum2 = isum2.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
+                        final int bi = (d2 + b) * 16 + 4 * j;
+                        summs2 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
+                    }
+                    if (nt > 3) {
+                        ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
+                        ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x3 + xo + 48)));
+                        isum3 = isum3.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
+                        final int bi = (d3 + b) * 16 + 4 * j;
+                        summs3 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
+                    }
+                }
+                {
+                    acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                    m0 += wmin * ad[d0 + b] * summs0;
+                }
+                if (nt > 1) {
+                    acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                    m1 += wmin * ad[d1 + b] * summs1;
+                }
+                if (nt > 2) {
+                    acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                    m2 += wmin * ad[d2 + b] * summs2;
+                }
+                if (nt > 3) {
+                    acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                    m3 += wmin * ad[d3 + b] * summs3;
+                }
+            }
+            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) - m0;
+            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) - m1;
+            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) - m2;
+            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) - m3;
+        }
+    }
+
+    static void scalar(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        for (int t = t0; t < t0 + nt; t++) {
+            for (int r = r0; r < r1; r++) {
+                long ro = r * rowBytes;
+                float sum = 0, msum = 0;
+                for (int b = 0; b < nb; b++) {
+                    long bo = ro + 176L * b;
+                    float dy = a.d()[t * nb + b];
+                    int isum = 0, summs = 0;
+                    for (int s = 0; s < 8; s++) {
+                        int sm = scaleMinK4(w, bo + 4, s);
+                        int xo = t * cols + 256 * b + 32 * s;
+                        int ps = 0;
+                        for (int l = 0; l < 32; l++) {
+                            int v = u8(w, bo + 48 + 32 * (s / 2) + l);
+                            int high = (u8(w, bo + 16 + l) >> s) & 1;
+                            ps += (((s & 1) == 0 ? v & 15 : v >> 4) + 16 * high) * q[xo + l];
+                        }
+                        isum += (sm & 0xFF) * ps;
+                        int bi = (t * nb + b) * 16 + 2 * s;
+                        summs += (sm >> 8) * (a.bsums()[bi] + a.bsums()[bi + 1]);
+                    }
+                    sum += isum * (f16(w, bo) * dy);
+                    msum += f16(w, bo + 2) * dy * summs;
+                }
+                out[t * outRows + r] = sum - msum;
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.*;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * Q6_K weights (super-blocks of 256: 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 int8 scales (one per 16
+ * values), f16 d; value = d·scale·((low | high·16) − 32)) against Q8_K activations.
+ * In half n (128 values), values 32k + l (l in 0..31) take the low (k = 0, 1) or high (k = 2, 3) nibble of low byte
+ * 64n + l (k even) or 64n + 32 + l (k odd), and bits 2k, 2k+1 of high byte 32n + l.
+ */
+final class Q6_KKernel {
+    private Q6_KKernel() {}
+
+    static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        final float[] ad = a.d();
+        final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
+        final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
+        final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
+        final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        for (int r = r0; r < r1; r++) {
+            final long ro = r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            FloatVector acc2 = FloatVector.zero(F512);
+            FloatVector acc3 = FloatVector.zero(F512);
+            for (int b = 0; b < nb; b++) {
+                final long bo = ro + 210L * b;
+                final float wd = f16(w, bo + 208);
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                for (int n = 0; n < 2; n++) {
+                    for (int h = 0; h < 2; h++) {
+                        final ByteVector la = ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 16 * h, LE);
+                        final ByteVector lb = ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 32 + 16 * h, LE);
+                        final ByteVector hv = ByteVector.fromMemorySegment(B128, w, bo + 128 + 32 * n + 16 * h, LE);
+                        final ShortVector w0 = (ShortVector) la.and((byte) 0x0F).or(hv.and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
+                        final ShortVector w1 = (ShortVector) lb.and((byte) 0x0F).or(hv.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
+                        final ShortVector w2 = (ShortVector) la.lanewise(LSHR, 4).or(hv.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
+                        final ShortVector w3 = (ShortVector) lb.lanewise(LSHR, 4).or(hv.lanewise(LSHR, 6).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
+                        final int s0 = 8 * n + h;
+                        final long so = bo + 192 + s0;
+                        final int sc0 = w.get(BYTE, so), sc1 = w.get(BYTE, so + 2), sc2 = w.get(BYTE, so + 4), sc3 = w.get(BYTE, so + 6);
+                        final int xo = 256 * b + 16 * s0;
+                        {
+                            isum0 = isum0.add(((IntVector) w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).convertShape(S2I, I512, 0)).mul(sc0))
+                                    .add(((IntVector) w1.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)).convertShape(S2I, I512, 0)).mul(sc1))
+                                    .add(((IntVector) w2.mul(ShortVector.fromArray(S256, q, x0 + xo + 64)).convertShape(S2I, I512, 0)).mul(sc2))
+                                    .add(((IntVector) w3.mul(ShortVector.fromArray(S256, q, x0 + xo + 96)).convertShape(S2I, I512, 0)).mul(sc3));
+                        }
+                        if (nt > 1) {
+                            isum1 = isum1.add(((IntVector) w0.mul(ShortVector.fromArray(S256, q, x1 + xo)).convertShape(S2I, I512, 0)).mul(sc0))
+                                    .add(((IntVector) w1.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)).convertShape(S2I, I512, 0)).mul(sc1))
+                                    .add(((IntVector) w2.mul(ShortVector.fromArray(S256, q, x1 + xo + 64)).convertShape(S2I, I512, 0)).mul(sc2))
+                                    .add(((IntVector) w3.mul(ShortVector.fromArray(S256, q, x1 + xo + 96)).convertShape(S2I, I512, 0)).mul(sc3));
+                        }
+                        if (nt > 2) {
+                            isum2 = isum2.add(((IntVector) w0.mul(ShortVector.fromArray(S256, q, x2 + xo)).convertShape(S2I, I512, 0)).mul(sc0))
+                                    .add(((IntVector) w1.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)).convertShape(S2I, I512, 0)).mul(sc1))
+                                    .add(((IntVector) w2.mul(ShortVector.fromArray(S256, q, x2 + xo + 64)).convertShape(S2I, I512, 0)).mul(sc2))
+                                    .add(((IntVector) w3.mul(ShortVector.fromArray(S256, q, x2 + xo + 96)).convertShape(S2I, I512, 0)).mul(sc3));
+                        }
+                        if (nt > 3) {
+                            isum3 = isum3.add(((IntVector) w0.mul(ShortVector.fromArray(S256, q, x3 + xo)).convertShape(S2I, I512, 0)).mul(sc0))
+                                    .add(((IntVector) w1.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)).convertShape(S2I, I512, 0)).mul(sc1))
+                                    .add(((IntVector) w2.mul(ShortVector.fromArray(S256, q, x3 + xo + 64)).convertShape(S2I, I512, 0)).mul(sc2))
+                                    .add(((IntVector) w3.mul(ShortVector.fromArray(S256, q, x3 + xo + 96)).convertShape(S2I, I512, 0)).mul(sc3));
+                        }
+                    }
+                }
+                {
+                    acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                }
+                if (nt > 1) {
+                    acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                }
+                if (nt > 2) {
+                    acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                }
+                if (nt > 3) {
+                    acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                }
+            }
+            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
+            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
+            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
+            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+        }
+    }
+
+    static void scalar(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int cols = a.cols(), nb = cols / 256;
+        final short[] q = a.q();
+        for (int t = t0; t < t0 + nt; t++) {
+            for (int r = r0; r < r1; r++) {
+                long ro = r * rowBytes;
+                float sum = 0;
+                for (int b = 0; b < nb; b++) {
+                    long bo = ro + 210L * b;
+                    int isum = 0;
+                    for (int n = 0; n < 2; n++) {
+                        for (int k = 0; k < 4; k++) {
+                            for (int l = 0; l < 32; l++) {
+                                int low = u8(w, bo + 64 * n + ((k & 1) == 1 ? 32 : 0) + l);
+                                int nib = k < 2 ? low & 15 : low >> 4;
+                                int high = (u8(w, bo + 128 + 32 * n + l) >> (2 * k)) & 3;
+                                int value = (nib | (high << 4)) - 32;
+                                int scale = w.get(BYTE, bo + 192 + 8 * n + 2 * k + l / 16);
+                                isum += scale * value * q[t * cols + 256 * b + 128 * n + 32 * k + l];
+                            }
+                        }
+                    }
+                    sum += isum * (f16(w, bo + 208) * a.d()[t * nb + b]);
+                }
+                out[t * outRows + r] = sum;
+            }
+        }
+    }
+}
