@@ -317,7 +317,7 @@ final class Vocab {
             if (addBos && bos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set");
             if (addEos && eos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_eos_token is true, but tokenizer.ggml.eos_token_id is not set");
             if (addSep && sep < 0) throw new IllegalArgumentException("tokenizer.ggml.add_sep_token is true, but tokenizer.ggml.seperator_token_id is not set");
-            lowercase = gguf.getBool("tokenizer.ggml.normalizer.lowercase", false);
+            lowercase = gguf.getBool("tokenizer.ggml.normalizer.lowercase", true); // llama.cpp default: BERT lower-cases
             stripAccents = gguf.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
             detectSpecialsByText();
             buildEog();
