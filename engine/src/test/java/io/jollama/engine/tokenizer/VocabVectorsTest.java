@@ -72,12 +72,23 @@ class VocabVectorsTest {
                 } else if (failures.size() < 40) {
                     failures.add(name + ": " + show(c.input()) + " expected " + Arrays.toString(c.expected()) + " got " + Arrays.toString(got));
                 }
-                if (tok.decode(c.expected()).equals(c.input())) roundTrips++;
+                String decoded = tok.decode(c.expected());
+                if (decoded.equals(c.input())) {
+                    roundTrips++;
+                } else if (!name.equals("bert-bge") && !hasCleanUpPattern(c.input())) {
+                    // only WordPiece (lower-casing) and llama.cpp's clean_spaces pass may change the text
+                    failures.add(name + ": decode " + show(decoded) + " instead of " + show(c.input()));
+                }
             }
             summary.append(String.format("%-16s %d/%d   (decode gives the input back: %d/%d)%n", name, pass, cases.size(), roundTrips, cases.size()));
         }
         System.out.print(summary);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** Texts llama.cpp's clean_spaces detokenizer pass rewrites (" ?", " !", " .", " ,", " ' ", " 's", ...). */
+    static boolean hasCleanUpPattern(String s) {
+        return java.util.regex.Pattern.compile(" [?!.,]| ' | '(s|m|re|ve)").matcher(s).find();
     }
 
     static String show(String s) {
