@@ -23,7 +23,7 @@ final class PreTokenizer {
     /** The pre-tokenizer's settings that llama.cpp ties to {@code tokenizer.ggml.pre}. */
     record Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos) {}
 
-    private static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private static final String QWEN2_EXPR = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final List<String> DEFAULT = List.of(
             "[\\p{P}\\$\\+<=>\\^~\\|]+",
             GPT2,
@@ -60,6 +60,40 @@ final class PreTokenizer {
     private static final List<String> BAILINGMOE = List.of(
             "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+");
 
+    private static final List<String> QWEN35 = List.of(
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> JAIS2 = List.of(
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}");
+    private static final List<String> SPARK2_5 = List.of(
+            "\\p{N}{1,3}",
+            "[一-龥぀-ゟ゠-ヿ]+",
+            "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\r\n]|\\s+(?!\\S)|\\s+",
+            "\\p{N}");
+    private static final String CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+    private static final List<String> YOUTU = List.of(
+            "[가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+",
+            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" + CONTRACTIONS + "?|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> GRANITE_EMB_MULTI = List.of(
+            "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))*((?=[\\p{L}\\p{M}])([^A-Z]))+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+((?=[\\p{L}\\p{M}])([^A-Z]))*" + CONTRACTIONS + "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> TINY_AYA = List.of(
+            "\\d{1,3}(?=(?:\\d{3})*\\b)",
+            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" + CONTRACTIONS + "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> UFAKZEKA = List.of(
+            "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> LAGUNA = List.of("[^\\n]+|[\\n]+", QWEN2_EXPR);
+    private static final List<String> EXAONE_MOE = List.of(
+            CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+");
+    private static final List<String> MINICPM5 = List.of(
+            "\\p{N}{1,3}",
+            CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> CHAMELEON = List.of(
+            "<sentinel:[0-9]+>",
+            "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z",
+            "([\\t\\n]|    |  )",
+            "\\p{N}",
+            "[\\p{P}!-/:-@\\[-`{-~]",
+            GPT2);
+
     /**
      * The configuration for a {@code tokenizer.ggml.pre} name (llama.cpp's list; an empty or missing name means
      * "default"). Unknown names are refused, as llama.cpp refuses them.
@@ -81,8 +115,8 @@ final class PreTokenizer {
             case "trillion", "granite-docling" -> new Config(List.of(GPT2), false, false, false);
             case "starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2" -> new Config(STARCODER, false, true, false);
             case "smollm", "command-r" -> new Config(STARCODER, false, false, false);
-            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2" -> new Config(List.of(QWEN2), false, false, false);
-            case "stablelm2", "megrez" -> new Config(List.of(QWEN2), false, true, false);
+            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2" -> new Config(List.of(QWEN2_EXPR), false, false, false);
+            case "stablelm2", "megrez" -> new Config(List.of(QWEN2_EXPR), false, true, false);
             case "tekken" -> new Config(TEKKEN, true, false, true);
             case "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2" -> new Config(GPT4O, false, false, false);
             case "poro-chat" -> new Config(PORO, false, false, false);
@@ -91,6 +125,17 @@ final class PreTokenizer {
             case "glm4", "chatglm-bpe" -> new Config(List.of(LLAMA3), false, true, false);
             case "seed-coder" -> new Config(SEED_CODER, false, false, false);
             case "bailingmoe", "bailingmoe2", "llada-moe" -> new Config(BAILINGMOE, false, false, false);
+            case "qwen35" -> new Config(QWEN35, false, false, false);
+            case "jais-2" -> new Config(JAIS2, false, true, false);
+            case "spark2_5" -> new Config(SPARK2_5, false, false, false);
+            case "youtu" -> new Config(YOUTU, true, false, false);
+            case "granite-embed-multi-97m" -> new Config(GRANITE_EMB_MULTI, true, false, false);
+            case "tiny_aya", "cohere2moe" -> new Config(TINY_AYA, false, false, false);
+            case "ufakzeka" -> new Config(UFAKZEKA, false, false, false);
+            case "laguna" -> new Config(LAGUNA, false, false, false);
+            case "exaone-moe" -> new Config(EXAONE_MOE, false, true, false);
+            case "minicpm5" -> new Config(MINICPM5, true, true, false);
+            case "chameleon" -> new Config(CHAMELEON, false, false, true);
             default -> throw new IllegalArgumentException("unsupported BPE pre-tokenizer '" + pre + "' (tokenizer.ggml.pre)");
         };
     }

@@ -192,7 +192,8 @@ class TokenizerBehaviourTest {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("%-40s %6d tokens in %4d ms%n", vocab, ids.length, ms);
             assertTrue(ids.length > 5_000, "a long text gives thousands of tokens");
-            assertTrue(ms < 1_500, vocab + " took " + ms + " ms for " + ids.length + " tokens");
+            assertTrue(ms < 3_000, // generous: the machine is shared; quadratic work would take far longer
+                     vocab + " took " + ms + " ms for " + ids.length + " tokens");
             int[] withoutBos = tok.addBos() ? Arrays.copyOfRange(ids, 1, ids.length) : ids;
             assertEquals(text, tok.decode(withoutBos), vocab + ": decode gives the text back");
         }
