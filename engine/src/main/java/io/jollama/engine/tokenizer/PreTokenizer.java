@@ -416,6 +416,15 @@ final class PreTokenizer {
             }
             if (!collapsed) charStart[cpts.length] = sb.length();
             String text = sb.toString();
+            // code point index of each char position (only needed when supplementary characters take two chars)
+            int[] cpAt = null;
+            if (!collapsed && text.length() != cpts.length) {
+                cpAt = new int[text.length() + 1];
+                for (int i = 0; i < cpts.length; i++) {
+                    for (int c = charStart[i]; c < charStart[i + 1]; c++) cpAt[c] = i;
+                }
+                cpAt[text.length()] = cpts.length;
+            }
 
             List<Integer> out = new ArrayList<>(offsets.size());
             int start = 0;
@@ -426,7 +435,8 @@ final class PreTokenizer {
                 int prevEnd = 0; // in code points, relative to the piece
                 while (m.find()) {
                     if (m.end() == m.start()) continue; // std::regex_iterator never yields these for our expressions
-                    int ms = toCodePoints(text, from, m.start()), me = toCodePoints(text, from, m.end());
+                    int ms = cpAt == null ? m.start() : cpAt[from + m.start()] - start;
+                    int me = cpAt == null ? m.end() : cpAt[from + m.end()] - start;
                     if (ms > prevEnd) out.add(ms - prevEnd);
                     out.add(me - ms);
                     prevEnd = me;
@@ -435,10 +445,6 @@ final class PreTokenizer {
                 start += length;
             }
             return out;
-        }
-
-        private int toCodePoints(String text, int from, int charOffset) {
-            return collapsed ? charOffset : text.codePointCount(from, from + charOffset);
         }
     }
 }
