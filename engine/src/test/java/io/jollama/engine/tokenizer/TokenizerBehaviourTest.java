@@ -187,9 +187,13 @@ class TokenizerBehaviourTest {
         for (String vocab : List.of("vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-llama-bpe.gguf", "vocab/ggml-vocab-qwen2.gguf", "vocab/ggml-vocab-deepseek-llm.gguf")) {
             Tokenizer tok = load(vocab);
             for (int i = 0; i < 3; i++) tok.encode(text, true, true); // warm up
-            long t0 = System.nanoTime();
-            int[] ids = tok.encode(text, true, true);
-            long ms = (System.nanoTime() - t0) / 1_000_000;
+            int[] ids = null;
+            long ms = Long.MAX_VALUE; // best of three: the machine is shared
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                ids = tok.encode(text, true, true);
+                ms = Math.min(ms, (System.nanoTime() - t0) / 1_000_000);
+            }
             System.out.printf("%-40s %6d tokens in %4d ms%n", vocab, ids.length, ms);
             assertTrue(ids.length > 5_000, "a long text gives thousands of tokens");
             assertTrue(ms < 3_000, // generous: the machine is shared; quadratic work would take far longer
