@@ -34,6 +34,7 @@ final class Vocab {
     private final byte[][] pieces;     // token_to_piece(special = true), built once
     private final int[] specialTokens; // control, user-defined and unknown tokens, longest text first
     private final boolean[] eog;
+    private final int[] byteTokens;    // SPM byte fallback: byte → token, -1 if missing
 
     final int bos, eos, eot, eom, unk, sep, pad;
     final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
@@ -55,6 +56,7 @@ final class Vocab {
         this.pre = b.pre;
         this.eog = b.eog;
         this.specialTokens = b.specialTokens;
+        this.byteTokens = byteTokens();
         this.pieces = new byte[texts.length][];
         for (int i = 0; i < texts.length; i++) pieces[i] = piece(i);
     }
@@ -87,9 +89,17 @@ final class Vocab {
 
     /** The byte-fallback token for a byte (SPM: {@code <0xNN>}, or the one-byte text if that is missing). */
     int byteToken(int b) {
-        int id = id(String.format("<0x%02X>", b & 0xFF));
-        if (id < 0 && b < 0x80) id = id(String.valueOf((char) b));
-        return id;
+        return byteTokens[b & 0xFF];
+    }
+
+    private int[] byteTokens() {
+        int[] r = new int[256];
+        for (int b = 0; b < 256; b++) {
+            int id = id(String.format("<0x%02X>", b));
+            if (id < 0 && b < 0x80) id = id(String.valueOf((char) b));
+            r[b] = id;
+        }
+        return r;
     }
 
     // ---- pieces and detokenization ----
