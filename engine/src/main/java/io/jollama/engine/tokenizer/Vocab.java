@@ -37,7 +37,7 @@ final class Vocab {
     private final int[] byteTokens;    // SPM byte fallback: byte → token, -1 if missing
 
     final int bos, eos, eot, eom, unk, sep, pad;
-    final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
+    final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces;
     final boolean lowercase, stripAccents;
     final PreTokenizer.Config pre; // BPE only
 
@@ -51,7 +51,6 @@ final class Vocab {
         this.unk = b.unk; this.sep = b.sep; this.pad = b.pad;
         this.addBos = b.addBos; this.addEos = b.addEos; this.addSep = b.addSep;
         this.addSpacePrefix = b.addSpacePrefix; this.cleanSpaces = b.cleanSpaces;
-        this.removeExtraWhitespaces = b.removeExtraWhitespaces;
         this.lowercase = b.lowercase; this.stripAccents = b.stripAccents;
         this.pre = b.pre;
         this.eog = b.eog;
@@ -258,9 +257,9 @@ final class Vocab {
         float[] scores;
         int[] attrs;
         Map<String, Integer> ids;
-        int bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1, mask = -1;
+        int bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1;
         int fimPre = -1, fimSuf = -1, fimMid = -1, fimPad = -1, fimRep = -1, fimSep = -1;
-        boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
+        boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces;
         boolean lowercase, stripAccents;
         PreTokenizer.Config pre;
         boolean[] eog;
@@ -274,7 +273,7 @@ final class Vocab {
             String preName = gguf.getString("tokenizer.ggml.pre", "");
             switch (model) {
                 case "llama" -> { type = Type.SPM; bos = 1; eos = 2; unk = 0; addSpacePrefix = true; addBos = true; }
-                case "bert" -> { type = Type.WPM; bos = 101; unk = 100; sep = 102; pad = 0; mask = 103; addBos = true; addSep = true; cleanSpaces = true; }
+                case "bert" -> { type = Type.WPM; bos = 101; unk = 100; sep = 102; pad = 0; addBos = true; addSep = true; cleanSpaces = true; }
                 case "gpt2" -> {
                     type = Type.BPE; bos = 11; eos = 11;
                     pre = PreTokenizer.forName(preName);
@@ -286,7 +285,6 @@ final class Vocab {
                 default -> throw new IllegalArgumentException("unsupported tokenizer model '" + model + "' (tokenizer.ggml.model)");
             }
             addSpacePrefix = gguf.getBool("tokenizer.ggml.add_space_prefix", addSpacePrefix);
-            removeExtraWhitespaces = gguf.getBool("tokenizer.ggml.remove_extra_whitespaces", false);
 
             texts = gguf.getStrings("tokenizer.ggml.tokens");
             if (texts == null) throw new IllegalArgumentException("the GGUF has no vocabulary (tokenizer.ggml.tokens is missing or not a string array)");
@@ -344,7 +342,6 @@ final class Vocab {
             unk = special("tokenizer.ggml.unknown_token_id", unk, n);
             sep = special("tokenizer.ggml.seperator_token_id", sep, n);
             pad = special("tokenizer.ggml.padding_token_id", pad, n);
-            mask = special("tokenizer.ggml.mask_token_id", mask, n);
             fimPre = special("tokenizer.ggml.fim_pre_token_id", fimPre, n);
             fimSuf = special("tokenizer.ggml.fim_suf_token_id", fimSuf, n);
             fimMid = special("tokenizer.ggml.fim_mid_token_id", fimMid, n);

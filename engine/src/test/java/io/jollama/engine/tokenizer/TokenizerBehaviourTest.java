@@ -145,6 +145,19 @@ class TokenizerBehaviourTest {
         assertThrows(IllegalArgumentException.class, () -> phi3.tokenText(phi3.vocabSize()));
     }
 
+    @Test
+    void wordPieceWrapsInClsAndSep() throws IOException {
+        Tokenizer bert = load("vocab/ggml-vocab-bert-bge.gguf");
+        int[] plain = bert.encode("Hello, World!", false, false);
+        assertArrayEquals(new int[] {7592, 1010, 2088, 999}, plain, "lower-cased words and punctuation");
+        int[] wrapped = bert.encode("Hello, World!", true, false);
+        assertEquals(101, wrapped[0], "[CLS]");
+        assertEquals(102, wrapped[wrapped.length - 1], "[SEP]");
+        assertArrayEquals(plain, Arrays.copyOfRange(wrapped, 1, wrapped.length - 1));
+        assertEquals(" hello, world!", bert.decode(wrapped), "[CLS]/[SEP] give no text; clean_spaces joins the punctuation");
+        assertArrayEquals(new int[] {100}, bert.encode("\u2603\u2603", false, false), "a word with no pieces is [UNK]");
+    }
+
     static String[] textsOf(Tokenizer t) {
         String[] r = new String[t.vocabSize()];
         for (int i = 0; i < r.length; i++) r[i] = t.tokenText(i);
