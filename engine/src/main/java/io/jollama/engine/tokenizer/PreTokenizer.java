@@ -20,8 +20,15 @@ final class PreTokenizer {
     static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final String LLAMA3_ORIGINAL = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    /** The pre-tokenizer's settings that llama.cpp ties to {@code tokenizer.ggml.pre}. */
-    record Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos) {}
+    /**
+     * The pre-tokenizer's settings that llama.cpp ties to {@code tokenizer.ggml.pre}. {@code spmStyle} (Gemma 4):
+     * spaces become ▁, words stay raw UTF-8 (no byte-level mapping) and unknown pieces fall back to {@code <0xNN>}.
+     */
+    record Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos, boolean spmStyle) {
+        Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos) {
+            this(regexes, ignoreMerges, cleanSpaces, addBos, false);
+        }
+    }
 
     private static final String QWEN2_EXPR = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final List<String> DEFAULT = List.of(
@@ -125,6 +132,7 @@ final class PreTokenizer {
             case "glm4", "chatglm-bpe" -> new Config(List.of(LLAMA3), false, true, false);
             case "seed-coder" -> new Config(SEED_CODER, false, false, false);
             case "bailingmoe", "bailingmoe2", "llada-moe" -> new Config(BAILINGMOE, false, false, false);
+            case "gemma4", "granite-embed-multi-311m" -> new Config(List.of("[^\\n]+|[\\n]+"), false, true, false, true);
             case "qwen35" -> new Config(QWEN35, false, false, false);
             case "jais-2" -> new Config(JAIS2, false, true, false);
             case "spark2_5" -> new Config(SPARK2_5, false, false, false);
@@ -141,14 +149,20 @@ final class PreTokenizer {
     }
 
     private final List<Splitter> splitters;
+    private final boolean byteEncode;
 
     PreTokenizer(List<String> regexes) {
+        this(regexes, true);
+    }
+
+    PreTokenizer(List<String> regexes, boolean byteEncode) {
         List<Splitter> s = new ArrayList<>();
         for (String r : regexes) s.add(splitterFor(r));
         this.splitters = List.copyOf(s);
+        this.byteEncode = byteEncode;
     }
 
-    /** The words of {@code text}, each byte-level encoded (UTF-8 bytes as GPT-2 characters). */
+    /** The words of {@code text}, each byte-level encoded (UTF-8 bytes as GPT-2 characters) unless told not to. */
     List<String> split(String text) {
         int[] cpts = text.codePoints().toArray();
         List<Integer> offsets = new ArrayList<>();
@@ -157,7 +171,8 @@ final class PreTokenizer {
         List<String> words = new ArrayList<>(offsets.size());
         int start = 0;
         for (int len : offsets) {
-            words.add(Unicode.byteEncode(new String(cpts, start, len)));
+            String word = new String(cpts, start, len);
+            words.add(byteEncode ? Unicode.byteEncode(word) : word);
             start += len;
         }
         return words;

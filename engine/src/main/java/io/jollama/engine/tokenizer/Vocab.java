@@ -108,7 +108,7 @@ final class Vocab {
         String text = texts[token];
         if ((attr & (UNKNOWN | CONTROL | USER_DEFINED)) != 0) return text.getBytes(StandardCharsets.UTF_8);
         if ((attr & NORMAL) != 0) {
-            if (type == Type.BPE) return byteDecode(text);
+            if (type == Type.BPE && !pre.spmStyle()) return byteDecode(text);
             return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
         }
         if ((attr & BYTE) != 0) return new byte[] {(byte) byteOf(token)};
@@ -282,6 +282,12 @@ final class Vocab {
                     if (preName.equals("glm4") || preName.equals("chatglm-bpe")) bos = -1;
                     if (preName.equals("jina-v1-en") || preName.equals("jina-v2-code") || preName.equals("roberta-bpe")) addSep = true;
                 }
+                case "gemma4" -> {
+                    type = Type.BPE;
+                    pre = PreTokenizer.forName("gemma4");
+                    cleanSpaces = pre.cleanSpaces();
+                    if (gguf.getStrings("tokenizer.ggml.merges") == null) throw new IllegalArgumentException("the gemma4 tokenizer has no merges (tokenizer.ggml.merges is missing)");
+                }
                 default -> throw new IllegalArgumentException("unsupported tokenizer model '" + model + "' (tokenizer.ggml.model)");
             }
             addSpacePrefix = gguf.getBool("tokenizer.ggml.add_space_prefix", addSpacePrefix);
@@ -322,6 +328,7 @@ final class Vocab {
             addBos = gguf.getBool("tokenizer.ggml.add_bos_token", addBos);
             addEos = gguf.getBool("tokenizer.ggml.add_eos_token", addEos);
             addSep = gguf.getBool("tokenizer.ggml.add_sep_token", addSep);
+            if (pre != null && pre.spmStyle()) addBos = true; // llama.cpp insists on BOS for Gemma 4
             if (addBos && bos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set");
             if (addEos && eos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_eos_token is true, but tokenizer.ggml.eos_token_id is not set");
             if (addSep && sep < 0) throw new IllegalArgumentException("tokenizer.ggml.add_sep_token is true, but tokenizer.ggml.seperator_token_id is not set");

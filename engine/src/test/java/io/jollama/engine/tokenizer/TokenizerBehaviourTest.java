@@ -158,6 +158,36 @@ class TokenizerBehaviourTest {
         assertArrayEquals(new int[] {100}, bert.encode("\u2603\u2603", false, false), "a word with no pieces is [UNK]");
     }
 
+    @Test
+    void gemma4StyleBpeKeepsRawUtf8AndSpaceMarks(@TempDir Path tmp) throws IOException {
+        // a hand-made vocabulary in Gemma 4's shape: ▁ for spaces, raw UTF-8 pieces, <0xNN> byte fallback
+        List<String> tokens = new ArrayList<>(List.of("<pad>", "<eos>", "<bos>"));
+        for (int b = 0; b < 256; b++) tokens.add(String.format("<0x%02X>", b));
+        tokens.addAll(List.of("\u2581", "h", "e", "l", "o", "w", "he", "ll", "hell", "hello", "\u2581hello", "\n", "\n\n"));
+        int[] types = new int[tokens.size()];
+        Arrays.fill(types, 1);
+        types[0] = types[1] = types[2] = 3;
+        for (int b = 0; b < 256; b++) types[3 + b] = 6;
+        Path file = tmp.resolve("gemma4.gguf");
+        new GgufWriter().put("general.architecture", "gemma4").put("tokenizer.ggml.model", "gemma4")
+                .put("tokenizer.ggml.tokens", GgufValue.ofStrings(tokens.toArray(String[]::new)))
+                .put("tokenizer.ggml.token_type", GgufValue.ofInts(types))
+                .put("tokenizer.ggml.merges", GgufValue.ofStrings("h e", "l l", "he ll", "hell o", "\u2581 hello"))
+                .putU32("tokenizer.ggml.bos_token_id", 2).putU32("tokenizer.ggml.eos_token_id", 1)
+                .putBool("tokenizer.ggml.add_bos_token", false).write(file);
+        Tokenizer tok;
+        try (GgufFile f = GgufFile.open(file)) {
+            tok = Tokenizer.fromGguf(f);
+        }
+        int hello = tokens.indexOf("hello"), spaceHello = tokens.indexOf("\u2581hello"), nn = tokens.indexOf("\n\n"), w = tokens.indexOf("w");
+        int[] ids = tok.encode("hello hello\n\nw\u00e9", true, false);
+        assertArrayEquals(new int[] {2, hello, spaceHello, nn, w, 3 + 0xC3, 3 + 0xA9}, ids,
+                "BOS forced; merges over raw characters; a newline run that is a token stays whole; é as bytes");
+        assertEquals("hello hello\n\nw\u00e9", tok.decode(ids));
+        assertEquals(" hello", new String(tok.tokenBytes(spaceHello), StandardCharsets.UTF_8));
+        assertTrue(tok.isEog(1));
+    }
+
     static String[] textsOf(Tokenizer t) {
         String[] r = new String[t.vocabSize()];
         for (int i = 0; i < r.length; i++) r[i] = t.tokenText(i);
