@@ -308,7 +308,7 @@ final class PreTokenizer {
                     prev = emit(out, prev, pos); continue;
                 }
                 int fl2 = cp == ' ' ? flags(cpts, pos + 1, end) : fl;
-                if (isOther(fl2) && fl != 0) {
+                if ((fl2 & (WS | Unicode.LETTER | Unicode.NUMBER)) == 0 && fl != 0) { // as llama.cpp: tests fl, not fl2
                     if (cp == ' ') pos++;
                     while (isOther(fl2)) fl2 = flags(cpts, ++pos, end);
                     int c2 = cpt(cpts, pos, end);
