@@ -18,6 +18,7 @@ final class BpeTokenizer extends VocabTokenizer {
     private final Map<String, Integer> ranks; // "left right" → rank
     private final PreTokenizer preTokenizer;
     private final boolean ignoreMerges;
+    private final boolean spmStyle;
 
     BpeTokenizer(Vocab vocab, GgufFile gguf) {
         super(vocab);
@@ -29,7 +30,8 @@ final class BpeTokenizer extends VocabTokenizer {
             if (m.indexOf(' ', 1) < 0) continue; // llama.cpp files these under an empty pair that never matches
             ranks.putIfAbsent(m, i);
         }
-        preTokenizer = new PreTokenizer(vocab.pre.regexes());
+        spmStyle = vocab.pre.spmStyle();
+        preTokenizer = new PreTokenizer(vocab.pre.regexes(), !spmStyle);
         ignoreMerges = vocab.pre.ignoreMerges();
     }
 
@@ -38,7 +40,8 @@ final class BpeTokenizer extends VocabTokenizer {
         if (addSpecial && vocab.addBos) out.add(vocab.bos);
         for (Vocab.Fragment f : fragments) {
             if (f.isText()) {
-                for (String word : preTokenizer.split(f.text())) tokenizeWord(word, out);
+                String text = spmStyle ? f.text().replace(' ', '\u2581') : f.text();
+                for (String word : preTokenizer.split(text)) tokenizeWord(word, out);
             } else {
                 out.add(f.token());
             }
@@ -49,7 +52,8 @@ final class BpeTokenizer extends VocabTokenizer {
     private record Bigram(int left, int right, int rank, int size) {}
 
     private void tokenizeWord(String word, IntList out) {
-        if (ignoreMerges) {
+        if (ignoreMerges || (spmStyle && word.chars().allMatch(c -> c == '\n'))) {
+            // Gemma 4: a run of newlines that is a token is taken whole
             int id = vocab.id(word);
             if (id >= 0) {
                 out.add(id);
@@ -83,6 +87,13 @@ final class BpeTokenizer extends VocabTokenizer {
             int id = vocab.id(piece);
             if (id >= 0) {
                 out.add(id);
+                continue;
+            }
+            if (spmStyle) {
+                for (byte b : piece.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    int t = vocab.id(String.format("<0x%02X>", b & 0xFF));
+                    if (t >= 0) out.add(t);
+                }
                 continue;
             }
             // llama.cpp looks up each UTF-8 byte of the piece as a one-byte token; only ASCII ones can exist

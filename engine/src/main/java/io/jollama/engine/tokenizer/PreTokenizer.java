@@ -20,10 +20,17 @@ final class PreTokenizer {
     static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final String LLAMA3_ORIGINAL = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    /** The pre-tokenizer's settings that llama.cpp ties to {@code tokenizer.ggml.pre}. */
-    record Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos) {}
+    /**
+     * The pre-tokenizer's settings that llama.cpp ties to {@code tokenizer.ggml.pre}. {@code spmStyle} (Gemma 4):
+     * spaces become ▁, words stay raw UTF-8 (no byte-level mapping) and unknown pieces fall back to {@code <0xNN>}.
+     */
+    record Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos, boolean spmStyle) {
+        Config(List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean addBos) {
+            this(regexes, ignoreMerges, cleanSpaces, addBos, false);
+        }
+    }
 
-    private static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private static final String QWEN2_EXPR = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final List<String> DEFAULT = List.of(
             "[\\p{P}\\$\\+<=>\\^~\\|]+",
             GPT2,
@@ -31,9 +38,10 @@ final class PreTokenizer {
             "[0-9][0-9][0-9]");
     private static final List<String> STARCODER = List.of("\\p{N}", GPT2);
     private static final List<String> FALCON = List.of("[\\p{P}\\$\\+<=>\\^~\\|`]+", GPT2, "[0-9][0-9][0-9]");
+    // escaped code points: written out, Unicode normalisation of the source could fold them (U+1F7D, U+1FBE, U+1FD3, U+1FDB, U+2126, U+212A)
     private static final List<String> DEEPSEEK_LLM = List.of(
             "[\r\n]",
-            "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
+            "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\u1F7Dᾀ-ᾴᾶ-ᾼ\u1FBEῂ-ῄῆ-ῌῐ-\u1FD3ῖ-\u1FDBῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212A-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
             "\\s?[!-/:-~！-／：-～‘-‟　-。]+",
             "\\s+$",
             "[一-龥ࠀ-一가-퟿]+",
@@ -59,6 +67,40 @@ final class PreTokenizer {
     private static final List<String> BAILINGMOE = List.of(
             "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+");
 
+    private static final List<String> QWEN35 = List.of(
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> JAIS2 = List.of(
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}");
+    private static final List<String> SPARK2_5 = List.of(
+            "\\p{N}{1,3}",
+            "[一-龥぀-ゟ゠-ヿ]+",
+            "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\r\n]|\\s+(?!\\S)|\\s+",
+            "\\p{N}");
+    private static final String CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+    private static final List<String> YOUTU = List.of(
+            "[가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+",
+            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" + CONTRACTIONS + "?|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> GRANITE_EMB_MULTI = List.of(
+            "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))*((?=[\\p{L}\\p{M}])([^A-Z]))+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+((?=[\\p{L}\\p{M}])([^A-Z]))*" + CONTRACTIONS + "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> TINY_AYA = List.of(
+            "\\d{1,3}(?=(?:\\d{3})*\\b)",
+            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" + CONTRACTIONS + "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" + CONTRACTIONS + "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> UFAKZEKA = List.of(
+            "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> LAGUNA = List.of("[^\\n]+|[\\n]+", QWEN2_EXPR);
+    private static final List<String> EXAONE_MOE = List.of(
+            CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+");
+    private static final List<String> MINICPM5 = List.of(
+            "\\p{N}{1,3}",
+            CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+    private static final List<String> CHAMELEON = List.of(
+            "<sentinel:[0-9]+>",
+            "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z",
+            "([\\t\\n]|    |  )",
+            "\\p{N}",
+            "[\\p{P}!-/:-@\\[-`{-~]",
+            GPT2);
+
     /**
      * The configuration for a {@code tokenizer.ggml.pre} name (llama.cpp's list; an empty or missing name means
      * "default"). Unknown names are refused, as llama.cpp refuses them.
@@ -80,8 +122,8 @@ final class PreTokenizer {
             case "trillion", "granite-docling" -> new Config(List.of(GPT2), false, false, false);
             case "starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2" -> new Config(STARCODER, false, true, false);
             case "smollm", "command-r" -> new Config(STARCODER, false, false, false);
-            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2" -> new Config(List.of(QWEN2), false, false, false);
-            case "stablelm2", "megrez" -> new Config(List.of(QWEN2), false, true, false);
+            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2" -> new Config(List.of(QWEN2_EXPR), false, false, false);
+            case "stablelm2", "megrez" -> new Config(List.of(QWEN2_EXPR), false, true, false);
             case "tekken" -> new Config(TEKKEN, true, false, true);
             case "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2" -> new Config(GPT4O, false, false, false);
             case "poro-chat" -> new Config(PORO, false, false, false);
@@ -90,19 +132,37 @@ final class PreTokenizer {
             case "glm4", "chatglm-bpe" -> new Config(List.of(LLAMA3), false, true, false);
             case "seed-coder" -> new Config(SEED_CODER, false, false, false);
             case "bailingmoe", "bailingmoe2", "llada-moe" -> new Config(BAILINGMOE, false, false, false);
+            case "gemma4", "granite-embed-multi-311m" -> new Config(List.of("[^\\n]+|[\\n]+"), false, true, false, true);
+            case "qwen35" -> new Config(QWEN35, false, false, false);
+            case "jais-2" -> new Config(JAIS2, false, true, false);
+            case "spark2_5" -> new Config(SPARK2_5, false, false, false);
+            case "youtu" -> new Config(YOUTU, true, false, false);
+            case "granite-embed-multi-97m" -> new Config(GRANITE_EMB_MULTI, true, false, false);
+            case "tiny_aya", "cohere2moe" -> new Config(TINY_AYA, false, false, false);
+            case "ufakzeka" -> new Config(UFAKZEKA, false, false, false);
+            case "laguna" -> new Config(LAGUNA, false, false, false);
+            case "exaone-moe" -> new Config(EXAONE_MOE, false, true, false);
+            case "minicpm5" -> new Config(MINICPM5, true, true, false);
+            case "chameleon" -> new Config(CHAMELEON, false, false, true);
             default -> throw new IllegalArgumentException("unsupported BPE pre-tokenizer '" + pre + "' (tokenizer.ggml.pre)");
         };
     }
 
     private final List<Splitter> splitters;
+    private final boolean byteEncode;
 
     PreTokenizer(List<String> regexes) {
+        this(regexes, true);
+    }
+
+    PreTokenizer(List<String> regexes, boolean byteEncode) {
         List<Splitter> s = new ArrayList<>();
         for (String r : regexes) s.add(splitterFor(r));
         this.splitters = List.copyOf(s);
+        this.byteEncode = byteEncode;
     }
 
-    /** The words of {@code text}, each byte-level encoded (UTF-8 bytes as GPT-2 characters). */
+    /** The words of {@code text}, each byte-level encoded (UTF-8 bytes as GPT-2 characters) unless told not to. */
     List<String> split(String text) {
         int[] cpts = text.codePoints().toArray();
         List<Integer> offsets = new ArrayList<>();
@@ -111,7 +171,8 @@ final class PreTokenizer {
         List<String> words = new ArrayList<>(offsets.size());
         int start = 0;
         for (int len : offsets) {
-            words.add(Unicode.byteEncode(new String(cpts, start, len)));
+            String word = new String(cpts, start, len);
+            words.add(byteEncode ? Unicode.byteEncode(word) : word);
             start += len;
         }
         return words;
@@ -247,7 +308,7 @@ final class PreTokenizer {
                     prev = emit(out, prev, pos); continue;
                 }
                 int fl2 = cp == ' ' ? flags(cpts, pos + 1, end) : fl;
-                if (isOther(fl2) && fl != 0) {
+                if ((fl2 & (WS | Unicode.LETTER | Unicode.NUMBER)) == 0 && fl != 0) { // as llama.cpp: tests fl, not fl2
                     if (cp == ' ') pos++;
                     while (isOther(fl2)) fl2 = flags(cpts, ++pos, end);
                     int c2 = cpt(cpts, pos, end);
@@ -370,6 +431,15 @@ final class PreTokenizer {
             }
             if (!collapsed) charStart[cpts.length] = sb.length();
             String text = sb.toString();
+            // code point index of each char position (only needed when supplementary characters take two chars)
+            int[] cpAt = null;
+            if (!collapsed && text.length() != cpts.length) {
+                cpAt = new int[text.length() + 1];
+                for (int i = 0; i < cpts.length; i++) {
+                    for (int c = charStart[i]; c < charStart[i + 1]; c++) cpAt[c] = i;
+                }
+                cpAt[text.length()] = cpts.length;
+            }
 
             List<Integer> out = new ArrayList<>(offsets.size());
             int start = 0;
@@ -380,7 +450,8 @@ final class PreTokenizer {
                 int prevEnd = 0; // in code points, relative to the piece
                 while (m.find()) {
                     if (m.end() == m.start()) continue; // std::regex_iterator never yields these for our expressions
-                    int ms = toCodePoints(text, from, m.start()), me = toCodePoints(text, from, m.end());
+                    int ms = cpAt == null ? m.start() : cpAt[from + m.start()] - start;
+                    int me = cpAt == null ? m.end() : cpAt[from + m.end()] - start;
                     if (ms > prevEnd) out.add(ms - prevEnd);
                     out.add(me - ms);
                     prevEnd = me;
@@ -389,10 +460,6 @@ final class PreTokenizer {
                 start += length;
             }
             return out;
-        }
-
-        private int toCodePoints(String text, int from, int charOffset) {
-            return collapsed ? charOffset : text.codePointCount(from, from + charOffset);
         }
     }
 }

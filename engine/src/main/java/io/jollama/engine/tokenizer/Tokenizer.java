@@ -11,7 +11,8 @@ public interface Tokenizer {
     /**
      * The tokenizer a GGUF describes, chosen by {@code tokenizer.ggml.model}: {@code llama} (SentencePiece-style BPE
      * with scores and byte fallback), {@code gpt2} (byte-level BPE with merges and a pre-tokenizer chosen by
-     * {@code tokenizer.ggml.pre}) or {@code bert} (WordPiece).
+     * {@code tokenizer.ggml.pre}), {@code gemma4} (BPE over raw UTF-8 with ▁ for spaces) or {@code bert} (WordPiece).
+     * Instances are immutable and safe to share between threads.
      *
      * @throws IllegalArgumentException naming the problem when the model or pre-tokenizer is unknown or the
      *                                  vocabulary is missing or malformed

@@ -28,9 +28,6 @@ final class Unicode {
         };
     }
 
-    static boolean isLetter(int cp) { return category(cp) == LETTER; }
-    static boolean isNumber(int cp) { return category(cp) == NUMBER; }
-
     /** Unicode White_Space (what {@code \s} matches in Python's regex module). */
     static boolean isWhitespace(int cp) {
         return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680

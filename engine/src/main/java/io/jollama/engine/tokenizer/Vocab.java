@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -34,9 +35,10 @@ final class Vocab {
     private final byte[][] pieces;     // token_to_piece(special = true), built once
     private final int[] specialTokens; // control, user-defined and unknown tokens, longest text first
     private final boolean[] eog;
+    private final int[] byteTokens;    // SPM byte fallback: byte → token, -1 if missing
 
     final int bos, eos, eot, eom, unk, sep, pad;
-    final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
+    final boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces;
     final boolean lowercase, stripAccents;
     final PreTokenizer.Config pre; // BPE only
 
@@ -50,11 +52,11 @@ final class Vocab {
         this.unk = b.unk; this.sep = b.sep; this.pad = b.pad;
         this.addBos = b.addBos; this.addEos = b.addEos; this.addSep = b.addSep;
         this.addSpacePrefix = b.addSpacePrefix; this.cleanSpaces = b.cleanSpaces;
-        this.removeExtraWhitespaces = b.removeExtraWhitespaces;
         this.lowercase = b.lowercase; this.stripAccents = b.stripAccents;
         this.pre = b.pre;
         this.eog = b.eog;
         this.specialTokens = b.specialTokens;
+        this.byteTokens = byteTokens();
         this.pieces = new byte[texts.length][];
         for (int i = 0; i < texts.length; i++) pieces[i] = piece(i);
     }
@@ -87,9 +89,17 @@ final class Vocab {
 
     /** The byte-fallback token for a byte (SPM: {@code <0xNN>}, or the one-byte text if that is missing). */
     int byteToken(int b) {
-        int id = id(String.format("<0x%02X>", b & 0xFF));
-        if (id < 0 && b < 0x80) id = id(String.valueOf((char) b));
-        return id;
+        return byteTokens[b & 0xFF];
+    }
+
+    private int[] byteTokens() {
+        int[] r = new int[256];
+        for (int b = 0; b < 256; b++) {
+            int id = id(String.format("<0x%02X>", b));
+            if (id < 0 && b < 0x80) id = id(String.valueOf((char) b));
+            r[b] = id;
+        }
+        return r;
     }
 
     // ---- pieces and detokenization ----
@@ -99,7 +109,7 @@ final class Vocab {
         String text = texts[token];
         if ((attr & (UNKNOWN | CONTROL | USER_DEFINED)) != 0) return text.getBytes(StandardCharsets.UTF_8);
         if ((attr & NORMAL) != 0) {
-            if (type == Type.BPE) return byteDecode(text);
+            if (type == Type.BPE && !pre.spmStyle()) return byteDecode(text);
             return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
         }
         if ((attr & BYTE) != 0) return new byte[] {(byte) byteOf(token)};
@@ -248,9 +258,9 @@ final class Vocab {
         float[] scores;
         int[] attrs;
         Map<String, Integer> ids;
-        int bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1, mask = -1;
+        int bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1;
         int fimPre = -1, fimSuf = -1, fimMid = -1, fimPad = -1, fimRep = -1, fimSep = -1;
-        boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
+        boolean addBos, addEos, addSep, addSpacePrefix, cleanSpaces;
         boolean lowercase, stripAccents;
         PreTokenizer.Config pre;
         boolean[] eog;
@@ -264,7 +274,7 @@ final class Vocab {
             String preName = gguf.getString("tokenizer.ggml.pre", "");
             switch (model) {
                 case "llama" -> { type = Type.SPM; bos = 1; eos = 2; unk = 0; addSpacePrefix = true; addBos = true; }
-                case "bert" -> { type = Type.WPM; bos = 101; unk = 100; sep = 102; pad = 0; mask = 103; addBos = true; addSep = true; cleanSpaces = true; }
+                case "bert" -> { type = Type.WPM; bos = 101; unk = 100; sep = 102; pad = 0; addBos = true; addSep = true; cleanSpaces = true; }
                 case "gpt2" -> {
                     type = Type.BPE; bos = 11; eos = 11;
                     pre = PreTokenizer.forName(preName);
@@ -273,10 +283,15 @@ final class Vocab {
                     if (preName.equals("glm4") || preName.equals("chatglm-bpe")) bos = -1;
                     if (preName.equals("jina-v1-en") || preName.equals("jina-v2-code") || preName.equals("roberta-bpe")) addSep = true;
                 }
+                case "gemma4" -> {
+                    type = Type.BPE;
+                    pre = PreTokenizer.forName("gemma4");
+                    cleanSpaces = pre.cleanSpaces();
+                    if (gguf.getStrings("tokenizer.ggml.merges") == null) throw new IllegalArgumentException("the gemma4 tokenizer has no merges (tokenizer.ggml.merges is missing)");
+                }
                 default -> throw new IllegalArgumentException("unsupported tokenizer model '" + model + "' (tokenizer.ggml.model)");
             }
             addSpacePrefix = gguf.getBool("tokenizer.ggml.add_space_prefix", addSpacePrefix);
-            removeExtraWhitespaces = gguf.getBool("tokenizer.ggml.remove_extra_whitespaces", false);
 
             texts = gguf.getStrings("tokenizer.ggml.tokens");
             if (texts == null) throw new IllegalArgumentException("the GGUF has no vocabulary (tokenizer.ggml.tokens is missing or not a string array)");
@@ -314,10 +329,11 @@ final class Vocab {
             addBos = gguf.getBool("tokenizer.ggml.add_bos_token", addBos);
             addEos = gguf.getBool("tokenizer.ggml.add_eos_token", addEos);
             addSep = gguf.getBool("tokenizer.ggml.add_sep_token", addSep);
+            if (pre != null && pre.spmStyle()) addBos = true; // llama.cpp insists on BOS for Gemma 4
             if (addBos && bos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set");
             if (addEos && eos < 0) throw new IllegalArgumentException("tokenizer.ggml.add_eos_token is true, but tokenizer.ggml.eos_token_id is not set");
             if (addSep && sep < 0) throw new IllegalArgumentException("tokenizer.ggml.add_sep_token is true, but tokenizer.ggml.seperator_token_id is not set");
-            lowercase = gguf.getBool("tokenizer.ggml.normalizer.lowercase", false);
+            lowercase = gguf.getBool("tokenizer.ggml.normalizer.lowercase", true); // llama.cpp default: BERT lower-cases
             stripAccents = gguf.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
             detectSpecialsByText();
             buildEog();
@@ -334,7 +350,6 @@ final class Vocab {
             unk = special("tokenizer.ggml.unknown_token_id", unk, n);
             sep = special("tokenizer.ggml.seperator_token_id", sep, n);
             pad = special("tokenizer.ggml.padding_token_id", pad, n);
-            mask = special("tokenizer.ggml.mask_token_id", mask, n);
             fimPre = special("tokenizer.ggml.fim_pre_token_id", fimPre, n);
             fimSuf = special("tokenizer.ggml.fim_suf_token_id", fimSuf, n);
             fimMid = special("tokenizer.ggml.fim_mid_token_id", fimMid, n);
@@ -358,19 +373,19 @@ final class Vocab {
             attrs[id] |= CONTROL;
         }
 
-        private static final List<String> EOT_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+        private static final Set<String> EOT_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
                 "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>");
-        private static final List<String> FIM_PRE = List.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>");
-        private static final List<String> FIM_SUF = List.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>");
-        private static final List<String> FIM_MID = List.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>");
-        private static final List<String> FIM_PAD = List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
-        private static final List<String> FIM_REP = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>");
-        private static final List<String> EOG_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
+        private static final Set<String> FIM_PRE = Set.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>");
+        private static final Set<String> FIM_SUF = Set.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>");
+        private static final Set<String> FIM_MID = Set.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>");
+        private static final Set<String> FIM_PAD = Set.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
+        private static final Set<String> FIM_REP = Set.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>");
+        private static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
                 "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
                 "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
         /** The first token (by id) with one of the texts, marked control; or the current id if already set. */
-        private int detect(int current, List<String> candidates) {
+        private int detect(int current, Set<String> candidates) {
             if (current >= 0) return current;
             for (int i = 0; i < texts.length; i++) {
                 if (candidates.contains(texts[i])) {
@@ -383,13 +398,13 @@ final class Vocab {
 
         private void detectSpecialsByText() {
             eot = detect(eot, EOT_TEXTS);
-            eom = detect(eom, List.of("<|eom_id|>"));
+            eom = detect(eom, Set.of("<|eom_id|>"));
             fimPre = detect(fimPre, FIM_PRE);
             fimSuf = detect(fimSuf, FIM_SUF);
             fimMid = detect(fimMid, FIM_MID);
             fimPad = detect(fimPad, FIM_PAD);
             fimRep = detect(fimRep, FIM_REP);
-            fimSep = detect(fimSep, List.of("<|file_sep|>"));
+            fimSep = detect(fimSep, Set.of("<|file_sep|>"));
             for (int i = 0; i < texts.length; i++) {
                 if ((attrs[i] & CONTROL) != 0 && texts[i].contains("unused")) attrs[i] |= UNUSED;
             }
