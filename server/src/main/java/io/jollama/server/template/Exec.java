@@ -51,8 +51,7 @@ final class Exec {
     }
 
     private TemplateException error(Node at, String msg) {
-        int[] lc = Lexer.lineCol(tmpl.text(), at.pos());
-        return new TemplateException(tmpl.name(), lc[0], lc[1],
+        return TemplateException.exec(tmpl.name(), tmpl.text(), at.pos(),
                 "executing \"" + currentName + "\" at <" + NodeText.of(at) + ">: " + msg);
     }
 

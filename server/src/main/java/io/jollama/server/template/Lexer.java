@@ -44,22 +44,7 @@ final class Lexer {
     }
 
     private TemplateException error(int at, String msg) {
-        int[] lc = lineCol(src, at);
-        return new TemplateException(name, lc[0], lc[1], msg);
-    }
-
-    static int[] lineCol(String src, int at) {
-        int line = 1;
-        int col = 1;
-        for (int i = 0; i < at && i < src.length(); i++) {
-            if (src.charAt(i) == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        return new int[] {line, col};
+        return TemplateException.parse(name, src, at, msg);
     }
 
     private static boolean isSpace(char c) {

@@ -56,8 +56,7 @@ final class Parser {
     }
 
     private TemplateException error(int at, String msg) {
-        int[] lc = Lexer.lineCol(src, at);
-        return new TemplateException(name, lc[0], lc[1], msg);
+        return TemplateException.parse(name, src, at, msg);
     }
 
     private TemplateException unexpected(Item item, String context) {

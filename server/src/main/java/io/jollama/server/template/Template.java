@@ -36,6 +36,7 @@ public final class Template {
             nodes.add(new ActionNode(end, new PipeNode(end, false, List.of(),
                     List.of(new CommandNode(end, List.of(new FieldNode(end, List.of("Response"))))))));
             go = go.withRoot(new ListNode(go.root().pos(), nodes));
+            vars = vars(go);
         }
         return new Template(text, go, vars);
     }
@@ -76,8 +77,7 @@ public final class Template {
             case ListNode l -> l.nodes().forEach(c -> out.addAll(identifiers(go, c)));
             case TemplateNode t -> {
                 if (t.pipe() == null) {
-                    int[] lc = Lexer.lineCol(go.text(), t.pos());
-                    throw new TemplateException(go.name(), lc[0], lc[1], "undefined template specified");
+                    throw TemplateException.parse(go.name(), go.text(), t.pos(), "undefined template specified");
                 }
                 out.addAll(identifiers(go, t.pipe()));
             }
