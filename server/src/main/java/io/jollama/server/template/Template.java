@@ -58,6 +58,12 @@ public final class Template {
     /** Whether the template references {@code .Tools} (the model has the tools capability). */
     public boolean usesTools() { return vars.contains("tools"); }
 
+    /** The tag that starts tool calls in model output, inferred from the template ({@code "{"} if none). */
+    public String toolCallTag() { return TemplateTags.toolCallTag(go.root()); }
+
+    /** Thinking tags inferred from the template; see {@link TemplateTags.ThinkingTags#present()}. */
+    public TemplateTags.ThinkingTags thinkingTags() { return TemplateTags.thinkingTags(go.root()); }
+
     /** Plain substring test on the source (Ollama's Contains). */
     public boolean contains(String s) { return text.contains(s); }
 
