@@ -151,7 +151,7 @@ public final class TemplateData {
             calls = new ArrayList<>();
             for (ChatMessage.ToolCall tc : m.toolCalls()) {
                 calls.add(new ToolCall(nz(tc.id()), new ToolCallFunction(tc.index(), nz(tc.name()),
-                        new Arguments(tc.arguments()))));
+                        new Arguments(tc.arguments() == null ? null : asGoJson(tc.arguments())))));
             }
         }
         List<Object> images = m.images() == 0 ? null : new ArrayList<>(Collections.nCopies(m.images(), ""));
@@ -169,9 +169,9 @@ public final class TemplateData {
             Map<String, Object> params = fn.get("parameters") instanceof Map<?, ?> p ? (Map<String, Object>) p : Map.of();
             Map<String, ToolProperty> props = null;
             if (params.get("properties") instanceof Map<?, ?> pm) props = properties((Map<String, Object>) pm);
-            out.add(new Tool(str(t.get("type")), t.get("items"),
+            out.add(new Tool(str(t.get("type")), asGoJson(t.get("items")),
                     new ToolFunction(str(fn.get("name")), str(fn.get("description")),
-                            new ToolParameters(str(params.get("type")), params.get("$defs"), params.get("items"),
+                            new ToolParameters(str(params.get("type")), asGoJson(params.get("$defs")), asGoJson(params.get("items")),
                                     strings(params.get("required")), new Properties(props)))));
         }
         return new Tools(out);
@@ -196,9 +196,34 @@ public final class TemplateData {
                 : type instanceof List<?> l ? new PropertyType(strings(l)) : new PropertyType(List.of());
         Map<String, ToolProperty> nested = p.get("properties") instanceof Map<?, ?> m
                 ? properties((Map<String, Object>) m) : null;
-        List<Object> enumValues = p.get("enum") instanceof List<?> l ? new ArrayList<>(l) : null;
-        return new ToolProperty(anyOf, pt, p.get("items"), str(p.get("description")), enumValues, nested,
+        List<Object> enumValues = p.get("enum") instanceof List<?> l ? new ArrayList<>(asGoJson(l)) : null;
+        return new ToolProperty(anyOf, pt, asGoJson(p.get("items")), str(p.get("description")), enumValues, nested,
                 strings(p.get("required")));
+    }
+
+    /**
+     * A JSON value as Go's encoding/json decodes it into {@code any}: every number becomes a float64 (Double),
+     * so templates print and compare them as Ollama's do ({@code 1000000} prints as {@code 1e+06}).
+     */
+    @SuppressWarnings("unchecked")
+    static <T> T asGoJson(T value) {
+        Object out = switch (value) {
+            case null -> null;
+            case Double d -> d;
+            case Number n -> n.doubleValue();
+            case Map<?, ?> m -> {
+                Map<String, Object> copy = new LinkedHashMap<>();
+                m.forEach((k, v) -> copy.put(String.valueOf(k), asGoJson(v)));
+                yield copy;
+            }
+            case List<?> l -> {
+                List<Object> copy = new ArrayList<>();
+                for (Object o : l) copy.add(asGoJson(o));
+                yield copy;
+            }
+            default -> value;
+        };
+        return (T) out;
     }
 
     private static List<String> strings(Object o) {

@@ -131,6 +131,19 @@ class TemplateTest {
     }
 
     @Test
+    void argumentNumbersAreGoFloat64s() {
+        // Ollama decodes JSON numbers into float64: %v prints 1e+06, JSON prints 1000000
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("n", 1000000);
+        args.put("x", 2.5);
+        args.put("s", "a\bb");
+        ChatMessage call = new ChatMessage("assistant", "", "", 0, List.of(new ChatMessage.ToolCall("", 0, "f", args)), "", "");
+        assertEquals("n=1e+06 s=a\bb x=2.5 {\"n\":1000000,\"s\":\"a\\bb\",\"x\":2.5}", render(
+                "{{ range .Messages }}{{ range .ToolCalls }}{{ range $k, $v := .Function.Arguments }}{{ $k }}={{ $v }} {{ end }}"
+                        + "{{ json .Function.Arguments }}{{ end }}{{ end }}", List.of(call)));
+    }
+
+    @Test
     void varsAndAutoAppendedResponse() {
         assertEquals(List.of("prompt", "response"), Template.parse("{{ .Prompt }}").vars());
         assertEquals(List.of("prompt", "response", "system"), Template.parse("{{ .System }} {{ .Prompt }}").vars());
