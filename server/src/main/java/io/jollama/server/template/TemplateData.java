@@ -146,15 +146,15 @@ public final class TemplateData {
     // ---- conversion from request data ----
 
     static Message message(ChatMessage m) {
-        List<ToolCall> calls = null;
-        if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
-            calls = new ArrayList<>();
+        // Go nil slices print as [] and are false, so absent lists are empty lists here
+        List<ToolCall> calls = new ArrayList<>();
+        if (m.toolCalls() != null) {
             for (ChatMessage.ToolCall tc : m.toolCalls()) {
                 calls.add(new ToolCall(nz(tc.id()), new ToolCallFunction(tc.index(), nz(tc.name()),
                         new Arguments(tc.arguments() == null ? null : asGoJson(tc.arguments())))));
             }
         }
-        List<Object> images = m.images() == 0 ? null : new ArrayList<>(Collections.nCopies(m.images(), ""));
+        List<Object> images = new ArrayList<>(Collections.nCopies(m.images(), ""));
         return new Message(nz(m.role()), nz(m.content()), nz(m.thinking()), images, calls, nz(m.toolName()),
                 nz(m.toolCallId()));
     }
@@ -186,9 +186,8 @@ public final class TemplateData {
 
     @SuppressWarnings("unchecked")
     static ToolProperty property(Map<String, Object> p) {
-        List<ToolProperty> anyOf = null;
+        List<ToolProperty> anyOf = new ArrayList<>();
         if (p.get("anyOf") instanceof List<?> l) {
-            anyOf = new ArrayList<>();
             for (Object o : l) anyOf.add(property(o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of()));
         }
         Object type = p.get("type");
@@ -196,7 +195,7 @@ public final class TemplateData {
                 : type instanceof List<?> l ? new PropertyType(strings(l)) : new PropertyType(List.of());
         Map<String, ToolProperty> nested = p.get("properties") instanceof Map<?, ?> m
                 ? properties((Map<String, Object>) m) : null;
-        List<Object> enumValues = p.get("enum") instanceof List<?> l ? new ArrayList<>(asGoJson(l)) : null;
+        List<Object> enumValues = p.get("enum") instanceof List<?> l ? new ArrayList<>(asGoJson(l)) : new ArrayList<>();
         return new ToolProperty(anyOf, pt, asGoJson(p.get("items")), str(p.get("description")), enumValues, nested,
                 strings(p.get("required")));
     }
@@ -227,7 +226,7 @@ public final class TemplateData {
     }
 
     private static List<String> strings(Object o) {
-        if (!(o instanceof List<?> l)) return null;
+        if (!(o instanceof List<?> l)) return new ArrayList<>();
         List<String> out = new ArrayList<>();
         for (Object x : l) out.add(String.valueOf(x));
         return out;

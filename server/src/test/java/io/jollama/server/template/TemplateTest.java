@@ -143,6 +143,84 @@ class TemplateTest {
                         + "{{ json .Function.Arguments }}{{ end }}{{ end }}", List.of(call)));
     }
 
+    /** A Qwen3-style template: tools in the system turn, thinking of the last assistant turn, tool results. */
+    private static final String QWEN_STYLE = """
+            {{- if or .System .Tools }}<|im_start|>system
+            {{- if .System }}
+            {{ .System }}
+            {{- end }}
+            {{- if .Tools }}
+            <tools>
+            {{- range .Tools }}
+            {"type": "function", "function": {{ .Function }}}
+            {{- end }}
+            </tools>
+            {{- end }}<|im_end|>
+            {{ end }}
+            {{- range $i, $_ := .Messages }}
+            {{- $last := eq (len (slice $.Messages $i)) 1 -}}
+            {{- if eq .Role "user" }}<|im_start|>user
+            {{ .Content }}<|im_end|>
+            {{ else if eq .Role "assistant" }}<|im_start|>assistant
+            {{ if and $last .Thinking }}<think>{{ .Thinking }}</think>
+            {{ end }}
+            {{- if .Content }}{{ .Content }}
+            {{- else if .ToolCalls }}<tool_call>
+            {{ range .ToolCalls }}{"name": "{{ .Function.Name }}", "arguments": {{ .Function.Arguments }}}
+            {{ end }}</tool_call>
+            {{- end }}{{ if not $last }}<|im_end|>
+            {{ end }}
+            {{- else if eq .Role "tool" }}<|im_start|>user
+            <tool_response>{{ .Content }}</tool_response><|im_end|>
+            {{ end }}
+            {{- if and (ne .Role "assistant") $last }}<|im_start|>assistant
+            {{ if not $.Think }}<think>
+
+            </think>
+
+            {{ end }}{{ end }}
+            {{- end }}""";
+
+    @Test
+    void realisticToolAndThinkingTemplate() {
+        Template t = Template.parse(QWEN_STYLE);
+        assertTrue(t.usesTools());
+        assertEquals(new TemplateTags.ThinkingTags("<think>", "</think>"), t.thinkingTags());
+        assertEquals("<tool_call>", t.toolCallTag());
+        Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "get_weather",
+                "description", "Get weather", "parameters", Map.of("type", "object", "required", List.of("city"),
+                        "properties", Map.of("city", Map.of("type", "string")))));
+        ChatMessage call = new ChatMessage("assistant", "", "checking", 0,
+                List.of(new ChatMessage.ToolCall("", 0, "get_weather", Map.of("city", "Oslo"))), "", "");
+        ChatMessage result = new ChatMessage("tool", "rain", "", 0, null, "get_weather", "");
+        String out = t.render(RenderRequest.of(List.of(m("system", "Be brief."), m("user", "Weather in Oslo?"), call, result))
+                .withTools(List.of(tool)).withThink(false));
+        assertEquals("""
+                <|im_start|>system
+                Be brief.
+                <tools>
+                {"type": "function", "function": {get_weather Get weather {object <nil> <nil> [city] {"city":{"type":"string"}}}}}
+                </tools><|im_end|>
+                <|im_start|>user
+                Weather in Oslo?<|im_end|>
+                <|im_start|>assistant
+                <tool_call>
+                {"name": "get_weather", "arguments": {"city":"Oslo"}}
+                </tool_call><|im_end|>
+                <|im_start|>user
+                <tool_response>rain</tool_response><|im_end|>
+                <|im_start|>assistant
+                <think>
+
+                </think>
+
+                """, out);
+        // a trailing assistant message with thinking is rendered open (prefill) and its thinking shown
+        String prefill = t.render(RenderRequest.of(List.of(m("user", "Hi"),
+                new ChatMessage("assistant", "Hel", "greet", 0, null, "", ""))).withThink(true));
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>greet</think>\nHel", prefill);
+    }
+
     @Test
     void varsAndAutoAppendedResponse() {
         assertEquals(List.of("prompt", "response"), Template.parse("{{ .Prompt }}").vars());
