@@ -293,21 +293,16 @@ public final class GoFmt {
     }
 
     private static String floatVerb(Spec s, char verb, double d) {
-        String body;
-        if (Double.isNaN(d)) body = "NaN";
-        else if (Double.isInfinite(d)) body = d > 0 ? (s.plus ? "+Inf" : "+Inf") : "-Inf";
-        else {
-            body = switch (verb) {
-                case 'e', 'E' -> formatG(d, s.prec < 0 ? 6 : s.prec, 'e');
-                case 'f', 'F' -> new BigDecimal(d).setScale(s.prec < 0 ? 6 : s.prec, RoundingMode.HALF_EVEN).toPlainString();
-                default -> formatG(d, s.prec, 'g');
-            };
-            if (verb == 'E' || verb == 'G') body = body.toUpperCase();
-            if (Double.isInfinite(d) || Double.isNaN(d)) return body;
-            if (d == 0 && 1 / d < 0 && !body.startsWith("-")) body = "-" + body;
-            if (!body.startsWith("-")) body = (s.plus ? "+" : s.space ? " " : "") + body;
-        }
-        if (Double.isInfinite(d) && d > 0 && !s.plus) body = "+Inf";
+        if (Double.isNaN(d)) return "NaN";
+        if (Double.isInfinite(d)) return d > 0 ? "+Inf" : "-Inf";
+        String body = switch (verb) {
+            case 'e', 'E' -> formatG(d, s.prec < 0 ? 6 : s.prec, 'e');
+            case 'f', 'F' -> new BigDecimal(d).setScale(s.prec < 0 ? 6 : s.prec, RoundingMode.HALF_EVEN).toPlainString();
+            default -> formatG(d, s.prec, 'g');
+        };
+        if (verb == 'E' || verb == 'G') body = body.toUpperCase();
+        if (d == 0 && 1 / d < 0 && !body.startsWith("-")) body = "-" + body;
+        if (!body.startsWith("-")) body = (s.plus ? "+" : s.space ? " " : "") + body;
         return body;
     }
 

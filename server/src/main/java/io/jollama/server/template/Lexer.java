@@ -86,7 +86,7 @@ final class Lexer {
 
     /** Returns the length of a right delimiter at {@code at} (with its trim marker), or 0. Sets trim in [0]. */
     private int rightDelimAt(int at, boolean[] trim) {
-        if (at + 3 < src.length() + 0 && isSpace(src.charAt(at)) && src.charAt(at + 1) == '-'
+        if (at + 3 < src.length() && isSpace(src.charAt(at)) && src.charAt(at + 1) == '-'
                 && src.startsWith("}}", at + 2)) {
             trim[0] = true;
             return 4;

@@ -1,5 +1,6 @@
 package io.jollama.server.template;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
@@ -20,60 +21,65 @@ final class Strings {
         return s;
     }
 
+    /** Go escapes: hex and octal escapes are bytes, u and U escapes are code points; the bytes are decoded as UTF-8. */
     private static String unescape(String s, char quote, Function<String, TemplateException> err) {
-        StringBuilder out = new StringBuilder();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c != '\\') {
-                out.append(c);
+                int end = i + 1;
+                if (Character.isHighSurrogate(c) && end < s.length()) end++;
+                out.writeBytes(s.substring(i, end).getBytes(StandardCharsets.UTF_8));
+                i = end - 1;
                 continue;
             }
             if (++i >= s.length()) throw err.apply("invalid syntax");
             char e = s.charAt(i);
             switch (e) {
-                case 'a' -> out.append('\u0007');
-                case 'b' -> out.append('\b');
-                case 'f' -> out.append('\f');
-                case 'n' -> out.append('\n');
-                case 'r' -> out.append('\r');
-                case 't' -> out.append('\t');
-                case 'v' -> out.append('\u000b');
-                case '\\' -> out.append('\\');
+                case 'a' -> out.write(7);
+                case 'b' -> out.write('\b');
+                case 'f' -> out.write('\f');
+                case 'n' -> out.write('\n');
+                case 'r' -> out.write('\r');
+                case 't' -> out.write('\t');
+                case 'v' -> out.write(11);
+                case '\\' -> out.write('\\');
                 case '\'', '"' -> {
                     if (e != quote) throw err.apply("invalid syntax");
-                    out.append(e);
+                    out.write(e);
                 }
                 case 'x', 'u', 'U' -> {
                     int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
                     if (i + n >= s.length()) throw err.apply("invalid syntax");
-                    int cp;
+                    int v;
                     try {
-                        cp = Integer.parseInt(s.substring(i + 1, i + 1 + n), 16);
-                    } catch (RuntimeException ex) {
+                        v = Integer.parseInt(s.substring(i + 1, i + 1 + n), 16);
+                    } catch (NumberFormatException ex) {
                         throw err.apply("invalid syntax");
                     }
                     i += n;
                     if (e == 'x') {
-                        // a raw byte; collect consecutive \x bytes and decode them as UTF-8
-                        byte[] bytes = new byte[] {(byte) cp};
-                        out.append(new String(bytes, StandardCharsets.ISO_8859_1));
+                        out.write(v);
                     } else {
-                        out.appendCodePoint(cp);
+                        if (!Character.isValidCodePoint(v) || (v >= 0xd800 && v < 0xe000)) throw err.apply("invalid syntax");
+                        out.writeBytes(Character.toString(v).getBytes(StandardCharsets.UTF_8));
                     }
                 }
                 default -> {
-                    if (e >= '0' && e <= '7') {
-                        if (i + 2 >= s.length()) throw err.apply("invalid syntax");
-                        int v = Integer.parseInt(s.substring(i, i + 3), 8);
-                        i += 2;
-                        out.append((char) v);
-                    } else {
+                    if (e < '0' || e > '7' || i + 2 >= s.length()) throw err.apply("invalid syntax");
+                    int v;
+                    try {
+                        v = Integer.parseInt(s.substring(i, i + 3), 8);
+                    } catch (NumberFormatException ex) {
                         throw err.apply("invalid syntax");
                     }
+                    if (v > 255) throw err.apply("invalid syntax");
+                    i += 2;
+                    out.write(v);
                 }
             }
         }
-        return out.toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** strconv.Quote: double-quoted Go string literal, non-printable characters escaped. */

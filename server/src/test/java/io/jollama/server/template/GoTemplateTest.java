@@ -262,6 +262,14 @@ class GoTemplateTest {
     }
 
     @Test
+    void stringAndNumberLiterals() {
+        assertEquals("€ é A\t'", run("{{ \"\\xe2\\x82\\xac \\u00e9 \\101\\t'\" }}", null));
+        assertEquals("97 255 8 -3 1.5", run("{{ 'a' }} {{ 0xff }} {{ 0o10 }} {{ -3 }} {{ 1.5 }}", null));
+        assertEquals("1e+21 1e-05 0.0001 123456 2.5e+06", run("{{ 1e21 }} {{ 0.00001 }} {{ 0.0001 }} {{ 123456.0 }} {{ 2.5e6 }}", null));
+        assertEquals("3.1 3.14159 1.23e+08", run("{{ printf \"%.2g %g %.3g\" 3.14159 3.14159 123456789.0 }}", null));
+    }
+
+    @Test
     void whitespaceAndNewlinesInsideActions() {
         assertEquals("ab", run("{{\n  .A\n}}{{ .B\n}}", map("A", "a", "B", "b")));
         assertEquals("raw\\n", run("{{ `raw\\n` }}", null));
