@@ -67,17 +67,13 @@ public final class GoFmt {
         }
     }
 
-    /** Map entries in Go's printing/ranging order (keys sorted; numbers numerically, strings lexically). */
+    /** Map entries in Go's printing/ranging order (keys sorted; numbers numerically, strings bytewise). */
     static List<Map.Entry<Object, Object>> sortedEntries(Map<?, ?> m) {
         List<Map.Entry<Object, Object>> entries = new ArrayList<>();
-        for (var e : m.entrySet()) entries.add(Map.entry(e.getKey(), e.getValue() == null ? NULL : e.getValue()));
+        for (var e : m.entrySet()) entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
         entries.sort((a, c) -> compareKeys(a.getKey(), c.getKey()));
-        List<Map.Entry<Object, Object>> out = new ArrayList<>();
-        for (var e : entries) out.add(new java.util.AbstractMap.SimpleEntry<>(e.getKey(), e.getValue() == NULL ? null : e.getValue()));
-        return out;
+        return entries;
     }
-
-    private static final Object NULL = new Object();
 
     private static int compareKeys(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y) return Double.compare(x.doubleValue(), y.doubleValue());

@@ -19,8 +19,10 @@ public final class PromptBuilder {
     /**
      * The rendered prompt.
      *
-     * @param imageCount images in the kept messages, numbered {@code [img-0]..} in order
-     * @param firstKeptMessage index into the input messages of the first non-system message kept
+     * @param imageCount images tagged in the prompt, {@code [img-0]} to {@code [img-(imageCount-1)]}: the images of
+     *     the input messages from {@code firstKeptMessage} on, in order
+     * @param firstKeptMessage index of the first input message kept by truncation (system messages before it are
+     *     kept too, without their images)
      */
     public record Prompt(String text, int imageCount, int firstKeptMessage) {}
 
