@@ -85,7 +85,7 @@ final class Exec {
 
     private void walkTemplate(Object dot, TemplateNode t) {
         ListNode body = tmpl.templates().get(t.name());
-        if (body == null) throw error(t, "no such template \"" + t.name() + "\"");
+        if (body == null) throw error(t, "template \"" + t.name() + "\" not defined");
         if (depth >= MAX_DEPTH) throw error(t, "exceeded maximum template depth (" + MAX_DEPTH + ")");
         Object newDot = t.pipe() == null ? null : evalPipeline(dot, t.pipe());
         List<Var> savedVars = vars;
@@ -133,7 +133,7 @@ final class Exec {
                 }
                 case Integer n -> any = rangeInt(r, decl, mark, n);
                 case Long n -> any = rangeInt(r, decl, mark, n);
-                default -> throw error(r, "range can't iterate over " + GoFmt.print(val));
+                default -> throw error(r.pipe(), "range can't iterate over " + GoFmt.print(val));
             }
         } catch (Break b) {
             pop(mark);
@@ -205,7 +205,7 @@ final class Exec {
         Object value = MISSING;
         for (CommandNode cmd : pipe.cmds()) value = evalCommand(dot, cmd, value);
         for (VariableNode v : pipe.decl()) {
-            if (pipe.assign()) setVar(v, v.ident().getFirst(), value);
+            if (pipe.assign()) setVar(pipe.cmds().getLast(), v.ident().getFirst(), value);
             else vars.add(new Var(v.ident().getFirst(), value));
         }
         return value;
@@ -255,14 +255,21 @@ final class Exec {
 
     private Object evalFieldChain(Object dot, Object receiver, Node node, List<String> idents, CommandNode cmd,
             Object fin, boolean fromDot) {
-        if (cmd.args().size() > 1 || fin != MISSING) {
-            throw error(node, idents.getLast() + " has arguments but cannot be invoked as function");
-        }
+        boolean hasArgs = cmd.args().size() > 1 || fin != MISSING;
         Object r = receiver;
+        // Go reports a failing receiver by its static type: values out of maps and slices are "interface {}"
+        boolean concrete = r instanceof Record;
         for (int i = 0; i < idents.size(); i++) {
             if (r == null && i == 0 && fromDot) return null; // nil data: Go yields "no value"
+            String name = idents.get(i);
+            if (hasArgs && i == idents.size() - 1) {
+                if (r instanceof Map<?, ?>) throw error(node, name + " is not a method but has arguments");
+                if (r instanceof Record) throw error(node, name + " has arguments but cannot be invoked as function");
+            }
             try {
-                r = Values.field(r, idents.get(i));
+                Object next = Values.field(r, name, concrete);
+                concrete = r instanceof Record;
+                r = next;
             } catch (Values.FieldError e) {
                 throw error(node, e.getMessage());
             }
@@ -312,17 +319,22 @@ final class Exec {
             if (fin != MISSING) v = fin;
             return v;
         }
+        if (name.equals("printf") && !argNodes.isEmpty()
+                && (argNodes.getFirst() instanceof NumberNode || argNodes.getFirst() instanceof BoolNode)) {
+            // Go checks constant arguments against the parameter type before the call
+            throw error(argNodes.getFirst(), "expected string; found " + NodeText.of(argNodes.getFirst()));
+        }
         List<Object> args = new ArrayList<>(n);
         for (Node a : argNodes) args.add(evalArg(dot, a));
         if (fin != MISSING) args.add(fin);
         try {
             return fn.body().call(args);
         } catch (Funcs.TypeError e) {
-            throw error(id, e.getMessage());
+            throw error(cmd, e.getMessage());
         } catch (TemplateException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw error(id, "error calling " + name + ": " + e.getMessage());
+            throw error(cmd, "error calling " + name + ": " + e.getMessage());
         }
     }
 

@@ -218,6 +218,8 @@ final class Funcs {
                 case '&' -> b.append("\\u0026");
                 case '=' -> b.append("\\u003D");
                 case '`' -> b.append("\\u0060");
+                case '\u2028' -> b.append("\\u2028");
+                case '\u2029' -> b.append("\\u2029");
                 default -> {
                     if (c < ' ') b.append(String.format("\\u%04X", (int) c));
                     else b.append(c);

@@ -107,7 +107,7 @@ public final class GoFmt {
         return b.append('\n').toString();
     }
 
-    /** fmt.Sprintf with verbs v s d q t f F e E g G x X c o b U %, flags {@code +-# 0}, width and precision. */
+    /** fmt.Sprintf with verbs v s d q t f F e E g G x X c o b U T %, flags {@code +-# 0}, width and precision. */
     public static String sprintf(String format, List<Object> args) {
         StringBuilder out = new StringBuilder();
         int argi = 0;
@@ -208,6 +208,26 @@ public final class GoFmt {
     }
 
     private static String formatOne(Spec s, char verb, Object arg) {
+        if (verb == 'T') return pad(s, arg == null ? "<nil>" : Values.typeName(arg), false);
+        // like fmt, composite values apply the verb (and width) to each element
+        if (!(arg instanceof GoStringer)) {
+            if (arg instanceof Collection<?> c) {
+                StringBuilder b = new StringBuilder("[");
+                for (Object e : c) {
+                    if (b.length() > 1) b.append(' ');
+                    b.append(formatOne(s, verb, e));
+                }
+                return b.append(']').toString();
+            }
+            if (arg instanceof Map<?, ?> m) {
+                StringBuilder b = new StringBuilder("map[");
+                for (var e : sortedEntries(m)) {
+                    if (b.length() > 4) b.append(' ');
+                    b.append(formatOne(s, verb, e.getKey())).append(':').append(formatOne(s, verb, e.getValue()));
+                }
+                return b.append(']').toString();
+            }
+        }
         Values.Kind k = Values.kind(arg);
         String body;
         boolean numeric = k == Values.Kind.INT || k == Values.Kind.FLOAT;
@@ -220,7 +240,7 @@ public final class GoFmt {
             }
             case 's' -> {
                 if (arg instanceof String || arg instanceof GoStringer) body = precString(s, print(arg));
-                else if (arg instanceof Collection<?> || arg instanceof Map<?, ?> || arg instanceof Record) body = print(arg);
+                else if (arg instanceof Record) body = print(arg);
                 else return bad(verb, arg);
             }
             case 'q' -> {

@@ -10,18 +10,24 @@ import java.util.List;
 final class Lexer {
     enum Kind {
         TEXT, LEFT_DELIM, RIGHT_DELIM, SPACE, IDENTIFIER, FIELD, DOT, VARIABLE, STRING, RAW_STRING, CHAR_CONSTANT,
-        NUMBER, BOOL, NIL, PIPE, DECLARE, ASSIGN, COMMA, LEFT_PAREN, RIGHT_PAREN, EOF,
+        NUMBER, BOOL, NIL, PIPE, DECLARE, ASSIGN, COMMA, LEFT_PAREN, RIGHT_PAREN, CHAR, ERROR, EOF,
         // keywords
         BLOCK, BREAK, CONTINUE, DEFINE, ELSE, END, IF, RANGE, TEMPLATE, WITH
     }
 
     record Item(Kind kind, int pos, String val) {
+        /** Go's item.String(): keywords in angle brackets, everything else quoted (long values cut at 10). */
         String describe() {
             return switch (kind) {
                 case EOF -> "EOF";
-                case TEXT -> "\"" + val + "\"";
-                case LEFT_DELIM, RIGHT_DELIM -> "\"" + val + "\"";
-                default -> kind.compareTo(Kind.BLOCK) >= 0 ? "<" + val + ">" : val;
+                case ERROR -> val;
+                default -> {
+                    if (kind.compareTo(Kind.BLOCK) >= 0) yield "<" + val + ">";
+                    if (val.codePointCount(0, val.length()) > 10) {
+                        yield Strings.quote(val.substring(0, val.offsetByCodePoints(0, 10))) + "...";
+                    }
+                    yield Strings.quote(val);
+                }
             };
         }
     }
@@ -37,14 +43,31 @@ final class Lexer {
         this.src = src;
     }
 
+    /**
+     * Lexes the whole source. A lexical error becomes a final ERROR item, raised by the parser when it gets there,
+     * so that (as with Go's lazy lexer) an earlier syntax error is reported first.
+     */
     static List<Item> lex(String name, String src) {
         Lexer l = new Lexer(name, src);
-        l.run();
+        try {
+            l.run();
+        } catch (LexError e) {
+            l.items.add(new Item(Kind.ERROR, e.pos, e.getMessage()));
+        }
         return l.items;
     }
 
-    private TemplateException error(int at, String msg) {
-        return TemplateException.parse(name, src, at, msg);
+    private static final class LexError extends RuntimeException {
+        final int pos;
+
+        LexError(int pos, String msg) {
+            super(msg, null, false, false);
+            this.pos = pos;
+        }
+    }
+
+    private LexError error(int at, String msg) {
+        return new LexError(at, msg);
     }
 
     private static boolean isSpace(char c) {
@@ -199,11 +222,15 @@ final class Lexer {
             } else if (c == ')') {
                 pos++;
                 parenDepth--;
-                if (parenDepth < 0) throw error(start, "unexpected right paren");
                 items.add(new Item(Kind.RIGHT_PAREN, start, ")"));
+                if (parenDepth < 0) throw error(start, "unexpected right paren U+0029 ')'");
             } else if (c == ',') {
                 pos++;
                 items.add(new Item(Kind.COMMA, start, ","));
+            } else if (c < 0x7f && c > ' ') {
+                // other printable ASCII: the parser reports it as unexpected where it appears
+                pos++;
+                items.add(new Item(Kind.CHAR, start, String.valueOf(c)));
             } else {
                 throw error(start, String.format("unrecognized character in action: U+%04X '%c'", (int) c, c));
             }

@@ -63,9 +63,17 @@ final class Parser {
         return error(item.pos(), "unexpected " + item.describe() + " in " + context);
     }
 
-    private Item peek() { return items.get(next); }
+    private Item peek() {
+        Item i = items.get(next);
+        if (i.kind() == Kind.ERROR) throw error(i.pos(), i.val());
+        return i;
+    }
 
-    private Item nextItem() { return items.get(next++); }
+    private Item nextItem() {
+        Item i = peek();
+        next++;
+        return i;
+    }
 
     private Item nextNonSpace() {
         Item i;
@@ -212,7 +220,7 @@ final class Parser {
             next--;
             pipe = pipeline("template clause", Kind.RIGHT_DELIM);
         }
-        return new TemplateNode(token.pos(), tname, pipe);
+        return new TemplateNode(nameItem.pos(), tname, pipe);
     }
 
     private Node blockControl(Item token) {
@@ -229,7 +237,7 @@ final class Parser {
         vars = savedVars;
         rangeDepth = savedDepth;
         addTemplate(tname, body);
-        return new TemplateNode(token.pos(), tname, pipe);
+        return new TemplateNode(nameItem.pos(), tname, pipe);
     }
 
     private String templateName(Item item, String context) {
@@ -249,7 +257,6 @@ final class Parser {
             if (after.kind() == Kind.ASSIGN || after.kind() == Kind.DECLARE) {
                 assign = after.kind() == Kind.ASSIGN;
                 nextNonSpace();
-                if (assign && !vars.contains(v.val())) throw error(v.pos(), "undefined variable \"" + v.val() + "\"");
                 decl.add(new VariableNode(v.pos(), List.of(v.val())));
                 vars.add(v.val());
                 break;
@@ -326,21 +333,22 @@ final class Parser {
             int pos = peek().pos();
             while (peek().kind() == Kind.FIELD) fields.add(nextItem().val().substring(1));
             switch (node) {
+                // like Go, a chained field or variable is positioned at its first chained field
                 case FieldNode f -> {
                     List<String> all = new ArrayList<>(f.ident());
                     all.addAll(fields);
-                    node = new FieldNode(f.pos(), all);
+                    node = new FieldNode(pos, all);
                 }
                 case VariableNode v -> {
                     List<String> all = new ArrayList<>(v.ident());
                     all.addAll(fields);
-                    node = new VariableNode(v.pos(), all);
+                    node = new VariableNode(pos, all);
                 }
-                case BoolNode b -> throw error(pos, "unexpected . after term \"" + b.value() + "\"");
-                case StringNode s -> throw error(pos, "unexpected . after term " + s.quoted());
-                case NumberNode n -> throw error(pos, "unexpected . after term \"" + n.text() + "\"");
-                case NilNode n -> throw error(pos, "unexpected . after term \"nil\"");
-                case DotNode d -> throw error(pos, "unexpected . after term \".\"");
+                case BoolNode b -> throw error(pos, "unexpected . after term " + Strings.quote(NodeText.of(b)));
+                case StringNode s -> throw error(pos, "unexpected . after term " + Strings.quote(NodeText.of(s)));
+                case NumberNode n -> throw error(pos, "unexpected . after term " + Strings.quote(NodeText.of(n)));
+                case NilNode n -> throw error(pos, "unexpected . after term " + Strings.quote(NodeText.of(n)));
+                case DotNode d -> throw error(pos, "unexpected . after term " + Strings.quote(NodeText.of(d)));
                 default -> node = new ChainNode(pos, node, fields);
             }
         }
@@ -387,10 +395,15 @@ final class Parser {
             if (lower.startsWith("0x")) return new NumberNode(token.pos(), text, sign(Long.parseLong(body.substring(2), 16), neg));
             if (lower.startsWith("0o")) return new NumberNode(token.pos(), text, sign(Long.parseLong(body.substring(2), 8), neg));
             if (lower.startsWith("0b")) return new NumberNode(token.pos(), text, sign(Long.parseLong(body.substring(2), 2), neg));
-            if (lower.contains(".") || lower.contains("e")) return new NumberNode(token.pos(), text, Double.parseDouble(t));
+            if (lower.contains(".") || lower.contains("e")) {
+                double d = Double.parseDouble(t);
+                if (Double.isInfinite(d)) throw new NumberFormatException();
+                return new NumberNode(token.pos(), text, d);
+            }
             if (body.length() > 1 && body.startsWith("0")) return new NumberNode(token.pos(), text, sign(Long.parseLong(body, 8), neg));
             return new NumberNode(token.pos(), text, Long.parseLong(t));
         } catch (NumberFormatException e) {
+            if (t.matches("[+-]?[0-9]+")) throw error(token.pos(), "integer overflow: \"" + text + "\"");
             throw error(token.pos(), "illegal number syntax: \"" + text + "\"");
         }
     }

@@ -78,7 +78,12 @@ final class Values {
         FieldError(String msg) { super(msg, null, false, false); }
     }
 
-    static Object field(Object receiver, String name) {
+    /**
+     * Evaluates {@code receiver.name}. {@code concreteType} tells whether the receiver's Go static type is its own
+     * (a struct field or root data) rather than {@code interface {}} (a value taken out of a map or slice); it only
+     * affects error messages.
+     */
+    static Object field(Object receiver, String name, boolean concreteType) {
         switch (receiver) {
             case null -> throw new FieldError("nil pointer evaluating interface {}." + name);
             case Map<?, ?> m -> {
@@ -97,7 +102,8 @@ final class Values {
                 }
                 throw new FieldError("can't evaluate field " + name + " in type " + typeName(receiver));
             }
-            default -> throw new FieldError("can't evaluate field " + name + " in type " + typeName(receiver));
+            default -> throw new FieldError("can't evaluate field " + name + " in type "
+                    + (concreteType ? typeName(receiver) : "interface {}"));
         }
     }
 

@@ -256,7 +256,7 @@ class GoTemplateTest {
         e = assertThrows(TemplateException.class, () -> run("{{ .A.B }}", map()));
         assertTrue(e.getMessage().contains("nil pointer evaluating interface {}.B"), e.getMessage());
         e = assertThrows(TemplateException.class, () -> run("{{ template \"nope\" }}", null));
-        assertTrue(e.getMessage().contains("no such template \"nope\""), e.getMessage());
+        assertTrue(e.getMessage().contains("template \"nope\" not defined"), e.getMessage());
         e = assertThrows(TemplateException.class, () -> run("{{ len 3 }}", null));
         assertTrue(e.getMessage().contains("error calling len: len of type int"), e.getMessage());
     }
