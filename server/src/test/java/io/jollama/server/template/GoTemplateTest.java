@@ -251,7 +251,7 @@ class GoTemplateTest {
     @Test
     void execErrorsHavePositions() {
         TemplateException e = assertThrows(TemplateException.class, () -> run("x\n{{ .M.Nope }}", map("M", new Msg("a", "b"))));
-        assertEquals("template: t:2:3: executing \"t\" at <.M.Nope>: can't evaluate field Nope in type Msg", e.getMessage());
+        assertEquals("template: t:2:5: executing \"t\" at <.M.Nope>: can't evaluate field Nope in type Msg", e.getMessage());
         assertEquals(2, e.line());
         e = assertThrows(TemplateException.class, () -> run("{{ .A.B }}", map()));
         assertTrue(e.getMessage().contains("nil pointer evaluating interface {}.B"), e.getMessage());
