@@ -221,6 +221,24 @@ class TemplateTest {
         assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>greet</think>\nHel", prefill);
     }
 
+    /**
+     * Printing of the template data model. The expected text was produced by Go's text/template on a copy of
+     * Ollama's template types (templateTools, templateTool, templateProperties, api.ToolProperty, templateMessage).
+     */
+    @Test
+    void dataModelPrintsLikeOllama() {
+        String probe = "{{ .Tools }}|{{ range .Tools }}{{ . }}|{{ .Function }}|{{ json .Function }}|{{ range $k, $v := .Function.Parameters.Properties }}{{ $k }}={{ $v }}/{{ $v.Type }}/{{ json $v }}{{ end }}|{{ .Function.Parameters.Properties }}{{ end }}|{{ range .Messages }}{{ . }}|{{ .ToolCalls }}|{{ range .ToolCalls }}{{ . }}{{ .Function }}{{ json .Function.Arguments }}{{ end }}{{ end }}";
+        Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "get_weather",
+                "description", "Get weather", "parameters", Map.of("type", "object", "required", List.of("city"),
+                        "properties", Map.of("city", Map.of("type", "string")))));
+        ChatMessage call = new ChatMessage("assistant", "", "checking", 0,
+                List.of(new ChatMessage.ToolCall("", 0, "get_weather", Map.of("city", "Oslo"))), "", "");
+        ChatMessage result = new ChatMessage("tool", "rain", "", 0, null, "get_weather", "");
+        RenderRequest r = RenderRequest.of(List.of(m("system", "Be brief."), m("user", "Weather in Oslo?"), call, result))
+                .withTools(List.of(tool));
+        assertEquals("[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Get weather\",\"parameters\":{\"type\":\"object\",\"required\":[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"}}}}}]|{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Get weather\",\"parameters\":{\"type\":\"object\",\"required\":[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"}}}}}|{get_weather Get weather {object <nil> <nil> [city] {\"city\":{\"type\":\"string\"}}}}|{\"name\":\"get_weather\",\"description\":\"Get weather\",\"parameters\":{\"type\":\"object\",\"required\":[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"}}}}|city={[] string <nil>  [] <nil> []}/string/{\"type\":\"string\"}|{\"city\":{\"type\":\"string\"}}|{system Be brief.  [] []  }|[]|{user Weather in Oslo?  [] []  }|[]|{assistant  checking [] [{ {0 get_weather {\"city\":\"Oslo\"}}}]  }|[{ {0 get_weather {\"city\":\"Oslo\"}}}]|{ {0 get_weather {\"city\":\"Oslo\"}}}{0 get_weather {\"city\":\"Oslo\"}}{\"city\":\"Oslo\"}{tool rain  [] [] get_weather }|[]|", Template.parse(probe).render(r));
+    }
+
     @Test
     void varsAndAutoAppendedResponse() {
         assertEquals(List.of("prompt", "response"), Template.parse("{{ .Prompt }}").vars());
