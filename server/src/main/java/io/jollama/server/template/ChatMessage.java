@@ -12,6 +12,15 @@ import java.util.Map;
 public record ChatMessage(String role, String content, String thinking, int images, List<ToolCall> toolCalls,
         String toolName, String toolCallId) {
 
+    public ChatMessage {
+        role = role == null ? "" : role;
+        content = content == null ? "" : content;
+        thinking = thinking == null ? "" : thinking;
+        toolName = toolName == null ? "" : toolName;
+        toolCallId = toolCallId == null ? "" : toolCallId;
+        if (images < 0) throw new IllegalArgumentException("negative image count: " + images);
+    }
+
     /** A tool call: {@code arguments} is the JSON object as a (insertion-ordered) map. */
     public record ToolCall(String id, int index, String name, Map<String, Object> arguments) {}
 

@@ -365,6 +365,13 @@ class TemplateTest {
     }
 
     @Test
+    void nullMessageFieldsAreEmpty() {
+        assertEquals("user:|:x|", render("{{ range .Messages }}{{ .Role }}:{{ .Content }}|{{ end }}",
+                List.of(new ChatMessage("user", null, null, 0, null, null, null), new ChatMessage(null, "x", null, 0, null, null, null))));
+        assertThrows(IllegalArgumentException.class, () -> new ChatMessage("user", "", "", -1, null, "", ""));
+    }
+
+    @Test
     void missingRootKeyPrintsNoValueLikeOllama() {
         // in messages mode there is no .Prompt key: Go prints "<no value>" for it
         assertEquals("<no value>", render("{{ range .Messages }}{{ end }}{{ .Prompt }}", List.of(m("user", "x"))));
