@@ -64,6 +64,15 @@ public final class Template {
     /** Thinking tags inferred from the template; see {@link TemplateTags.ThinkingTags#present()}. */
     public TemplateTags.ThinkingTags thinkingTags() { return TemplateTags.thinkingTags(go.root()); }
 
+    /**
+     * Whether the template can both offer tools and replay tool calls and results (Ollama's
+     * goTemplateHasToolRoundTrip, used when choosing between it and a GGUF's Jinja template).
+     */
+    public boolean hasToolRoundTrip() {
+        return vars.contains("tools") && vars.contains("toolcalls")
+                && (text.contains("eq .Role \"tool\"") || text.contains("tool_response") || text.contains("TOOL_RESULTS"));
+    }
+
     /** Plain substring test on the source (Ollama's Contains). */
     public boolean contains(String s) { return text.contains(s); }
 

@@ -185,6 +185,8 @@ class TemplateTest {
     void realisticToolAndThinkingTemplate() {
         Template t = Template.parse(QWEN_STYLE);
         assertTrue(t.usesTools());
+        assertTrue(t.hasToolRoundTrip());
+        assertFalse(Template.parse(ROUTES_TEMPLATE).hasToolRoundTrip()); // no tool-result rendering
         assertEquals(new TemplateTags.ThinkingTags("<think>", "</think>"), t.thinkingTags());
         assertEquals("<tool_call>", t.toolCallTag());
         Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "get_weather",
