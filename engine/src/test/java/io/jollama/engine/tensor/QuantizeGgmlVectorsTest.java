@@ -59,7 +59,8 @@ class QuantizeGgmlVectorsTest {
             byte[] q = Quantize.quantize(GgmlType.valueOf(e[0]), x);
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(q));
             assertEquals(e[1], sha, e[0] + " differs from llama.cpp's reference quantizer");
-            System.out.println(e[0] + ": " + x.length / GgmlType.valueOf(e[0]).blockSize + " blocks identical to llama.cpp's reference quantizer");
+            GgmlType t = GgmlType.valueOf(e[0]);
+            System.out.println(e[0] + ": " + x.length / t.blockSize + (t.isQuantized() ? " blocks" : " values") + " identical to llama.cpp's reference");
         }
     }
 }
