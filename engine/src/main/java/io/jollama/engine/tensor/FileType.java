@@ -247,8 +247,8 @@ public enum FileType {
 
     /**
      * Rows that do not fill whole blocks: llama.cpp's fallback table (Q2_K/Q3_K → Q4_0, Q4_K → Q5_0, Q5_K → Q5_1,
-     * Q6_K → Q8_0), then F16 if the row does not fit that either. For types the table has no entry for (the 32-wide
-     * ones) llama-quantize gives up; here they fall back to F16 too, so a model with one odd tensor still converts.
+     * Q6_K → Q8_0), then F16 if the row does not fit that either. The 32-wide types go straight to F16: that is what
+     * llama-quantize did for stories260K's 172-wide ffn_down in Q8_0 (the newest llama.cpp refuses such a tensor).
      */
     static GgmlType fallback(GgmlType t, long rowLength) {
         if (rowLength % t.blockSize == 0) return t;

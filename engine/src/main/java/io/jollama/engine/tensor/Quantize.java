@@ -110,7 +110,7 @@ public final class Quantize {
     }
 
     /** Per-call work arrays of the K-quant searches (allocated once per {@link #quantize} call, not per block). */
-    private static final class Scratch {
+    static final class Scratch {
         final int[] L = new int[QK_K];
         final int[] laux = new int[32];
         final float[] weights = new float[32];
@@ -217,8 +217,12 @@ public final class Quantize {
     /**
      * make_qx_quants with rmse_type 1 and no importance weights: symmetric levels -nmax..nmax-1 stored as 0..2nmax-1
      * in {@code L[lo ..]}, weights x², and a search over 18 nearby scales. Returns the scale.
+     * <p>
+     * The candidate scales do not depend on each other (only the best-so-far does), so they are evaluated two at a
+     * time in one pass for instruction-level parallelism; each candidate's sums keep ggml's order, and the
+     * candidates are still compared in ggml's order, so the result is bit-identical.
      */
-    private static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -243,24 +247,30 @@ public final class Quantize {
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
         float best = scale * sumlx;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) continue;
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
+        // candidates is = -9..-1, 1..9, taken in pairs (k, k+1) of that sequence
+        for (int k = 0; k < 18; k += 2) {
+            int isA = k < 9 ? k - 9 : k - 8, isB = k + 1 < 9 ? k - 8 : k - 7;
+            float iscA = -(nmax + 0.1f * isA) / max, iscB = -(nmax + 0.1f * isB) / max;
+            float lxA = 0, l2A = 0, lxB = 0, l2B = 0;
             for (int i = 0; i < n; i++) {
                 float xi = x[xo + i];
-                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-                float w = xi * xi;
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
+                float w = xi * xi, wx = w * xi;
+                int a = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscA * xi)));
+                int b = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscB * xi)));
+                lxA += wx * a;
+                l2A += w * a * a;
+                lxB += wx * b;
+                l2B += w * b * b;
             }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+            if (l2A > 0 && lxA * lxA > best * l2A) {
+                for (int i = 0; i < n; i++) L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscA * x[xo + i])));
+                scale = lxA / l2A;
+                best = scale * lxA;
+            }
+            if (l2B > 0 && lxB * lxB > best * l2B) {
+                for (int i = 0; i < n; i++) L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscB * x[xo + i])));
+                scale = lxB / l2B;
+                best = scale * lxB;
             }
         }
         return scale;
@@ -321,9 +331,11 @@ public final class Quantize {
     /**
      * make_qkx2_quants: asymmetric levels 0..nmax with a minimum, fitted by weighted least squares over
      * {@code nstep+1} candidate scales. Returns the scale; {@code s.theMin[0]} receives the (positive) minimum.
+     * (Evaluating two candidates per pass, as in makeQxQuants, did not help here: this loop is bound by arithmetic
+     * throughput, not by the latency of its sums.)
      */
-    private static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int[] L, int lo, Scratch s,
-                                        float rmin, float rdelta, int nstep, boolean useMad) {
+    static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int[] L, int lo, Scratch s,
+                                float rmin, float rdelta, int nstep, boolean useMad) {
         int[] laux = s.laux;
         float min = x[xo], max = x[xo];
         float sumW = weights[0];

@@ -20,6 +20,47 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QuantizeTest {
 
+    /** Small blocks worked out by hand. */
+    @Test
+    void handWorkedBlocks() {
+        // Q8_0: amax 127 gives d = 1 (f16 0x3C00), values round half away from zero
+        float[] x = new float[32];
+        x[0] = 127f; x[1] = -2.5f; x[2] = 2.5f; x[3] = 0.49f; x[4] = -127f;
+        byte[] q = Quantize.quantize(GgmlType.Q8_0, x);
+        assertArrayEquals(new byte[] {0x00, 0x3C, 127, -3, 3, 0, -127, 0}, Arrays.copyOf(q, 8));
+        // Q4_0: the largest magnitude is -8 * d: max = 16 gives d = -2 (0xC000); q = round(x/d) + 8, low nibbles first
+        float[] y = new float[32];
+        y[0] = 16f; y[1] = -14f; y[16] = 4f; y[17] = -1f;
+        byte[] q4 = Quantize.quantize(GgmlType.Q4_0, y);
+        assertEquals((byte) 0x00, q4[0]);
+        assertEquals((byte) 0xC0, q4[1]);
+        // value 0: 16/-2 = -8 -> 0; value 16: 4/-2 = -2 -> 6; value 1: -14/-2 = 7 -> 15; value 17: 0.5 -> 8.5+0.5 truncated = 9
+        assertEquals((byte) (0 | 6 << 4), q4[2]);
+        assertEquals((byte) (15 | 9 << 4), q4[3]);
+        assertEquals((byte) 0x88, q4[4]);
+        // F16 and BF16 round to nearest even
+        assertEquals((short) 0x3C00, Quantize.toF16(1.0f + 0x1p-11f)); // tie -> even (down)
+        assertEquals((short) 0x3C02, Quantize.toF16(1.0f + 3 * 0x1p-11f)); // tie -> even (up)
+        assertEquals((short) 0x3F80, Quantize.toBf16(Float.intBitsToFloat(0x3F808000))); // tie -> even (down)
+        assertEquals((short) 0x3F82, Quantize.toBf16(Float.intBitsToFloat(0x3F818000))); // tie -> even (up)
+        assertEquals((short) 0x3F81, Quantize.toBf16(Float.intBitsToFloat(0x3F808001)));
+        assertEquals((short) 0x7FC0, (short) (Quantize.toBf16(Float.NaN) & 0xFFC0));
+        // Q6_K of a constant block: every sub-block scale is the max (-128), all values decode back exactly
+        float[] c = new float[256];
+        Arrays.fill(c, 0.5f);
+        float[] back = new float[256];
+        Dequant.dequantize(GgmlType.Q6_K, MemorySegment.ofArray(Quantize.quantize(GgmlType.Q6_K, c)), 0, back, 0, 256);
+        for (float v : back) assertEquals(0.5f, v, 1e-3f);
+        // all-zero input gives all-zero blocks for every type
+        for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
+                GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            byte[] z = Quantize.quantize(t, new float[256]);
+            float[] d = new float[256];
+            Dequant.dequantize(t, MemorySegment.ofArray(z), 0, d, 0, 256);
+            for (float v : d) assertTrue(v == 0f, t + " of zeros: " + v); // -0.0 is fine: ggml stores d = 0/-8 too
+        }
+    }
+
     /** llama-quantize made stories260K-q8_0.gguf from stories260K-f32.gguf: our Q8_0 must give the same bytes. */
     @Test
     void q8_0OfStories260KMatchesLlamaQuantizeByteForByte() throws IOException {
@@ -57,6 +98,7 @@ class QuantizeTest {
         float[] x = new float[64 * 1024];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         double previous = 0;
+        Map<GgmlType, Double> measured = new EnumMap<>(GgmlType.class);
         for (Object[] b : bounds) {
             GgmlType type = (GgmlType) b[0];
             double bound = (Double) b[1];
@@ -71,8 +113,15 @@ class QuantizeTest {
             assertTrue(rms < bound, type + ": RMS error " + rms + " >= " + bound);
             assertTrue(rms > 0 || type == GgmlType.F32, type + " lost nothing?");
             previous = rms;
+            measured.put(type, rms);
         }
         assertTrue(previous > 0.2, "Q2_K should be the coarsest");
+        GgmlType[] order = {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q4_K, GgmlType.Q3_K, GgmlType.Q2_K};
+        for (int i = 1; i < order.length; i++) {
+            assertTrue(measured.get(order[i - 1]) < measured.get(order[i]), order[i - 1] + " should be finer than " + order[i]);
+        }
+        assertTrue(measured.get(GgmlType.Q5_K) < measured.get(GgmlType.Q5_0) && measured.get(GgmlType.Q4_K) < measured.get(GgmlType.Q4_0),
+                "K-quants beat the legacy types of the same width");
     }
 
     /**
