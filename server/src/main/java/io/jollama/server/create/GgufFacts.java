@@ -7,7 +7,6 @@ import io.jollama.engine.gguf.GgufValue;
 import io.jollama.engine.gguf.GgufValueType;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,17 +116,17 @@ public final class GgufFacts {
         return out;
     }
 
+    /** A tensor as {@code /api/show} lists it. */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"name", "type", "shape"})
+    public record TensorView(String name, String type, List<Long> shape) {}
+
     /** {@code [{"name","type","shape"}]} of the tensors, as {@code /api/show} lists them. */
-    public static List<Map<String, Object>> tensors(GgufFile f) {
-        List<Map<String, Object>> out = new ArrayList<>(f.tensors().size());
+    public static List<TensorView> tensors(GgufFile f) {
+        List<TensorView> out = new ArrayList<>(f.tensors().size());
         for (GgufTensorInfo t : f.tensors()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", t.name());
-            m.put("type", t.type().toString());
             List<Long> shape = new ArrayList<>();
             for (long d : t.shape()) shape.add(d);
-            m.put("shape", shape);
-            out.add(m);
+            out.add(new TensorView(t.name(), t.type().toString(), shape));
         }
         return out;
     }
