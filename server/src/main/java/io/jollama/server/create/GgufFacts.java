@@ -36,6 +36,20 @@ public final class GgufFacts {
         return FILE_TYPES.getOrDefault((int) v.asLong(), "unknown");
     }
 
+    /**
+     * The file type, or when {@code general.file_type} is absent the type of most matrix weights
+     * ({@code F32}, {@code F16}, {@code Q8_0}...), so a file without the key still says what it holds.
+     */
+    public static String inferredFileTypeName(GgufFile f) {
+        String named = fileTypeName(f);
+        if (!named.equals("unknown") || f.has("general.file_type")) return named;
+        Map<String, Long> counts = new TreeMap<>();
+        for (GgufTensorInfo t : f.tensors()) {
+            if (t.shape().length >= 2) counts.merge(t.type().toString(), t.elementCount(), Long::sum);
+        }
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("unknown");
+    }
+
     /** The {@code general.file_type} number of a name ({@code Q4_K_M} → 15), or -1. */
     public static int fileTypeId(String name) {
         for (var e : FILE_TYPES.entrySet()) if (e.getValue().equalsIgnoreCase(name)) return e.getKey();

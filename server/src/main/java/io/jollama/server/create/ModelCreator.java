@@ -428,7 +428,7 @@ public final class ModelCreator {
         if (idx < 0) throw ApiException.badRequest("no model layer to quantize");
         Layer model = layers.get(idx).layer();
         GgufFile h = GgufFile.readHeader(store.blobPath(model.digest()));
-        String source = GgufFacts.fileTypeName(h);
+        String source = GgufFacts.inferredFileTypeName(h);
         if (source.equals(target)) return config;
         if (!List.of("F16", "BF16", "F32").contains(source)) {
             throw ApiException.badRequest("quantization is only supported for F16, BF16 and F32 models");
