@@ -346,6 +346,35 @@ class ModelRoutesTest {
         createOk("{\"model\":\"same\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"Q8_0\",\"stream\":false}");
     }
 
+    private Path splitPart(int no, int count, long tensorElements) throws IOException {
+        Path p = dir.resolve("part-" + no + ".gguf");
+        new io.jollama.engine.gguf.GgufWriter()
+                .put("general.architecture", "llama")
+                .put("split.no", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) no))
+                .put("split.count", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) count))
+                .addTensor("t" + no, io.jollama.engine.tensor.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
+                .write(p);
+        return p;
+    }
+
+    @Test
+    void createFromASplitGguf() throws Exception {
+        String p1 = s.upload(splitPart(0, 2, 1000)), p2 = s.upload(splitPart(1, 2, 500));
+        createOk("{\"model\":\"split\",\"files\":{\"m-00002-of-00002.gguf\":\"" + p2 + "\",\"m-00001-of-00002.gguf\":\"" + p1 + "\"},\"stream\":false}");
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/split/latest")));
+        assertEquals(2, man.get("layers").size());
+        assertEquals(p1, man.get("layers").get(0).get("digest").asString(), "first part first");
+        assertEquals(p2, man.get("layers").get(1).get("digest").asString());
+        assertEquals("application/vnd.ollama.image.model", man.get("layers").get(1).get("mediaType").asString());
+        assertEquals("2K", TestServer.json(s.get("/api/tags")).get("models").get(0).get("details").get("parameter_size").asString()); // 1,500
+
+        HttpResponse<String> r = create("{\"model\":\"half\",\"files\":{\"m-00001-of-00003.gguf\":\"" + p1 + "\",\"m-00002-of-00003.gguf\":\"" + p2 + "\"},\"stream\":false}");
+        assertEquals(400, r.statusCode(), r.body());
+        r = create("{\"model\":\"two\",\"files\":{\"a.gguf\":\"" + p1 + "\",\"b.gguf\":\"" + p2 + "\"},\"stream\":false}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(TestServer.json(r).get("error").asString().contains("not parts of one split GGUF"), r.body());
+    }
+
     @Test
     void blobUploadAndExistence() throws Exception {
         byte[] data = "hello blob".getBytes(StandardCharsets.UTF_8);
