@@ -49,15 +49,28 @@ public final class ModelCreator {
     private final ModelStore store;
     private final TemplateSupport templates;
     private final boolean prune;
+    private final Puller puller;
+
+    /** Fetches a {@code from} model that is not in the store (the registry's pull), reporting its progress. */
+    @FunctionalInterface
+    public interface Puller {
+        void pull(ModelName name, Consumer<Progress> progress) throws IOException;
+    }
 
     /**
      * @param templates template checking and GGUF chat-template detection
      * @param prune     remove the replaced manifest's unused blobs (false under {@code OLLAMA_NOPRUNE})
+     * @param puller    pulls a missing {@code from} model, or null when there is no registry (then 400)
      */
-    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune) {
+    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune, Puller puller) {
         this.store = store;
         this.templates = templates;
         this.prune = prune;
+        this.puller = puller;
+    }
+
+    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune) {
+        this(store, templates, prune, null);
     }
 
     /**
@@ -193,6 +206,10 @@ public final class ModelCreator {
                 ModelName base = ModelName.parse(r.from());
                 if (!base.isValid()) throw ApiException.badRequest("invalid model name");
                 Optional<StoredModel> found = store.find(base);
+                if (found.isEmpty() && puller != null) {
+                    puller.pull(base, progress);
+                    found = store.find(base);
+                }
                 if (found.isEmpty()) {
                     throw ApiException.badRequest("model '" + base.displayShortest() + "' not found; pull it first");
                 }

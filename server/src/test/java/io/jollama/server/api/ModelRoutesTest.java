@@ -376,6 +376,36 @@ class ModelRoutesTest {
     }
 
     @Test
+    void adapterLayerIsStoredAndShown() throws Exception {
+        String d = s.upload(TestServer.storiesF32());
+        Path adapter = dir.resolve("lora.gguf");
+        new io.jollama.engine.gguf.GgufWriter().put("general.architecture", "llama").put("general.type", "adapter")
+                .put("adapter.type", "lora").write(adapter);
+        String a = s.upload(adapter);
+        createOk("{\"model\":\"with-lora\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"lora.gguf\":\"" + a + "\"},\"stream\":false}");
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/with-lora/latest")));
+        assertEquals("application/vnd.ollama.image.adapter", man.get("layers").get(1).get("mediaType").asString());
+        assertEquals(a, man.get("layers").get(1).get("digest").asString());
+        String mf = TestServer.json(s.post("/api/show", "{\"model\":\"with-lora\"}")).get("modelfile").asString();
+        assertTrue(mf.contains("\nADAPTER " + s.models.resolve("blobs").toAbsolutePath() + "/sha256-" + a.substring(7) + "\n"), mf);
+        // an adapter that is not a GGUF
+        String text = s.upload("not a gguf".getBytes(StandardCharsets.UTF_8));
+        assertError(create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"a.gguf\":\"" + text + "\"},\"stream\":false}"),
+                400, "supplied file was not in GGUF format");
+    }
+
+    @Test
+    void errorAfterStreamingStartedIsAFinalLine() throws Exception {
+        String d = s.upload(TestServer.tinyGguf("test"));
+        HttpResponse<String> r = create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"template\":\"{{ .Prompt\"}");
+        assertEquals(200, r.statusCode());
+        List<String> lines = r.body().lines().toList();
+        assertEquals("{\"status\":\"parsing GGUF\"}", lines.getFirst());
+        assertTrue(Json.MAPPER.readTree(lines.getLast()).get("error").asString().startsWith("template error: "), r.body());
+        assertEquals(List.of(), manifests());
+    }
+
+    @Test
     void blobUploadAndExistence() throws Exception {
         byte[] data = "hello blob".getBytes(StandardCharsets.UTF_8);
         String d = Digest.of(data);
