@@ -405,6 +405,36 @@ class ModelRoutesTest {
         assertEquals(List.of(), manifests());
     }
 
+    private String ggufBlob(String name, String... kv) throws IOException {
+        var w = new io.jollama.engine.gguf.GgufWriter();
+        for (int i = 0; i < kv.length; i += 2) w.put(kv[i], kv[i + 1]);
+        Path p = dir.resolve(name);
+        w.write(p);
+        return s.upload(p);
+    }
+
+    private String capabilities(String model) {
+        return TestServer.json(s.post("/api/show", "{\"model\":\"" + model + "\"}")).get("capabilities").toString();
+    }
+
+    @Test
+    void capabilitiesAsOllamaDerivesThem() throws Exception {
+        String llm = ggufBlob("llm.gguf", "general.architecture", "llama");
+        String bert = ggufBlob("bert.gguf", "general.architecture", "bert", "bert.pooling_type", "mean");
+        String clip = ggufBlob("mmproj.gguf", "general.architecture", "clip");
+        createOk("{\"model\":\"plain\",\"files\":{\"m.gguf\":\"" + llm + "\"},\"stream\":false}");
+        assertEquals("[\"completion\"]", capabilities("plain"));
+        createOk("{\"model\":\"embed\",\"files\":{\"m.gguf\":\"" + bert + "\"},\"stream\":false}");
+        assertEquals("[\"embedding\"]", capabilities("embed"));
+        createOk("{\"model\":\"vis\",\"files\":{\"m.gguf\":\"" + llm + "\",\"mmproj.gguf\":\"" + clip + "\"},\"stream\":false}");
+        assertEquals("[\"completion\",\"vision\"]", capabilities("vis"));
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/vis/latest")));
+        assertEquals("application/vnd.ollama.image.projector", man.get("layers").get(1).get("mediaType").asString());
+        assertTrue(TestServer.json(s.post("/api/show", "{\"model\":\"vis\"}")).get("projector_info").has("general.architecture"));
+        createOk("{\"model\":\"tools\",\"from\":\"plain\",\"template\":\"{{ if .Tools }}{{ .Tools }}{{ end }}{{ .Prompt }}{{ if .Suffix }}<fim>{{ .Suffix }}{{ end }}\",\"stream\":false}");
+        assertEquals("[\"completion\",\"tools\",\"insert\"]", capabilities("tools"));
+    }
+
     @Test
     void blobUploadAndExistence() throws Exception {
         byte[] data = "hello blob".getBytes(StandardCharsets.UTF_8);
