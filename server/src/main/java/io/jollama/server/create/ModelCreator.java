@@ -179,6 +179,7 @@ public final class ModelCreator {
         boolean hasFrom = r.from() != null && !r.from().isEmpty();
         boolean hasFiles = r.files() != null && !r.files().isEmpty();
         if (!hasFrom && !hasFiles) throw ApiException.badRequest("neither 'from' or 'files' was specified");
+        List<String> licenses = licenses(r.license());
 
         List<String> toPin = new ArrayList<>();
         if (hasFiles) toPin.addAll(r.files().values());
@@ -224,6 +225,15 @@ public final class ModelCreator {
                 params.putAll(bc.params());
             }
 
+            // checked before anything is written (quantization below writes a blob)
+            if (r.template() != null && !r.template().isEmpty()) {
+                try {
+                    templates.validate(r.template());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("template error: " + e.getMessage());
+                }
+            }
+
             // adapters
             if (r.adapters() != null && !r.adapters().isEmpty()) {
                 if (r.adapters().size() > 1) throw ApiException.badRequest("only one adapter is currently supported");
@@ -241,16 +251,11 @@ public final class ModelCreator {
             if (!q.isEmpty()) config = quantize(q, config, layers, progress, lease);
 
             if (r.template() != null && !r.template().isEmpty()) {
-                try {
-                    templates.validate(r.template());
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("template error: " + e.getMessage());
-                }
                 replace(layers, MediaTypes.TEMPLATE, textLayer(MediaTypes.TEMPLATE, r.template()));
                 layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.PROMPT));
             }
             if (r.system() != null && !r.system().isEmpty()) replace(layers, MediaTypes.SYSTEM, textLayer(MediaTypes.SYSTEM, r.system()));
-            for (String lic : licenses(r.license())) layers.add(textLayer(MediaTypes.LICENSE, lic));
+            for (String lic : licenses) layers.add(textLayer(MediaTypes.LICENSE, lic));
 
             if (r.parameters() != null) params.putAll(r.parameters());
             if (!params.isEmpty()) layers.add(jsonLayer(MediaTypes.PARAMS, new TreeMap<>(params)));
