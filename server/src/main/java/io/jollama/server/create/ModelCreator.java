@@ -90,6 +90,9 @@ public final class ModelCreator {
         if (r.draftQuantize() != null && !r.draftQuantize().isEmpty() && (r.draftFiles() == null || r.draftFiles().isEmpty())) {
             throw ApiException.badRequest("--draft-quantize requires a DRAFT model");
         }
+        if (r.draftFiles() != null && !r.draftFiles().isEmpty()) {
+            throw ApiException.badRequest("DRAFT models (speculative decoding) are not supported by this server");
+        }
         return r;
     }
 

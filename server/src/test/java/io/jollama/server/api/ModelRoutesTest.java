@@ -269,6 +269,8 @@ class ModelRoutesTest {
         assertError(create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"adapters\":{\"a.gguf\":\"\"}}"), 400, "invalid digest format");
         assertError(create("{\"model\":\"x\",\"files\":{\"../test.gguf\":\"" + d + "\"}}"), 400, "file path must be relative");
         assertError(create("{\"model\":\"x\",\"files\":{\"/abs/test.gguf\":\"" + d + "\"}}"), 400, "file path must be relative");
+        assertError(create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"draft_quantize\":\"q8_0\"}"), 400,
+                "--draft-quantize requires a DRAFT model");
         assertError(create("{\"model\":\"bad@name\",\"files\":{\"test.gguf\":\"" + d + "\"}}"), 400, "invalid model name");
         assertError(create("{\"model\":\"x\"}"), 400, "neither 'from' or 'files' was specified");
         assertError(create("{\"model\":\"x\",\"from\":\"bad@from\"}"), 400, "invalid model name");
