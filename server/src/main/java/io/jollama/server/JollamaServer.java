@@ -55,7 +55,7 @@ public final class JollamaServer implements AutoCloseable {
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.BASIC, !config.noPrune()),
+                new ModelCreator(store, TemplateSupport.GO, !config.noPrune()),
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
