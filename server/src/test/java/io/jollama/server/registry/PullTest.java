@@ -95,6 +95,16 @@ class PullTest {
     }
 
     @Test
+    void tokenRequestIsSignedWithTheOllamaKey() throws Exception {
+        reg.requireAuth = true;
+        OllamaKey key = OllamaKey.loadOrCreate(dir.resolve("id_ed25519"));
+        registry = new Registry(storage, key, Registry.Options.defaults().withDownload(SMALL_PARTS));
+        pull(name);
+        assertTrue(reg.lastTokenAuthorization.startsWith(key.publicKeyBase64() + ":"), reg.lastTokenAuthorization);
+        assertTrue(reg.tokenSignatureValid, "signature verifies over GET,<token url>,<hash>");
+    }
+
+    @Test
     void secondPullSkipsPresentLayers() {
         pull(name);
         reg.resetCounters();

@@ -60,6 +60,7 @@ final class TestRegistry implements AutoCloseable {
     final List<String> etags = Collections.synchronizedList(new ArrayList<>());
     volatile String lastAccept;
     volatile String lastTokenAuthorization;
+    volatile boolean tokenSignatureValid;
     volatile String lastUserAgent;
 
     TestRegistry() throws IOException {
@@ -155,6 +156,15 @@ final class TestRegistry implements AutoCloseable {
     private void token(HttpExchange ex) throws IOException {
         tokenRequests.incrementAndGet();
         lastTokenAuthorization = ex.getRequestHeaders().getFirst("Authorization");
+        if (lastTokenAuthorization != null) {
+            String url = "http://" + host() + ex.getRequestURI();
+            String data = "GET," + url + ",ZTNiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQ==";
+            try {
+                tokenSignatureValid = OllamaKeyTest.verifies(lastTokenAuthorization, data.getBytes(StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                tokenSignatureValid = false;
+            }
+        }
         Map<String, List<String>> q = query(ex);
         Set<String> granted = ConcurrentHashMap.newKeySet();
         for (String scope : q.getOrDefault("scope", List.of())) {
