@@ -1,0 +1,103 @@
+package io.jollama.server;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.MethodNotAllowedResponse;
+import io.javalin.http.NotFoundResponse;
+import io.jollama.server.api.AccessGuard;
+import io.jollama.server.api.ApiException;
+import io.jollama.server.api.Http;
+import io.jollama.server.api.ModelViews;
+import io.jollama.server.api.Route;
+import io.jollama.server.api.Routes;
+import io.jollama.server.create.ModelCreator;
+import io.jollama.server.create.Quantizer;
+import io.jollama.server.create.TemplateSupport;
+import io.jollama.server.store.ModelStore;
+import io.jollama.server.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The HTTP server: Javalin (Jetty, virtual threads) with Ollama's routes, CORS/Host guard, error mapping and logging.
+ * <pre>{@code
+ * try (JollamaServer s = JollamaServer.start(ServerConfig.local(0, dir))) { ... s.port() ... }
+ * }</pre>
+ */
+public final class JollamaServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JollamaServer.class);
+
+    private final Javalin app;
+    private final ServerContext context;
+
+    private JollamaServer(Javalin app, ServerContext context) {
+        this.app = app;
+        this.context = context;
+    }
+
+    /** Starts with the core routes. */
+    public static JollamaServer start(ServerConfig config) {
+        return start(config, s -> List.of());
+    }
+
+    /**
+     * Opens the store (fixing old blob names and pruning unless {@code noPrune}), then starts listening.
+     * @param extraRoutes further routes built from the context (generate, chat, ... added by later parts)
+     */
+    public static JollamaServer start(ServerConfig config, Function<ServerContext, List<Route>> extraRoutes) {
+        ModelStore store = new ModelStore(config.models());
+        store.fixBlobNames();
+        if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
+        ServerContext ctx = new ServerContext(config, store, new ModelViews(),
+                new ModelCreator(store, TemplateSupport.BASIC, Quantizer.NONE, !config.noPrune()));
+        List<Route> routes = new ArrayList<>(Routes.core(ctx));
+        routes.addAll(extraRoutes.apply(ctx));
+        AccessGuard guard = new AccessGuard(config.origins(), config.host());
+
+        Javalin app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.compressionStrategy = CompressionStrategy.NONE;
+            c.http.prefer405over404 = true;
+            c.http.maxRequestSize = 1L << 30; // JSON bodies with images; blob uploads stream and are not bounded by this
+            c.http.generateEtags = false;
+            c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
+                    String.format("%.1f", ms)));
+            c.routes.before(rc -> {
+                if (!guard.admit(rc)) rc.skipRemainingHandlers();
+            });
+            for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
+            c.routes.exception(ApiException.class, (e, rc) -> Http.error(rc, e.status(), e.getMessage()));
+            c.routes.exception(StoreException.class, (e, rc) -> Http.error(rc, 500, e.getMessage()));
+            c.routes.exception(MethodNotAllowedResponse.class, (e, rc) ->
+                    rc.status(405).contentType("text/plain").result("405 method not allowed"));
+            c.routes.exception(NotFoundResponse.class, (e, rc) ->
+                    rc.status(404).contentType("text/plain").result("404 page not found"));
+            c.routes.exception(Exception.class, (e, rc) -> {
+                log.error("{} {} failed", rc.method(), rc.path(), e);
+                Http.error(rc, 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            });
+        });
+        app.start(config.host().isEmpty() ? "0.0.0.0" : config.host(), config.port());
+        log.info("Listening on {}:{} (models in {})", config.host().isEmpty() ? "0.0.0.0" : config.host(), app.port(), store.root());
+        return new JollamaServer(app, ctx);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

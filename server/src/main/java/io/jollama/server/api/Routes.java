@@ -1,0 +1,36 @@
+package io.jollama.server.api;
+
+import io.jollama.engine.Version;
+import io.jollama.server.ServerContext;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one list of the server's routes. To add an endpoint, add a line here (or pass extra routes to
+ * {@link io.jollama.server.JollamaServer#start}); handlers are small functions of a Javalin context.
+ */
+public final class Routes {
+
+    private Routes() {}
+
+    public static List<Route> core(ServerContext s) {
+        ModelApi models = new ModelApi(s.store(), s.views());
+        BlobApi blobs = new BlobApi(s.store());
+        CreateApi create = new CreateApi(s.creator());
+        return List.of(
+                Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
+                Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
+                Route.get("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
+                Route.head("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
+                Route.get("/api/tags", models::tags),
+                Route.head("/api/tags", models::tags),
+                Route.post("/api/show", models::show),
+                Route.get("/api/show", models::showGet),
+                Route.post("/api/copy", models::copy),
+                Route.delete("/api/delete", models::delete),
+                Route.post("/api/create", create::create),
+                Route.head("/api/blobs/{digest}", blobs::head),
+                Route.post("/api/blobs/{digest}", blobs::upload));
+    }
+}

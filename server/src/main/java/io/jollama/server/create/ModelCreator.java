@@ -1,0 +1,462 @@
+package io.jollama.server.create;
+
+import io.jollama.engine.gguf.GgufFile;
+import io.jollama.server.Json;
+import io.jollama.server.api.ApiException;
+import io.jollama.server.api.Progress;
+import io.jollama.server.store.Digest;
+import io.jollama.server.store.Layer;
+import io.jollama.server.store.Manifest;
+import io.jollama.server.store.MediaTypes;
+import io.jollama.server.store.ModelConfig;
+import io.jollama.server.store.ModelContents;
+import io.jollama.server.store.ModelName;
+import io.jollama.server.store.ModelStore;
+import io.jollama.server.store.StoreException;
+import io.jollama.server.store.StoredModel;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /api/create}: builds a model from an existing one ({@code from}) or from uploaded GGUF blobs
+ * ({@code files}), adds template/system/license/parameters/messages/adapter layers and writes the manifest
+ * (spec §5.3). Nothing reaches the manifest directory unless every check passed; layers are written as blobs first
+ * and pinned until the manifest referencing them is committed.
+ */
+public final class ModelCreator {
+
+    /** Quantization targets Ollama accepts (after upper-casing; {@code Q4_K} means {@code Q4_K_M}). */
+    private static final List<String> OLLAMA_QUANTS = List.of("F32", "F16", "BF16", "Q8_0", "Q4_K_S", "Q4_K_M");
+    private static final Pattern SPLIT = Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
+
+    private final ModelStore store;
+    private final TemplateSupport templates;
+    private final Quantizer quantizer;
+    private final boolean prune;
+
+    public ModelCreator(ModelStore store, TemplateSupport templates, Quantizer quantizer, boolean prune) {
+        this.store = store;
+        this.templates = templates;
+        this.quantizer = quantizer;
+        this.prune = prune;
+    }
+
+    /**
+     * Checks what Ollama checks before it starts streaming; throws a 400 {@link ApiException} on bad input.
+     * @return the request with an older {@code modelfile} field folded into the ordinary fields
+     */
+    public CreateRequest validate(CreateRequest r) {
+        ModelName name = ModelName.parse(r.targetName());
+        if (!name.isValid()) throw ApiException.badRequest("invalid model name");
+        if (r.modelfile() != null && !r.modelfile().isEmpty() && (r.from() == null || r.from().isEmpty())
+                && (r.files() == null || r.files().isEmpty())) {
+            r = fromModelfile(r);
+        }
+        checkFiles(r.files());
+        checkFiles(r.draftFiles());
+        checkFiles(r.adapters());
+        if (r.draftQuantize() != null && !r.draftQuantize().isEmpty() && (r.draftFiles() == null || r.draftFiles().isEmpty())) {
+            throw ApiException.badRequest("--draft-quantize requires a DRAFT model");
+        }
+        return r;
+    }
+
+    private static void checkFiles(Map<String, String> files) {
+        if (files == null) return;
+        for (var e : files.entrySet()) {
+            String k = e.getKey();
+            Path p = Path.of(k);
+            if (k.isEmpty() || p.isAbsolute() || k.startsWith("/") || !p.normalize().toString().equals(k) || k.startsWith("..")) {
+                throw ApiException.badRequest("file path must be relative");
+            }
+            if (e.getValue() == null || !Digest.isValid(e.getValue())) throw ApiException.badRequest("invalid digest format");
+        }
+    }
+
+    private CreateRequest fromModelfile(CreateRequest r) {
+        Modelfile mf;
+        try {
+            mf = Modelfile.parse(r.modelfile());
+        } catch (Modelfile.ParseException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        ModelfileRequest.Fields f = ModelfileRequest.convert(mf);
+        String from = f.from();
+        Map<String, String> files = null;
+        String blob = blobReference(from);
+        if (blob != null) {
+            files = Map.of("model.gguf", blob);
+            from = null;
+        }
+        Map<String, String> adapters = null;
+        if (!f.adapters().isEmpty()) {
+            adapters = new LinkedHashMap<>();
+            int i = 0;
+            for (String a : f.adapters()) {
+                String d = blobReference(a);
+                if (d == null) throw ApiException.badRequest("adapter " + a + " is not a blob of this server; upload it with /api/blobs");
+                adapters.put("adapter" + (i++ == 0 ? "" : i) + ".gguf", d);
+            }
+        }
+        var mapper = Json.MAPPER;
+        JsonNode license = f.licenses().isEmpty() ? r.license() : mapper.valueToTree(f.licenses());
+        return new CreateRequest(r.model(), r.name(), from, files, adapters,
+                or(r.template(), f.template()), or(r.system(), f.system()), license,
+                f.parameters().isEmpty() ? r.parameters() : merge(f.parameters(), r.parameters()),
+                f.messages().isEmpty() ? r.messages() : f.messages(),
+                r.quantize(), r.quantization(), or(r.renderer(), f.renderer()), or(r.parser(), f.parser()),
+                or(r.requires(), f.requires()), r.stream(), null, r.draftQuantize(), r.draftFiles());
+    }
+
+    /** {@code @sha256:<hex>} or a path to a blob of this store → its digest; null for model names. */
+    private String blobReference(String s) {
+        if (s == null) return null;
+        if (s.startsWith("@") && Digest.isValid(s.substring(1))) return Digest.canonical(s.substring(1));
+        try {
+            Path p = Path.of(s);
+            String f = p.getFileName() == null ? "" : p.getFileName().toString();
+            if (p.isAbsolute() && Digest.isValid(f) && p.getParent() != null
+                    && p.getParent().toAbsolutePath().normalize().equals(store.blobsDir().normalize())) {
+                return Digest.canonical(f);
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static String or(String a, String b) {
+        return a != null && !a.isEmpty() ? a : b;
+    }
+
+    private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> over) {
+        Map<String, Object> m = new LinkedHashMap<>(base);
+        if (over != null) m.putAll(over);
+        return m;
+    }
+
+    /** A layer to be, with its content when it is a new small blob (written just before the manifest). */
+    private record Pending(Layer layer, byte[] content) {}
+
+    /**
+     * Creates the model, reporting progress to {@code progress}. Throws {@link ApiException} (400 for bad input) or
+     * {@link StoreException} (I/O); nothing is committed then.
+     */
+    public StoredModel create(CreateRequest r, Consumer<Progress> progress) throws IOException {
+        ModelName name = ModelName.parse(r.targetName());
+        boolean hasFrom = r.from() != null && !r.from().isEmpty();
+        boolean hasFiles = r.files() != null && !r.files().isEmpty();
+        if (!hasFrom && !hasFiles) throw ApiException.badRequest("neither 'from' or 'files' was specified");
+
+        List<String> toPin = new ArrayList<>();
+        if (hasFiles) toPin.addAll(r.files().values());
+        if (r.adapters() != null) toPin.addAll(r.adapters().values());
+        try (ModelStore.Lease lease = store.pin(toPin)) {
+            List<Pending> layers = new ArrayList<>();
+            ModelConfig config;
+            Map<String, Object> params = new LinkedHashMap<>();
+            String autodetected = null;
+
+            if (hasFiles) {
+                FromFiles ff = fromFiles(r.files(), progress);
+                ff.layers.forEach(l -> layers.add(new Pending(l, null)));
+                config = ff.config;
+                if (ff.detected != null) {
+                    autodetected = ff.detected.name();
+                    layers.add(new Pending(new Layer(MediaTypes.TEMPLATE, Digest.of(bytes(ff.detected.template())),
+                            bytes(ff.detected.template()).length), bytes(ff.detected.template())));
+                    if (ff.detected.stop() != null && !ff.detected.stop().isEmpty()) {
+                        params.put("stop", new ArrayList<>(ff.detected.stop()));
+                    }
+                    progress.accept(Progress.of("using autodetected template " + autodetected));
+                }
+            } else {
+                ModelName base = ModelName.parse(r.from());
+                if (!base.isValid()) throw ApiException.badRequest("invalid model name");
+                Optional<StoredModel> found = store.find(base);
+                if (found.isEmpty()) {
+                    throw ApiException.badRequest("model '" + base.displayShortest() + "' not found; pull it first");
+                }
+                for (String d : found.get().manifest().digests()) lease.add(d);
+                ModelContents bc = ModelContents.load(store, found.get());
+                config = bc.config();
+                String parent = found.get().name().displayShortest();
+                for (Layer l : found.get().manifest().layers()) {
+                    if (l.mediaType().equals(MediaTypes.PARAMS)) continue; // merged with the request's below
+                    layers.add(new Pending(l.withFrom(parent), null));
+                }
+                params.putAll(bc.params());
+            }
+
+            // adapters
+            if (r.adapters() != null && !r.adapters().isEmpty()) {
+                if (r.adapters().size() > 1) throw ApiException.badRequest("only one adapter is currently supported");
+                for (var e : new TreeMap<>(r.adapters()).entrySet()) {
+                    String d = Digest.canonical(e.getValue());
+                    Path p = requireBlob(d);
+                    if (!isGguf(p)) throw ApiException.badRequest("supplied file was not in GGUF format");
+                    layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
+                    layers.add(new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(p), e.getKey(), null), null));
+                }
+            }
+
+            // quantization of the model layer
+            String q = r.quantizeType();
+            if (!q.isEmpty()) config = quantize(q, config, layers, progress, lease);
+
+            if (r.template() != null && !r.template().isEmpty()) {
+                try {
+                    templates.validate(r.template());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("template error: " + e.getMessage());
+                }
+                replace(layers, MediaTypes.TEMPLATE, textLayer(MediaTypes.TEMPLATE, r.template()));
+                layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.PROMPT));
+            }
+            if (r.system() != null && !r.system().isEmpty()) replace(layers, MediaTypes.SYSTEM, textLayer(MediaTypes.SYSTEM, r.system()));
+            for (String lic : licenses(r.license())) layers.add(textLayer(MediaTypes.LICENSE, lic));
+
+            if (r.parameters() != null) params.putAll(r.parameters());
+            if (!params.isEmpty()) layers.add(jsonLayer(MediaTypes.PARAMS, new TreeMap<>(params)));
+            if (r.messages() != null && !r.messages().isEmpty()) {
+                List<Map<String, Object>> msgs = new ArrayList<>();
+                for (Map<String, Object> m : r.messages()) {
+                    Map<String, Object> mm = new LinkedHashMap<>();
+                    Object role = m.get("role");
+                    mm.put("role", role == null ? "" : role.toString().toLowerCase(Locale.ROOT));
+                    mm.put("content", m.getOrDefault("content", ""));
+                    m.forEach((k, v) -> { if (!k.equals("role") && !k.equals("content") && v != null) mm.put(k, v); });
+                    msgs.add(mm);
+                }
+                replace(layers, MediaTypes.MESSAGES, jsonLayer(MediaTypes.MESSAGES, msgs));
+            }
+
+            config = config.withRendererParserRequires(or(r.renderer(), config.renderer()), or(r.parser(), config.parser()),
+                    or(r.requires(), config.requires()));
+            Pending configLayer = jsonLayer(MediaTypes.CONFIG, config);
+
+            // statuses for all layers together, then write the new ones
+            List<Layer> finalLayers = new ArrayList<>();
+            List<Pending> all = new ArrayList<>(layers);
+            all.add(configLayer);
+            for (Pending p : all) {
+                String d = p.layer().digest();
+                lease.add(d);
+                boolean exists = store.hasBlob(d);
+                progress.accept(Progress.of((exists ? "using existing layer " : "creating new layer ") + d));
+                if (!exists) {
+                    if (p.content() == null) throw new StoreException("blob " + d + " is missing");
+                    store.writeBlob(p.layer().mediaType(), p.content());
+                }
+                store.touch(d);
+                if (p != configLayer) finalLayers.add(p.layer());
+            }
+            progress.accept(Progress.of("writing manifest"));
+            StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
+            progress.accept(Progress.SUCCESS);
+            return stored;
+        }
+    }
+
+    private Path requireBlob(String digest) {
+        if (!store.hasBlob(digest)) throw ApiException.badRequest("blob " + Digest.canonical(digest) + " not found; upload it with POST /api/blobs first");
+        return store.blobPath(digest);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Pending textLayer(String mediaType, String text) {
+        byte[] b = bytes(text);
+        return new Pending(new Layer(mediaType, Digest.of(b), b.length), b);
+    }
+
+    private static Pending jsonLayer(String mediaType, Object value) {
+        byte[] b = Json.writeLine(value);
+        return new Pending(new Layer(mediaType, Digest.of(b), b.length), b);
+    }
+
+    private static void replace(List<Pending> layers, String mediaType, Pending p) {
+        layers.removeIf(pl -> pl.layer().mediaType().equals(mediaType));
+        layers.add(p);
+    }
+
+    private static List<String> licenses(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        if (n == null || n.isNull() || n.isMissingNode()) return out;
+        if (n.isString()) {
+            if (!n.asString().isEmpty()) out.add(n.asString());
+        } else if (n.isArray()) {
+            for (JsonNode e : n) {
+                if (!e.isString()) throw ApiException.badRequest("license must be a string or an array of strings");
+                out.add(e.asString());
+            }
+        } else {
+            throw ApiException.badRequest("license must be a string or an array of strings");
+        }
+        return out;
+    }
+
+    private static boolean isGguf(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] m = in.readNBytes(4);
+            return m.length == 4 && m[0] == 'G' && m[1] == 'G' && m[2] == 'U' && m[3] == 'F';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ files
+
+    private record FromFiles(List<Layer> layers, ModelConfig config, TemplateSupport.Named detected) {}
+
+    private record GgufPart(String file, String digest, Path path, GgufFile header) {}
+
+    private FromFiles fromFiles(Map<String, String> files, Consumer<Progress> progress) throws IOException {
+        List<GgufPart> models = new ArrayList<>(), projectors = new ArrayList<>(), adapters = new ArrayList<>();
+        for (var e : new TreeMap<>(files).entrySet()) {
+            String file = e.getKey();
+            String d = Digest.canonical(e.getValue());
+            Path p = requireBlob(d);
+            String lower = file.toLowerCase(Locale.ROOT);
+            if (lower.endsWith(".safetensors")) {
+                throw ApiException.badRequest("safetensors import is not supported by this server; convert " + file + " to GGUF");
+            }
+            if (!lower.endsWith(".gguf") && !isGguf(p)) {
+                if (lower.endsWith(".json") || lower.endsWith(".model") || lower.endsWith(".jinja")) continue; // safetensors companions
+                throw ApiException.badRequest("unknown type");
+            }
+            if (!isGguf(p)) throw ApiException.badRequest("supplied file was not in GGUF format");
+            progress.accept(Progress.of("parsing GGUF"));
+            GgufFile h;
+            try {
+                h = GgufFile.readHeader(p);
+            } catch (IOException e2) {
+                throw ApiException.badRequest("supplied file was not in GGUF format: " + e2.getMessage());
+            }
+            String type = h.getString("general.type", "");
+            String arch = h.getString("general.architecture", "");
+            GgufPart part = new GgufPart(file, d, p, h);
+            if (type.equals("adapter")) adapters.add(part);
+            else if (type.equals("mmproj") || type.equals("projector") || arch.equals("clip")) projectors.add(part);
+            else models.add(part);
+        }
+        if (models.isEmpty()) throw ApiException.badRequest("no model file among the files: need a GGUF model");
+        checkSplits(models);
+
+        List<Layer> layers = new ArrayList<>();
+        for (GgufPart m : models) layers.add(new Layer(MediaTypes.MODEL, m.digest, Files.size(m.path), m.file, null));
+        for (GgufPart m : projectors) layers.add(new Layer(MediaTypes.PROJECTOR, m.digest, Files.size(m.path), m.file, null));
+        for (GgufPart m : adapters) layers.add(new Layer(MediaTypes.ADAPTER, m.digest, Files.size(m.path), m.file, null));
+
+        GgufFile primary = models.getFirst().header;
+        LinkedHashSet<String> families = new LinkedHashSet<>();
+        for (GgufPart m : models) families.add(GgufFacts.architecture(m.header));
+        long params = models.size() == 1 ? GgufFacts.parameterCount(primary) : splitParameterCount(models);
+        ModelConfig config = ModelConfig.gguf(GgufFacts.architecture(primary), new ArrayList<>(families),
+                GgufFacts.humanNumber(params), GgufFacts.fileTypeName(primary));
+
+        TemplateSupport.Named detected = null;
+        String jinja = primary.getString("tokenizer.chat_template", "");
+        if (!jinja.isEmpty()) detected = templates.detect(jinja).orElse(null);
+        return new FromFiles(layers, config, detected);
+    }
+
+    private static long splitParameterCount(List<GgufPart> parts) {
+        GgufFile first = parts.getFirst().header;
+        if (first.has("general.parameter_count")) return GgufFacts.parameterCount(first);
+        long n = 0;
+        for (GgufPart p : parts) for (var t : p.header.tensors()) n += t.elementCount();
+        return n;
+    }
+
+    /** Split GGUFs ({@code prefix-00001-of-0000N.gguf}) must be complete and in order; the first part comes first. */
+    private static void checkSplits(List<GgufPart> models) {
+        if (models.size() == 1) return;
+        String prefix = null;
+        int count = -1;
+        for (GgufPart m : models) {
+            Matcher mm = SPLIT.matcher(m.file);
+            int splitCount = m.header.getInt("split.count", 0);
+            if (!mm.matches() || splitCount <= 1) {
+                throw ApiException.badRequest("more than one model file given (" + m.file + "), and they are not parts of one split GGUF");
+            }
+            if (prefix == null) {
+                prefix = mm.group(1);
+                count = Integer.parseInt(mm.group(3));
+            } else if (!prefix.equals(mm.group(1)) || count != Integer.parseInt(mm.group(3))) {
+                throw ApiException.badRequest("model files belong to different split GGUFs: " + m.file);
+            }
+            if (splitCount != count || m.header.getInt("split.no", -1) != Integer.parseInt(mm.group(2)) - 1) {
+                throw ApiException.badRequest("split metadata of " + m.file + " does not match its file name");
+            }
+        }
+        if (models.size() != count) {
+            throw ApiException.badRequest("split GGUF " + prefix + " is incomplete: " + models.size() + " of " + count + " parts given");
+        }
+    }
+
+    // ------------------------------------------------------------------ quantization
+
+    private ModelConfig quantize(String requested, ModelConfig config, List<Pending> layers, Consumer<Progress> progress,
+                                 ModelStore.Lease lease) throws IOException {
+        String target = requested.toUpperCase(Locale.ROOT);
+        if (target.equals("Q4_K")) target = "Q4_K_M";
+        List<String> supported = new ArrayList<>(OLLAMA_QUANTS);
+        for (String t : quantizer.targets()) if (!supported.contains(t)) supported.add(t);
+        if (!supported.contains(target)) {
+            throw ApiException.badRequest("unsupported quantization type " + requested.toUpperCase(Locale.ROOT)
+                    + " - supported types are " + String.join(", ", supported));
+        }
+        int idx = -1;
+        for (int i = 0; i < layers.size(); i++) if (layers.get(i).layer().mediaType().equals(MediaTypes.MODEL)) { idx = i; break; }
+        if (idx < 0) throw ApiException.badRequest("no model layer to quantize");
+        Layer model = layers.get(idx).layer();
+        GgufFile h = GgufFile.readHeader(store.blobPath(model.digest()));
+        String source = GgufFacts.fileTypeName(h);
+        if (source.equals(target)) return config;
+        if (!List.of("F16", "BF16", "F32").contains(source)) {
+            throw ApiException.badRequest("quantization is only supported for F16, BF16 and F32 models");
+        }
+        if (!quantizer.targets().contains(target)) {
+            throw ApiException.badRequest("unsupported quantization type " + target + " - this server cannot quantize to "
+                    + target + " yet (supported: " + (quantizer.targets().isEmpty() ? "none" : String.join(", ", quantizer.targets())) + ")");
+        }
+        long total = h.tensors().size();
+        String status = "quantizing " + source + " model to " + target;
+        Path tmp = Files.createTempFile(store.blobsDir(), "tmp-quant-", ".part");
+        try {
+            progress.accept(new Progress(status, "0000000000000000000", total, 0));
+            quantizer.quantize(store.blobPath(model.digest()), tmp, target,
+                    done -> progress.accept(new Progress(status, "0000000000000000000", total, done)));
+            progress.accept(Progress.of("verifying conversion"));
+            GgufFile.readHeader(tmp);
+            String d;
+            try (InputStream in = Files.newInputStream(tmp)) {
+                d = store.writeBlob(in, null);
+            }
+            lease.add(d);
+            layers.set(idx, new Pending(new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), model.from(), model.name()), null));
+            return config.withFileType(target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
