@@ -2,6 +2,7 @@ package io.jollama.server.api;
 
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
+import io.jollama.server.registry.RegistryApi;
 
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ public final class Routes {
         ModelApi models = new ModelApi(s.store(), s.views());
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
+        RegistryApi registry = RegistryApi.forServer(s.store(), s.config());
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
@@ -30,6 +32,8 @@ public final class Routes {
                 Route.post("/api/copy", models::copy),
                 Route.delete("/api/delete", models::delete),
                 Route.post("/api/create", create::create),
+                Route.post("/api/pull", registry::pull),
+                Route.post("/api/push", registry::push),
                 Route.head("/api/blobs/{digest}", blobs::head),
                 Route.post("/api/blobs/{digest}", blobs::upload));
     }

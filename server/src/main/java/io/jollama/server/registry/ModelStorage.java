@@ -21,12 +21,21 @@ public interface ModelStorage {
     /** The stored manifest bytes of a name, if any. */
     Optional<byte[]> readManifest(RegistryName name) throws IOException;
 
-    /** Stores manifest bytes verbatim under the name, atomically replacing any older manifest. */
-    void writeManifest(RegistryName name, byte[] manifest) throws IOException;
-
     /**
-     * Deletes those of the candidate digests that no manifest references any more (after a pull replaced a tag)
-     * and returns how many blobs were removed. A store that does not prune returns 0.
+     * Stores manifest bytes verbatim under the name, atomically replacing any older manifest; then, if the store
+     * prunes, deletes the replaced manifest's blobs that nothing references any more.
+     * @return whether any blob was removed (pull then reports {@code removing unused layers})
      */
-    int removeUnusedBlobs(Collection<String> candidateDigests) throws IOException;
+    boolean writeManifest(RegistryName name, byte[] manifest) throws IOException;
+
+    /** Keeps these blobs from being garbage-collected until the returned handle is closed (a pull in progress). */
+    default Pin pin(Collection<String> digests) {
+        return () -> {};
+    }
+
+    /** A pin on blobs; closing it lets garbage collection consider them again. */
+    interface Pin extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

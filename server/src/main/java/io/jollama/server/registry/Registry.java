@@ -11,11 +11,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutionException;
@@ -99,9 +97,18 @@ public final class Registry {
         }
         Manifest manifest = Manifest.parse(manifestBytes);
         List<Manifest.Layer> blobs = manifest.blobs();
-        Optional<byte[]> old = read(name);
         requireSpace(blobs);
+        try (ModelStorage.Pin pin = storage.pin(blobs.stream().map(Manifest.Layer::digest).toList())) {
+            pullBlobs(client, blobs, progress);
+            progress.accept(Progress.status("writing manifest"));
+            if (storage.writeManifest(name, manifestBytes)) progress.accept(Progress.status("removing unused layers"));
+        } catch (IOException e) {
+            throw ioFailure("write manifest", e);
+        }
+        progress.accept(Progress.status("success"));
+    }
 
+    private void pullBlobs(RegistryClient client, List<Manifest.Layer> blobs, Consumer<Progress> progress) {
         for (Manifest.Layer layer : blobs) {
             String status = "pulling " + Digests.shortHex(layer.digest());
             if (Files.exists(storage.blobPath(layer.digest()))) {
@@ -115,7 +122,6 @@ public final class Registry {
                 d.release();
             }
         }
-
         progress.accept(Progress.status("verifying sha256 digest"));
         for (Manifest.Layer layer : blobs) {
             // downloads were verified before they got their name; this guards against a blob lost meanwhile
@@ -123,29 +129,6 @@ public final class Registry {
                 throw new RegistryException(500, "blob " + layer.digest() + " is missing after download");
             }
         }
-        progress.accept(Progress.status("writing manifest"));
-        try {
-            storage.writeManifest(name, manifestBytes);
-        } catch (IOException e) {
-            throw ioFailure("write manifest", e);
-        }
-        if (old.isPresent()) {
-            Set<String> unused = new LinkedHashSet<>();
-            try {
-                for (Manifest.Layer l : Manifest.parse(old.get()).blobs()) unused.add(l.digest());
-            } catch (RegistryException e) {
-                unused.clear(); // an unreadable old manifest: nothing to prune
-            }
-            for (Manifest.Layer l : blobs) unused.remove(l.digest());
-            try {
-                if (!unused.isEmpty() && storage.removeUnusedBlobs(unused) > 0) {
-                    progress.accept(Progress.status("removing unused layers"));
-                }
-            } catch (IOException e) {
-                throw ioFailure("remove unused layers", e);
-            }
-        }
-        progress.accept(Progress.status("success"));
     }
 
     private void waitFor(BlobDownloader.Download d, String status, Consumer<Progress> progress) {

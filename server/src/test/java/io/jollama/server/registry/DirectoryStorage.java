@@ -35,16 +35,18 @@ final class DirectoryStorage implements ModelStorage {
     }
 
     @Override
-    public void writeManifest(RegistryName name, byte[] manifest) throws IOException {
+    public boolean writeManifest(RegistryName name, byte[] manifest) throws IOException {
         Path p = manifestPath(name);
+        Set<String> old = new HashSet<>();
+        if (Files.exists(p)) for (Manifest.Layer l : Manifest.parse(Files.readAllBytes(p)).blobs()) old.add(l.digest());
         Files.createDirectories(p.getParent());
         Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
         Files.write(tmp, manifest);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return removeUnusedBlobs(old) > 0;
     }
 
-    @Override
-    public int removeUnusedBlobs(Collection<String> candidates) throws IOException {
+    int removeUnusedBlobs(Collection<String> candidates) throws IOException {
         Set<String> used = new HashSet<>();
         Path manifests = root.resolve("manifests");
         if (Files.exists(manifests)) {
