@@ -103,9 +103,11 @@ public final class Json {
         if (e instanceof MismatchedInputException mi) {
             String field = mi.getPath().isEmpty() ? "" : mi.getPath().getLast().getPropertyName();
             String type = mi.getTargetType() == null ? "value" : goTypeName(mi.getTargetType());
-            String kind = msg.contains("from Integer") || msg.contains("from Floating-point") || msg.contains("Number")
-                    ? "number" : msg.contains("from String") ? "string" : msg.contains("Array") ? "array"
-                    : msg.contains("Object") ? "object" : msg.contains("Boolean") ? "bool" : "value";
+            String source = msg.startsWith("Cannot coerce ") ? msg.substring(14)
+                    : msg.contains(" from ") ? msg.substring(msg.indexOf(" from ") + 6) : "";
+            String kind = source.startsWith("Integer") || source.startsWith("Floating-point") ? "number"
+                    : source.startsWith("Boolean") ? "bool" : source.startsWith("String") ? "string"
+                    : source.startsWith("Array") ? "array" : source.startsWith("Object") ? "object" : "value";
             return "json: cannot unmarshal " + kind + (field == null || field.isEmpty() ? "" : " into Go struct field ." + field)
                     + " of type " + type;
         }

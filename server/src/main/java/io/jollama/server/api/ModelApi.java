@@ -86,14 +86,58 @@ public final class ModelApi {
         static final ShowRequest EMPTY = new ShowRequest(null, null, null, null, null);
     }
 
+    /** A message as show lists it: role and content only. */
+    public record ShowMessage(@JsonProperty("role") String role, @JsonProperty("content") String content) {}
+
+    /**
+     * {@code api.ShowResponse} in Go field order; the flat fields after {@code requires} are only filled for the older
+     * {@code GET /api/show?name=} form.
+     */
+    @JsonPropertyOrder({"license", "modelfile", "parameters", "template", "system", "renderer", "parser", "details",
+            "messages", "remote_model", "remote_host", "model_info", "projector_info", "tensors", "capabilities",
+            "modified_at", "requires", "name", "size", "digest", "format", "family", "parameter_size",
+            "quantization_level", "model_file"})
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record ShowResponse(
+            @JsonProperty("license") String license,
+            @JsonProperty("modelfile") String modelfile,
+            @JsonProperty("parameters") String parameters,
+            @JsonProperty("template") String template,
+            @JsonProperty("system") String system,
+            @JsonProperty("renderer") String renderer,
+            @JsonProperty("parser") String parser,
+            @JsonProperty("details") ModelViews.Details details,
+            @JsonProperty("messages") List<ShowMessage> messages,
+            @JsonProperty("remote_model") String remoteModel,
+            @JsonProperty("remote_host") String remoteHost,
+            @JsonProperty("model_info") @JsonInclude(JsonInclude.Include.ALWAYS) Map<String, Object> modelInfo,
+            @JsonProperty("projector_info") Map<String, Object> projectorInfo,
+            @JsonProperty("tensors") List<GgufFacts.TensorView> tensors,
+            @JsonProperty("capabilities") List<String> capabilities,
+            @JsonProperty("modified_at") String modifiedAt,
+            @JsonProperty("requires") String requires,
+            @JsonProperty("name") String name,
+            @JsonProperty("size") @JsonInclude(JsonInclude.Include.NON_NULL) Long size,
+            @JsonProperty("digest") String digest,
+            @JsonProperty("format") @JsonInclude(JsonInclude.Include.NON_NULL) String format,
+            @JsonProperty("family") @JsonInclude(JsonInclude.Include.NON_NULL) String family,
+            @JsonProperty("parameter_size") @JsonInclude(JsonInclude.Include.NON_NULL) String parameterSize,
+            @JsonProperty("quantization_level") @JsonInclude(JsonInclude.Include.NON_NULL) String quantizationLevel,
+            @JsonProperty("model_file") @JsonInclude(JsonInclude.Include.NON_NULL) String modelFile) {
+
+        ShowResponse withLegacyFields(StoredModel sm, String modelPath) {
+            return new ShowResponse(license, modelfile, parameters, template, system, renderer, parser, details, messages,
+                    remoteModel, remoteHost, modelInfo, projectorInfo, tensors, capabilities, modifiedAt, requires,
+                    sm.name().displayShortest(), sm.manifest().totalSize(), sm.digest(), details.format(), details.family(),
+                    details.parameterSize(), details.quantizationLevel(), modelPath);
+        }
+    }
+
     public void show(Context ctx) {
         ShowRequest r = Http.decode(ctx, ShowRequest.class, ShowRequest.EMPTY);
         String raw = Http.either(r.model(), r.name());
         if (raw.isEmpty()) throw ApiException.badRequest("model is required");
-        Map<String, Object> resp = showResponse(raw, Boolean.TRUE.equals(r.verbose()), r.system(), r.options(), ctx.userAgent());
-        resp.remove("_stored");
-        resp.remove("_model_path");
-        Http.json(ctx, resp);
+        Http.json(ctx, showResponse(lookup(raw), raw, Boolean.TRUE.equals(r.verbose()), r.system(), r.options(), ctx.userAgent()).response());
     }
 
     /** {@code GET /api/show?name=...}: older clients; the show object plus flat fields. Without a name: 405 as Ollama. */
@@ -105,26 +149,23 @@ public final class ModelApi {
             return;
         }
         boolean verbose = Boolean.parseBoolean(ctx.queryParam("verbose"));
-        Map<String, Object> resp = showResponse(raw, verbose, null, null, ctx.userAgent());
-        ModelViews.Details d = (ModelViews.Details) resp.get("details");
-        StoredModel sm = (StoredModel) resp.remove("_stored");
-        resp.put("name", sm.name().displayShortest());
-        resp.put("size", sm.manifest().totalSize());
-        resp.put("digest", sm.digest());
-        resp.put("format", d.format());
-        resp.put("family", d.family());
-        resp.put("parameter_size", d.parameterSize());
-        resp.put("quantization_level", d.quantizationLevel());
-        resp.put("model_file", resp.remove("_model_path"));
-        Http.json(ctx, resp);
+        StoredModel sm = lookup(raw);
+        Shown shown = showResponse(sm, raw, verbose, null, null, ctx.userAgent());
+        String path = shown.contents().modelPath() == null ? "" : shown.contents().modelPath().toString();
+        Http.json(ctx, shown.response().withLegacyFields(sm, path));
     }
 
-    private Map<String, Object> showResponse(String raw, boolean verbose, String systemOverride, Map<String, Object> options, String userAgent) {
+    private StoredModel lookup(String raw) {
         ModelName name = ModelName.parse(raw);
         if (!name.isValid()) throw ApiException.badRequest("invalid model name");
         Optional<StoredModel> found = store.find(name);
         if (found.isEmpty()) throw ApiException.notFound("model '" + name.displayShortest() + "' not found");
-        StoredModel sm = found.get();
+        return found.get();
+    }
+
+    private record Shown(ShowResponse response, ModelContents contents) {}
+
+    private Shown showResponse(StoredModel sm, String raw, boolean verbose, String systemOverride, Map<String, Object> options, String userAgent) {
         ModelContents m = ModelContents.load(store, sm);
         GgufFile h = views.requireHeader(m);
 
@@ -132,45 +173,23 @@ public final class ModelApi {
         if (options != null) params.putAll(options);
         String system = systemOverride != null && !systemOverride.isEmpty() ? systemOverride : m.system();
         String template = m.template() == null ? DEFAULT_TEMPLATE : m.template();
-
-        Map<String, Object> resp = new LinkedHashMap<>();
-        if (!m.licenses().isEmpty()) resp.put("license", String.join("\n", m.licenses()));
-        resp.put("modelfile", "# Modelfile generated by \"ollama show\"\n# To build a new Modelfile based on this, replace FROM with:\n# FROM "
-                + sm.name().displayShortest() + "\n\n" + reconstruct(m, template, system, params));
-        String p = parameterLines(params);
-        if (!p.isEmpty()) resp.put("parameters", p);
-        resp.put("template", template);
-        if (system != null && !system.isEmpty()) resp.put("system", system);
-        if (m.config().renderer() != null && !m.config().renderer().isEmpty()) resp.put("renderer", m.config().renderer());
-        if (m.config().parser() != null && !m.config().parser().isEmpty()) resp.put("parser", m.config().parser());
-        resp.put("details", views.details(m, m.parentModel()));
-        if (!m.messages().isEmpty()) {
-            List<Map<String, Object>> msgs = new ArrayList<>();
-            for (Map<String, Object> msg : m.messages()) {
-                Map<String, Object> mm = new LinkedHashMap<>();
-                mm.put("role", msg.get("role"));
-                mm.put("content", msg.get("content"));
-                msgs.add(mm);
-            }
-            resp.put("messages", msgs);
-        }
-        if (m.config().remoteModel() != null && !m.config().remoteModel().isEmpty()) resp.put("remote_model", m.config().remoteModel());
-        if (m.config().remoteHost() != null && !m.config().remoteHost().isEmpty()) resp.put("remote_host", m.config().remoteHost());
+        String modelfile = "# Modelfile generated by \"ollama show\"\n# To build a new Modelfile based on this, replace FROM with:\n# FROM "
+                + sm.name().displayShortest() + "\n\n" + reconstruct(m, template, system, params);
+        List<ShowMessage> msgs = m.messages().stream().map(x -> new ShowMessage(x.role(), x.content())).toList();
         Map<String, Object> info = h == null ? new LinkedHashMap<>() : GgufFacts.modelInfo(h, verbose);
         if (userAgent != null && userAgent.startsWith("GitHubCopilotChat/")) info.put("general.basename", raw);
-        resp.put("model_info", info);
+        Map<String, Object> projector = null;
         if (!m.projectorPaths().isEmpty()) {
             GgufFile ph = views.header(m.projectorPaths().getFirst());
-            if (ph != null) resp.put("projector_info", GgufFacts.modelInfo(ph, verbose));
+            if (ph != null) projector = GgufFacts.modelInfo(ph, verbose);
         }
-        if (h != null && !h.tensors().isEmpty()) resp.put("tensors", GgufFacts.tensors(h));
-        List<String> caps = views.capabilities(m);
-        if (!caps.isEmpty()) resp.put("capabilities", caps);
-        resp.put("modified_at", Http.timestamp(sm.modified()));
-        if (m.config().requires() != null && !m.config().requires().isEmpty()) resp.put("requires", m.config().requires());
-        resp.put("_stored", sm);
-        resp.put("_model_path", m.modelPath() == null ? "" : m.modelPath().toString());
-        return resp;
+        ShowResponse resp = new ShowResponse(
+                m.licenses().isEmpty() ? null : String.join("\n", m.licenses()),
+                modelfile, parameterLines(params), template, system, m.config().renderer(), m.config().parser(),
+                views.details(m, m.parentModel()), msgs, m.config().remoteModel(), m.config().remoteHost(), info, projector,
+                h == null ? null : GgufFacts.tensors(h), views.capabilities(m), Http.timestamp(sm.modified()),
+                m.config().requires(), null, null, null, null, null, null, null, null);
+        return new Shown(resp, m);
     }
 
     /** Ollama's default template when a model has none. */
@@ -191,8 +210,8 @@ public final class ModelApi {
             else cmds.add(new Modelfile.Command(k, plain(v)));
         });
         m.licenses().forEach(l -> cmds.add(new Modelfile.Command("license", l)));
-        for (Map<String, Object> msg : m.messages()) {
-            cmds.add(new Modelfile.Command("message", msg.get("role") + ": " + (msg.get("content") == null ? "" : msg.get("content"))));
+        for (var msg : m.messages()) {
+            cmds.add(new Modelfile.Command("message", msg.role() + ": " + (msg.content() == null ? "" : msg.content())));
         }
         return new Modelfile(cmds).toString();
     }

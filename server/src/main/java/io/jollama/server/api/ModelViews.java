@@ -71,7 +71,7 @@ public final class ModelViews {
         long ctx = c.contextLength(), emb = c.embeddingLength();
         if (quant == null || quant.isEmpty() || quant.equals("unknown")) {
             GgufFile h = header(m.modelPath());
-            if (h != null) quant = GgufFacts.fileTypeName(h);
+            if (h != null) quant = GgufFacts.inferredFileTypeName(h);
         }
         return new Details(parent, nz(c.modelFormat()), nz(c.modelFamily()), c.modelFamilies(), nz(c.modelType()),
                 nz(quant), ctx, emb);

@@ -20,7 +20,7 @@ public record CreateRequest(
         String system,
         JsonNode license,
         Map<String, Object> parameters,
-        List<Map<String, Object>> messages,
+        List<io.jollama.server.store.StoredMessage> messages,
         String quantize,
         String quantization,
         String renderer,

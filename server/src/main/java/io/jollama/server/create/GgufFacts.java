@@ -7,7 +7,6 @@ import io.jollama.engine.gguf.GgufValue;
 import io.jollama.engine.gguf.GgufValueType;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +34,20 @@ public final class GgufFacts {
         GgufValue v = f.get("general.file_type");
         if (v == null || v.type() == GgufValueType.STRING || v.type() == GgufValueType.ARRAY) return "unknown";
         return FILE_TYPES.getOrDefault((int) v.asLong(), "unknown");
+    }
+
+    /**
+     * The file type, or when {@code general.file_type} is absent the type of most matrix weights
+     * ({@code F32}, {@code F16}, {@code Q8_0}...), so a file without the key still says what it holds.
+     */
+    public static String inferredFileTypeName(GgufFile f) {
+        String named = fileTypeName(f);
+        if (!named.equals("unknown") || f.has("general.file_type")) return named;
+        Map<String, Long> counts = new TreeMap<>();
+        for (GgufTensorInfo t : f.tensors()) {
+            if (t.shape().length >= 2) counts.merge(t.type().toString(), t.elementCount(), Long::sum);
+        }
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("unknown");
     }
 
     /** The {@code general.file_type} number of a name ({@code Q4_K_M} → 15), or -1. */
@@ -117,17 +130,17 @@ public final class GgufFacts {
         return out;
     }
 
+    /** A tensor as {@code /api/show} lists it. */
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"name", "type", "shape"})
+    public record TensorView(String name, String type, List<Long> shape) {}
+
     /** {@code [{"name","type","shape"}]} of the tensors, as {@code /api/show} lists them. */
-    public static List<Map<String, Object>> tensors(GgufFile f) {
-        List<Map<String, Object>> out = new ArrayList<>(f.tensors().size());
+    public static List<TensorView> tensors(GgufFile f) {
+        List<TensorView> out = new ArrayList<>(f.tensors().size());
         for (GgufTensorInfo t : f.tensors()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", t.name());
-            m.put("type", t.type().toString());
             List<Long> shape = new ArrayList<>();
             for (long d : t.shape()) shape.add(d);
-            m.put("shape", shape);
-            out.add(m);
+            out.add(new TensorView(t.name(), t.type().toString(), shape));
         }
         return out;
     }

@@ -13,6 +13,7 @@ import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
+import io.jollama.server.store.StoredMessage;
 import io.jollama.server.store.StoredModel;
 import tools.jackson.databind.JsonNode;
 
@@ -235,14 +236,11 @@ public final class ModelCreator {
             if (r.parameters() != null) params.putAll(r.parameters());
             if (!params.isEmpty()) layers.add(jsonLayer(MediaTypes.PARAMS, new TreeMap<>(params)));
             if (r.messages() != null && !r.messages().isEmpty()) {
-                List<Map<String, Object>> msgs = new ArrayList<>();
-                for (Map<String, Object> m : r.messages()) {
-                    Map<String, Object> mm = new LinkedHashMap<>();
-                    Object role = m.get("role");
-                    mm.put("role", role == null ? "" : role.toString().toLowerCase(Locale.ROOT));
-                    mm.put("content", m.getOrDefault("content", ""));
-                    m.forEach((k, v) -> { if (!k.equals("role") && !k.equals("content") && v != null) mm.put(k, v); });
-                    msgs.add(mm);
+                List<StoredMessage> msgs = new ArrayList<>();
+                for (StoredMessage m : r.messages()) {
+                    String role = m.role() == null ? "" : m.role().toLowerCase(Locale.ROOT);
+                    msgs.add(new StoredMessage(role, m.content() == null ? "" : m.content(), m.thinking(), m.images(),
+                            m.toolCalls(), m.toolName(), m.toolCallId()));
                 }
                 replace(layers, MediaTypes.MESSAGES, jsonLayer(MediaTypes.MESSAGES, msgs));
             }
@@ -430,7 +428,7 @@ public final class ModelCreator {
         if (idx < 0) throw ApiException.badRequest("no model layer to quantize");
         Layer model = layers.get(idx).layer();
         GgufFile h = GgufFile.readHeader(store.blobPath(model.digest()));
-        String source = GgufFacts.fileTypeName(h);
+        String source = GgufFacts.inferredFileTypeName(h);
         if (source.equals(target)) return config;
         if (!List.of("F16", "BF16", "F32").contains(source)) {
             throw ApiException.badRequest("quantization is only supported for F16, BF16 and F32 models");

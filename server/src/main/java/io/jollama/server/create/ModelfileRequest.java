@@ -26,14 +26,14 @@ final class ModelfileRequest {
 
     /** The fields a Modelfile sets. {@code from} may be a model name or a blob reference; the creator decides. */
     record Fields(String from, List<String> adapters, String template, String system, List<String> licenses,
-                  Map<String, Object> parameters, List<Map<String, Object>> messages, String renderer, String parser,
+                  Map<String, Object> parameters, List<io.jollama.server.store.StoredMessage> messages, String renderer, String parser,
                   String requires) {}
 
     static Fields convert(Modelfile mf) {
         String from = null, template = null, system = null, renderer = null, parser = null, requires = null;
         List<String> adapters = new ArrayList<>(), licenses = new ArrayList<>();
         Map<String, Object> params = new LinkedHashMap<>();
-        List<Map<String, Object>> messages = new ArrayList<>();
+        List<io.jollama.server.store.StoredMessage> messages = new ArrayList<>();
         for (Modelfile.Command c : mf.commands()) {
             switch (c.name()) {
                 case "model" -> { if (from == null) from = c.args(); }
@@ -47,10 +47,7 @@ final class ModelfileRequest {
                 case "draft" -> throw ApiException.badRequest("DRAFT models are not supported");
                 case "message" -> {
                     int i = c.args().indexOf(": ");
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("role", c.args().substring(0, i));
-                    m.put("content", c.args().substring(i + 2));
-                    messages.add(m);
+                    messages.add(new io.jollama.server.store.StoredMessage(c.args().substring(0, i), c.args().substring(i + 2)));
                 }
                 default -> addParameter(params, c.name(), c.args());
             }

@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public record ModelContents(StoredModel stored, ModelConfig config, Path modelPath, List<Path> projectorPaths,
                             List<Path> adapterPaths, String template, String system, Map<String, Object> params,
-                            List<Map<String, Object>> messages, List<String> licenses, String parentModel) {
+                            List<StoredMessage> messages, List<String> licenses, String parentModel) {
 
     /**
      * Reads the layers of {@code model}.
@@ -46,7 +46,7 @@ public record ModelContents(StoredModel stored, ModelConfig config, Path modelPa
         List<Path> projectors = new ArrayList<>(), adapters = new ArrayList<>();
         String template = null, system = null;
         Map<String, Object> params = new LinkedHashMap<>();
-        List<Map<String, Object>> messages = new ArrayList<>();
+        List<StoredMessage> messages = new ArrayList<>();
         List<String> licenses = new ArrayList<>();
         for (Layer l : m.layers()) {
             switch (l.mediaType()) {
@@ -73,7 +73,7 @@ public record ModelContents(StoredModel stored, ModelConfig config, Path modelPa
                 }
                 case MediaTypes.MESSAGES -> {
                     try {
-                        List<Map<String, Object>> ms = Json.MAPPER.readValue(read(store, l.digest(), who), new TypeReference<List<Map<String, Object>>>() {});
+                        List<StoredMessage> ms = Json.MAPPER.readValue(read(store, l.digest(), who), new TypeReference<List<StoredMessage>>() {});
                         if (ms != null) messages = ms;
                     } catch (JacksonException e) {
                         throw new StoreException("model " + who + ": corrupt messages layer: " + Json.decodeError(e));

@@ -1,0 +1,36 @@
+package io.jollama.cli;
+
+import io.jollama.server.JollamaServer;
+import io.jollama.server.ServerConfig;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code jollama serve}: runs the Ollama-compatible server until killed. Settings come from the OLLAMA_* variables. */
+@Command(name = "serve", aliases = {"start"}, mixinStandardHelpOptions = true,
+        description = "Start the server.",
+        footer = {"", "Environment variables:",
+                "  OLLAMA_HOST       IP address and port for the server (default 127.0.0.1:11434)",
+                "  OLLAMA_MODELS     The path to the models directory (default ~/.ollama/models)",
+                "  OLLAMA_ORIGINS    A comma separated list of allowed origins",
+                "  OLLAMA_NOPRUNE    Do not prune model blobs on startup",
+                "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)"})
+public final class ServeCommand implements Callable<Integer> {
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.fromEnv();
+        JollamaServer server = JollamaServer.start(config);
+        String host = config.host().isEmpty() ? "0.0.0.0" : config.host();
+        System.out.println("Listening on " + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port()
+                + " (version " + io.jollama.engine.Version.VERSION + ", models in " + config.models() + ")");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}
