@@ -324,6 +324,9 @@ public final class RegistryClient {
         String m = e.getMessage();
         if (e instanceof java.net.ConnectException) return "connection refused";
         if (e instanceof java.net.http.HttpTimeoutException) return "timeout";
+        if (e instanceof javax.net.ssl.SSLException && m != null && m.contains("nrecognized SSL message")) {
+            return "server gave HTTP response to HTTPS client (a plain-http registry needs \"insecure\": true)";
+        }
         if (e instanceof java.nio.channels.UnresolvedAddressException
                 || e instanceof java.net.UnknownHostException) return "no such host";
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

@@ -179,6 +179,17 @@ class PullTest {
     }
 
     @Test
+    void stalledPartIsRestartedWithoutUsingUpAttempts() throws Exception {
+        reg.stallsLeft.set(4); // more stalls than attempts (3): they must not count
+        registry = new Registry(storage, RequestSigner.NONE, Registry.Options.defaults().withDownload(
+                new BlobDownloader.Options(64 * 1024, 64 * 1024, 16, 3, Duration.ofMillis(5), Duration.ofMillis(400))));
+        long t0 = System.nanoTime();
+        pull(name);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "did not wait for the silent server");
+        assertArrayEquals(weights, Files.readAllBytes(storage.blobPath(TestRegistry.digest(weights))));
+    }
+
+    @Test
     void corruptBlobIsRejectedAndNothingBecomesVisible() throws Exception {
         reg.corrupt = true;
         RegistryException e = assertThrows(RegistryException.class, () -> pull(name));

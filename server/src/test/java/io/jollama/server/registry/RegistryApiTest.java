@@ -147,6 +147,17 @@ class RegistryApiTest {
     }
 
     @Test
+    void privateRegistryNamedByHostAndPortWorks() throws Exception {
+        // "localhost:<port>": the registry's redirect to localhost is now on the same host, so it is followed
+        String local = "localhost:" + reg.port() + "/library/tiny:latest";
+        reg.requireAuth = false;
+        HttpResponse<String> r = post("/api/pull", "{\"model\":\"" + local + "\",\"insecure\":true,\"stream\":false}");
+        assertEquals("{\"status\":\"success\"}", r.body());
+        assertArrayEquals(weights, Files.readAllBytes(store().blobPath(TestRegistry.digest(weights))));
+        assertTrue(store().readManifestBytes(ModelName.parse(local)).isPresent());
+    }
+
+    @Test
     void pullWithoutStreamingAnswersSuccessOnly() throws Exception {
         HttpResponse<String> r = post("/api/pull", "{\"name\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
         assertEquals(200, r.statusCode());

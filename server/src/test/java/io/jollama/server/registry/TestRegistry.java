@@ -50,6 +50,7 @@ final class TestRegistry implements AutoCloseable {
     volatile long failAfterBytes = -1; // data bytes served before every blob transfer starts dropping
     volatile boolean corrupt;
     volatile int slowMillisPer8k;
+    final AtomicInteger stallsLeft = new AtomicInteger(); // transfers that go silent half way (until the client leaves)
 
     // counters
     final AtomicLong bytesServed = new AtomicLong();
@@ -270,6 +271,10 @@ final class TestRegistry implements AutoCloseable {
                 long left = budget - bytesServed.get();
                 if (left <= 0) throw new IOException("test registry: dropping the connection");
                 n = (int) Math.min(n, left);
+            }
+            if (pos > start && stallsLeft.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+                sleep(60_000); // silent, connection open: only the client's stall watchdog gets it going again
+                throw new IOException("test registry: stalled transfer ends");
             }
             byte[] chunk = java.util.Arrays.copyOfRange(data, (int) pos, (int) pos + n);
             if (corrupt && pos == 0) chunk[0] ^= 0x5a;
