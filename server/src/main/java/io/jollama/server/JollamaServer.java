@@ -11,7 +11,6 @@ import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
 import io.jollama.server.create.ModelCreator;
-import io.jollama.server.create.Quantizer;
 import io.jollama.server.create.TemplateSupport;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
@@ -54,7 +53,7 @@ public final class JollamaServer implements AutoCloseable {
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.BASIC, Quantizer.NONE, !config.noPrune()));
+                new ModelCreator(store, TemplateSupport.BASIC, !config.noPrune()));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());

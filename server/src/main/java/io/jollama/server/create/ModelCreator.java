@@ -1,6 +1,8 @@
 package io.jollama.server.create;
 
 import io.jollama.engine.gguf.GgufFile;
+import io.jollama.engine.tensor.FileType;
+import io.jollama.engine.tensor.GgufQuantizer;
 import io.jollama.server.Json;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Progress;
@@ -42,19 +44,19 @@ import java.util.regex.Pattern;
  */
 public final class ModelCreator {
 
-    /** Quantization targets Ollama accepts (after upper-casing; {@code Q4_K} means {@code Q4_K_M}). */
-    private static final List<String> OLLAMA_QUANTS = List.of("F32", "F16", "BF16", "Q8_0", "Q4_K_S", "Q4_K_M");
     private static final Pattern SPLIT = Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
 
     private final ModelStore store;
     private final TemplateSupport templates;
-    private final Quantizer quantizer;
     private final boolean prune;
 
-    public ModelCreator(ModelStore store, TemplateSupport templates, Quantizer quantizer, boolean prune) {
+    /**
+     * @param templates template checking and GGUF chat-template detection
+     * @param prune     remove the replaced manifest's unused blobs (false under {@code OLLAMA_NOPRUNE})
+     */
+    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune) {
         this.store = store;
         this.templates = templates;
-        this.quantizer = quantizer;
         this.prune = prune;
     }
 
@@ -413,46 +415,42 @@ public final class ModelCreator {
 
     // ------------------------------------------------------------------ quantization
 
+    /** Quantizes the model layer with the engine's quantizer (llama-quantize's rules); a no-op for the same type. */
     private ModelConfig quantize(String requested, ModelConfig config, List<Pending> layers, Consumer<Progress> progress,
                                  ModelStore.Lease lease) throws IOException {
-        String target = requested.toUpperCase(Locale.ROOT);
-        if (target.equals("Q4_K")) target = "Q4_K_M";
-        List<String> supported = new ArrayList<>(OLLAMA_QUANTS);
-        for (String t : quantizer.targets()) if (!supported.contains(t)) supported.add(t);
-        if (!supported.contains(target)) {
-            throw ApiException.badRequest("unsupported quantization type " + requested.toUpperCase(Locale.ROOT)
-                    + " - supported types are " + String.join(", ", supported));
+        FileType target;
+        try {
+            target = FileType.parse(requested);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
         int idx = -1;
         for (int i = 0; i < layers.size(); i++) if (layers.get(i).layer().mediaType().equals(MediaTypes.MODEL)) { idx = i; break; }
         if (idx < 0) throw ApiException.badRequest("no model layer to quantize");
+        if (layers.stream().filter(p -> p.layer().mediaType().equals(MediaTypes.MODEL)).count() > 1) {
+            throw ApiException.badRequest("quantizing split GGUF models is not supported");
+        }
         Layer model = layers.get(idx).layer();
-        GgufFile h = GgufFile.readHeader(store.blobPath(model.digest()));
-        String source = GgufFacts.inferredFileTypeName(h);
-        if (source.equals(target)) return config;
-        if (!List.of("F16", "BF16", "F32").contains(source)) {
-            throw ApiException.badRequest("quantization is only supported for F16, BF16 and F32 models");
-        }
-        if (!quantizer.targets().contains(target)) {
-            throw ApiException.badRequest("unsupported quantization type " + target + " - this server cannot quantize to "
-                    + target + " yet (supported: " + (quantizer.targets().isEmpty() ? "none" : String.join(", ", quantizer.targets())) + ")");
-        }
-        long total = h.tensors().size();
-        String status = "quantizing " + source + " model to " + target;
+        Path in = store.blobPath(model.digest());
+        String source = GgufFacts.inferredFileTypeName(GgufFile.readHeader(in));
+        if (source.equals(target.displayName)) return config;
+        if (!List.of("F16", "BF16", "F32").contains(source)) throw ApiException.badRequest(GgufQuantizer.ONLY_FLOAT_SOURCES);
+        String status = "quantizing " + source + " model to " + target.displayName;
         Path tmp = Files.createTempFile(store.blobsDir(), "tmp-quant-", ".part");
         try {
-            progress.accept(new Progress(status, "0000000000000000000", total, 0));
-            quantizer.quantize(store.blobPath(model.digest()), tmp, target,
-                    done -> progress.accept(new Progress(status, "0000000000000000000", total, done)));
+            progress.accept(new Progress(status, "0000000000000000000", model.size(), 0));
+            try {
+                GgufQuantizer.quantize(in, tmp, target, p -> progress.accept(new Progress(status, "0000000000000000000",
+                        p.bytesTotal(), p.bytesDone())));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
             progress.accept(Progress.of("verifying conversion"));
             GgufFile.readHeader(tmp);
-            String d;
-            try (InputStream in = Files.newInputStream(tmp)) {
-                d = store.writeBlob(in, null);
-            }
+            String d = store.adoptBlob(tmp);
             lease.add(d);
             layers.set(idx, new Pending(new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), model.from(), model.name()), null));
-            return config.withFileType(target);
+            return config.withFileType(target.displayName);
         } finally {
             Files.deleteIfExists(tmp);
         }

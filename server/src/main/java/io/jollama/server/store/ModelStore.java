@@ -368,6 +368,22 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * Hashes a finished file (on the same file system as {@code blobs/}, e.g. a temporary file created there) and
+     * renames it to its blob name.
+     * @return its {@code sha256:<hex>} digest
+     */
+    public String adoptBlob(Path file) throws IOException {
+        MessageDigest md = Digest.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        String digest = "sha256:" + HexFormat.of().formatHex(md.digest());
+        moveInto(file, blobPath(digest));
+        return digest;
+    }
+
     /** Stores bytes as a blob (if not present) and returns its layer. */
     public Layer writeBlob(String mediaType, byte[] data) {
         String digest = Digest.of(data);

@@ -285,9 +285,6 @@ class ModelRoutesTest {
             assertEquals(400, r.statusCode(), t);
             assertTrue(TestServer.json(r).get("error").asString().startsWith("template error: "), r.body());
         }
-        r = create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"quantize\":\"q3_xyz\",\"stream\":false}");
-        assertEquals(400, r.statusCode());
-        assertTrue(TestServer.json(r).get("error").asString().startsWith("unsupported quantization type Q3_XYZ - supported types are "), r.body());
         r = create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"adapters\":{\"a.gguf\":\"" + d + "\",\"b.gguf\":\"" + d + "\"},\"stream\":false}");
         assertError(r, 400, "only one adapter is currently supported");
         assertError(create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"license\":5,\"stream\":false}"), 400,
@@ -301,17 +298,52 @@ class ModelRoutesTest {
     }
 
     @Test
-    void quantizeOfAnF32Model() throws Exception {
+    void quantizeAnF32Model() throws Exception {
         String d = s.upload(TestServer.storiesF32());
-        // the engine's quantizer is not wired yet: a clear 400, nothing written
-        HttpResponse<String> r = create("{\"model\":\"q\",\"files\":{\"s.gguf\":\"" + d + "\"},\"quantize\":\"q4_K_M\",\"stream\":false}");
-        assertEquals(400, r.statusCode(), r.body());
-        assertTrue(TestServer.json(r).get("error").asString().startsWith("unsupported quantization type Q4_K_M"), r.body());
-        assertEquals(List.of(), manifests());
-        // a quantized source cannot be re-quantized
+        HttpResponse<Stream<String>> r = s.http.send(HttpRequest.newBuilder(s.uri("/api/create"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"q8\",\"files\":{\"s.gguf\":\"" + d + "\"},\"quantize\":\"q8_0\"}")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, r.statusCode());
+        List<JsonNode> lines = r.body().map(l -> Json.MAPPER.readTree(l)).toList();
+        assertEquals("success", lines.getLast().get("status").asString(), lines.toString());
+        JsonNode q = lines.stream().filter(l -> l.get("status").asString().startsWith("quantizing")).findFirst().orElseThrow();
+        assertEquals("quantizing F32 model to Q8_0", q.get("status").asString());
+        assertEquals("0000000000000000000", q.get("digest").asString());
+        assertTrue(lines.stream().anyMatch(l -> l.get("status").asString().equals("verifying conversion")));
+        // the engine's Q8_0 tensors are byte-identical to llama-quantize's reference file
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/q8/latest")));
+        Path made = s.models.resolve("blobs/sha256-" + man.get("layers").get(0).get("digest").asString().substring(7));
+        try (var mine = io.jollama.engine.gguf.GgufFile.open(made);
+             var ref = io.jollama.engine.gguf.GgufFile.open(TestServer.testdata().resolve("models/stories260K-q8_0.gguf"))) {
+            assertEquals(ref.tensors().size(), mine.tensors().size());
+            for (var t : ref.tensors()) {
+                var u = mine.tensor(t.name());
+                assertEquals(t.type(), u.type(), t.name());
+                assertEquals(-1L, ref.tensorData(t).mismatch(mine.tensorData(u)), t.name());
+            }
+        }
+        JsonNode tag = TestServer.json(s.get("/api/tags")).get("models").get(0);
+        assertEquals("Q8_0", tag.get("details").get("quantization_level").asString());
+        assertEquals("293K", tag.get("details").get("parameter_size").asString());
+
+        for (String type : List.of("q4_K_M", "Q4_K_S", "q5_K_M", "q6_K", "Q4_K")) {
+            createOk("{\"model\":\"q-" + type + "\",\"files\":{\"s.gguf\":\"" + d + "\"},\"quantize\":\"" + type + "\",\"stream\":false}");
+            String expect = type.equalsIgnoreCase("Q4_K") ? "Q4_K_M" : type.toUpperCase();
+            JsonNode show = TestServer.json(s.post("/api/show", "{\"model\":\"q-" + type + "\"}"));
+            assertEquals(expect, show.get("details").get("quantization_level").asString());
+            assertEquals(io.jollama.engine.tensor.FileType.parse(expect).id, show.get("model_info").get("general.file_type").asInt());
+        }
+        // the source blob is untouched and still shared by nothing else: the F32 upload stays a plain blob
+        assertEquals(200, s.head("/api/blobs/" + d).statusCode());
+
+        HttpResponse<String> bad = create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + d + "\"},\"quantize\":\"q3_xyz\",\"stream\":false}");
+        assertEquals(400, bad.statusCode());
+        assertTrue(TestServer.json(bad).get("error").asString().startsWith("unsupported quantization type q3_xyz - supported types are "), bad.body());
+        // a quantized source cannot be re-quantized; the same type is a no-op
         String q8 = s.upload(TestServer.testdata().resolve("models/stories260K-q8_0.gguf"));
-        r = create("{\"model\":\"q\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"F16\",\"stream\":false}");
-        assertError(r, 400, "quantization is only supported for F16, BF16 and F32 models");
+        assertError(create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"F16\",\"stream\":false}"), 400,
+                "quantization is only supported for F16, BF16 and F32 models");
+        createOk("{\"model\":\"same\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"Q8_0\",\"stream\":false}");
     }
 
     @Test
