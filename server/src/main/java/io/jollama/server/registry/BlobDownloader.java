@@ -123,6 +123,7 @@ public final class BlobDownloader {
         private final List<Part> running = new ArrayList<>();
         private volatile long total;
         private volatile boolean cancelled;
+        private volatile RegistryClient.BlobSource source;
         private int refs;
         private boolean closed;
         private boolean started;
@@ -202,8 +203,10 @@ public final class BlobDownloader {
         private void download() throws IOException {
             List<Part> parts = loadParts();
             if (parts == null) {
-                long size = client.blobSize(digest);
-                if (size < 0) size = sizeHint;
+                // the manifest states the size (and the digest check catches a wrong one); a HEAD is only needed
+                // without it (Ollama always asks with HEAD, whose redirect may point at a GET-only signed URL)
+                long size = sizeHint > 0 ? sizeHint : client.blobSize(digest);
+                if (size < 0) throw new RegistryException(500, "registry did not say how large " + digest + " is");
                 parts = plan(size);
                 deletePartials();
                 try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
@@ -220,7 +223,7 @@ public final class BlobDownloader {
         }
 
         private void fetchParts(List<Part> todo) throws IOException {
-            RegistryClient.BlobSource source = client.blobSource(digest);
+            source = client.blobSource(digest);
             Semaphore slots = new Semaphore(options.parallelParts());
             CountDownLatch finished = new CountDownLatch(todo.size());
             List<Throwable> failures = new ArrayList<>();
@@ -229,7 +232,7 @@ public final class BlobDownloader {
                     try {
                         slots.acquire();
                         try {
-                            fetchPart(source, p);
+                            fetchPart(p);
                         } finally {
                             slots.release();
                         }
@@ -279,7 +282,16 @@ public final class BlobDownloader {
             }
         }
 
-        private void fetchPart(RegistryClient.BlobSource source, Part p) throws IOException, InterruptedException {
+        /**
+         * A signed CDN URL can expire during a long download: a part refused with 401/403/404/410 asks the registry
+         * for a fresh one (once per stale URL, shared by all parts).
+         */
+        private synchronized RegistryClient.BlobSource refreshSource(RegistryClient.BlobSource stale) {
+            if (source == stale) source = client.blobSource(digest);
+            return source;
+        }
+
+        private void fetchPart(Part p) throws IOException, InterruptedException {
             int failures = 0;
             synchronized (running) {
                 running.add(p);
@@ -287,17 +299,27 @@ public final class BlobDownloader {
             try {
                 while (p.completed < p.size) {
                     if (cancelled) throw new CancelledPart();
+                    RegistryClient.BlobSource used = source;
                     try {
-                        fetchRange(source, p);
-                    } catch (IOException | RegistryException e) {
+                        fetchRange(used, p);
+                    } catch (IOException | RegistryException failure) {
                         if (cancelled) throw new CancelledPart();
-                        if (isDiskFull(e)) throw e;
+                        Exception e = failure;
+                        if (failure instanceof RegistryException re && !used.authorized()
+                                && List.of(401, 403, 404, 410).contains(re.status())) {
+                            try {
+                                refreshSource(used);
+                            } catch (RegistryException refresh) {
+                                e = refresh;
+                            }
+                        }
+                        if (isDiskFull(e)) throw asThrowable(e);
                         if (p.stalled) { // restarted without using up an attempt, as Ollama does
                             p.stalled = false;
                             p.lastProgressNanos = System.nanoTime();
                             continue;
                         }
-                        if (++failures >= options.attempts()) throw e;
+                        if (++failures >= options.attempts()) throw asThrowable(e);
                         long delay = options.retryDelay().toMillis() << (failures - 1);
                         if (cancelSignal.await(delay, TimeUnit.MILLISECONDS)) throw new CancelledPart();
                     }
@@ -419,6 +441,11 @@ public final class BlobDownloader {
         CancelledPart() {
             super("request canceled");
         }
+    }
+
+    private static IOException asThrowable(Exception e) {
+        if (e instanceof IOException io) return io;
+        throw (RuntimeException) e;
     }
 
     static boolean isDiskFull(Throwable t) {

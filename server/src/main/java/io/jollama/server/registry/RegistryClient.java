@@ -116,7 +116,7 @@ public final class RegistryClient {
         int code = resp.statusCode();
         if (code == 206 || (code == 200 && start == 0)) return resp;
         String body = readError(resp.body());
-        throw new RegistryException(500, code + ": " + body);
+        throw new RegistryException(code >= 400 && code < 500 ? code : 500, code + ": " + body);
     }
 
     // ---- push ------------------------------------------------------------------------------------------------

@@ -190,6 +190,16 @@ class PullTest {
     }
 
     @Test
+    void expiredCdnUrlIsReplacedByAFreshOne() throws Exception {
+        reg.expireUrlsAtBytes = 50_000;
+        pull(name);
+        assertEquals(1, reg.urlGeneration.get());
+        assertEquals(2, reg.requests.stream().filter(r -> r.startsWith("GET /v2/library/tiny/blobs/sha256:"
+                + TestRegistry.digest(weights).substring(7))).count(), "asked the registry again once");
+        assertArrayEquals(weights, Files.readAllBytes(storage.blobPath(TestRegistry.digest(weights))));
+    }
+
+    @Test
     void corruptBlobIsRejectedAndNothingBecomesVisible() throws Exception {
         reg.corrupt = true;
         RegistryException e = assertThrows(RegistryException.class, () -> pull(name));

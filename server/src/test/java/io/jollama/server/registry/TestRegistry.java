@@ -50,6 +50,8 @@ final class TestRegistry implements AutoCloseable {
     volatile long failAfterBytes = -1; // data bytes served before every blob transfer starts dropping
     volatile boolean corrupt;
     volatile int slowMillisPer8k;
+    final AtomicInteger urlGeneration = new AtomicInteger(); // signed CDN URLs name their generation
+    volatile long expireUrlsAtBytes = -1; // once this much was served, the CDN URLs handed out so far expire
     final AtomicInteger stallsLeft = new AtomicInteger(); // transfers that go silent half way (until the client leaves)
 
     // counters
@@ -119,6 +121,11 @@ final class TestRegistry implements AutoCloseable {
             if (path.equals("/token")) {
                 token(ex);
             } else if (path.startsWith("/data/")) {
+                String gen = first(query(ex), "gen");
+                if (gen != null && !gen.equals(Integer.toString(urlGeneration.get()))) {
+                    send(ex, 403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
+                    return;
+                }
                 serveBytes(ex, blobs.get(path.substring("/data/".length())));
             } else if (path.startsWith("/upload-data/")) {
                 uploadData(ex, path.substring("/upload-data/".length()));
@@ -229,7 +236,8 @@ final class TestRegistry implements AutoCloseable {
         }
         if (redirectBlobs) {
             // same path on the other spelling of the loopback host: a cross-host redirect, like a CDN
-            ex.getResponseHeaders().set("Location", "http://localhost:" + port() + "/data/" + digest);
+            ex.getResponseHeaders().set("Location", "http://localhost:" + port() + "/data/" + digest
+                    + "?gen=" + urlGeneration.get());
             send(ex, 307, "");
             return;
         }
@@ -280,8 +288,14 @@ final class TestRegistry implements AutoCloseable {
             if (corrupt && pos == 0) chunk[0] ^= 0x5a;
             out.write(chunk);
             out.flush();
-            bytesServed.addAndGet(n);
+            long served = bytesServed.addAndGet(n);
             pos += n;
+            long expireAt = expireUrlsAtBytes;
+            if (expireAt >= 0 && served >= expireAt) {
+                expireUrlsAtBytes = -1;
+                urlGeneration.incrementAndGet();
+                throw new IOException("test registry: dropping the connection as the URL expires");
+            }
             if (slowMillisPer8k > 0) sleep(slowMillisPer8k);
         }
     }
