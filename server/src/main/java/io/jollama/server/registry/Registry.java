@@ -214,20 +214,16 @@ public final class Registry {
         }
         long partSize = options.uploadPartSize() > 0 ? options.uploadPartSize()
                 : Math.clamp(size / 16, options.download().minPartSize(), options.download().maxPartSize());
-        AtomicLong sent = new AtomicLong();
         progress.accept(new Progress(status, layer.digest(), size, 0));
         URI url = session.uploadUri();
         List<byte[]> partMd5s = new ArrayList<>();
-        long lastReport = System.nanoTime();
+        long sent = 0;
         for (long off = 0; off < size; off += partSize) {
             long len = Math.min(partSize, size - off);
             partMd5s.add(md5(file, off, len));
-            url = uploadWithRetries(client, url, file, off, len);
-            sent.addAndGet(len);
-            if (System.nanoTime() - lastReport >= options.progressInterval().toNanos()) {
-                progress.accept(new Progress(status, layer.digest(), size, sent.get()));
-                lastReport = System.nanoTime();
-            }
+            url = uploadPartReporting(client, url, file, off, len, new Progress(status, layer.digest(), size, sent),
+                    progress);
+            sent += len;
         }
         String etag = etag(partMd5s);
         URI finalUrl = url;
@@ -235,11 +231,43 @@ public final class Registry {
         progress.accept(new Progress(status, layer.digest(), size, size));
     }
 
-    private URI uploadWithRetries(RegistryClient client, URI url, Path file, long offset, long length) {
+    /** Uploads one part on its own thread while this one reports progress every interval, as Ollama does. */
+    private URI uploadPartReporting(RegistryClient client, URI url, Path file, long offset, long length,
+                                    Progress before, Consumer<Progress> progress) {
+        AtomicLong inFlight = new AtomicLong();
+        java.util.concurrent.CompletableFuture<URI> part = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("push-part").start(() -> {
+            try {
+                part.complete(uploadWithRetries(client, url, file, offset, length, inFlight));
+            } catch (Throwable t) {
+                part.completeExceptionally(t);
+            }
+        });
+        while (true) {
+            try {
+                URI next = part.get(options.progressInterval().toMillis(), TimeUnit.MILLISECONDS);
+                progress.accept(new Progress(before.status(), before.digest(), before.total(), before.completed() + length));
+                return next;
+            } catch (TimeoutException e) {
+                long now = before.completed() + Math.min(inFlight.get(), length);
+                progress.accept(new Progress(before.status(), before.digest(), before.total(), now));
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RegistryException re) throw re;
+                throw new RegistryException(500, RegistryClient.describe(e.getCause()), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(499, "request canceled", e);
+            }
+        }
+    }
+
+    private URI uploadWithRetries(RegistryClient client, URI url, Path file, long offset, long length,
+                                  AtomicLong inFlight) {
         URI[] next = new URI[1];
         retry(() -> {
+            inFlight.set(0);
             try {
-                next[0] = client.uploadPart(url, file, offset, length);
+                next[0] = client.uploadPart(url, file, offset, length, inFlight::addAndGet);
             } catch (IOException e) {
                 throw new RegistryException(500, RegistryClient.describe(e), e);
             }

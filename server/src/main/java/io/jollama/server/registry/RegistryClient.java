@@ -145,13 +145,14 @@ public final class RegistryClient {
      * A 307 answer means "PUT the bytes to the Location instead" (storage upload without our token). Returns the
      * upload URL for the next request.
      */
-    public URI uploadPart(URI uploadUri, Path file, long start, long length) throws IOException {
+    public URI uploadPart(URI uploadUri, Path file, long start, long length, java.util.function.LongConsumer sent)
+            throws IOException {
         long end = start + length - 1;
         HttpRequest req = request(uploadUri)
                 .header("Content-Type", "application/octet-stream")
                 .header("X-Redirect-Uploads", "1")
                 .header("Content-Range", start + "-" + end)
-                .method("PATCH", slice(file, start, length))
+                .method("PATCH", slice(file, start, length, sent))
                 .build();
         HttpResponse<String> resp = send(req, BodyHandlers.ofString(), true);
         if (resp.statusCode() == 307) {
@@ -160,7 +161,7 @@ public final class RegistryClient {
             HttpRequest put = HttpRequest.newBuilder(target)
                     .header("User-Agent", userAgent)
                     .header("Content-Type", "application/octet-stream")
-                    .PUT(slice(file, start, length))
+                    .PUT(slice(file, start, length, sent))
                     .build();
             HttpResponse<String> putResp = sendOnce(put, BodyHandlers.ofString());
             if (putResp.statusCode() >= 400) {
@@ -189,12 +190,13 @@ public final class RegistryClient {
     }
 
     /** A re-readable body of {@code length} bytes of {@code file} from {@code start}, streamed from disk. */
-    private static HttpRequest.BodyPublisher slice(Path file, long start, long length) {
+    private static HttpRequest.BodyPublisher slice(Path file, long start, long length,
+                                                   java.util.function.LongConsumer sent) {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
                 InputStream in = Files.newInputStream(file);
                 in.skipNBytes(start);
-                return new BoundedInputStream(in, length);
+                return new BoundedInputStream(in, length, sent);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -202,18 +204,23 @@ public final class RegistryClient {
     }
 
     private static final class BoundedInputStream extends java.io.FilterInputStream {
+        private final java.util.function.LongConsumer sent;
         private long left;
 
-        BoundedInputStream(InputStream in, long left) {
+        BoundedInputStream(InputStream in, long left, java.util.function.LongConsumer sent) {
             super(in);
             this.left = left;
+            this.sent = sent;
         }
 
         @Override
         public int read() throws IOException {
             if (left <= 0) return -1;
             int b = in.read();
-            if (b >= 0) left--;
+            if (b >= 0) {
+                left--;
+                sent.accept(1);
+            }
             return b;
         }
 
@@ -221,7 +228,10 @@ public final class RegistryClient {
         public int read(byte[] b, int off, int len) throws IOException {
             if (left <= 0) return -1;
             int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) left -= n;
+            if (n > 0) {
+                left -= n;
+                sent.accept(n);
+            }
             return n;
         }
     }

@@ -64,6 +64,10 @@ class PushTest {
         assertEquals(new Progress("pushing " + w.substring(7, 19), w, weights.length, weights.length),
                 ps.stream().filter(p -> w.equals(p.digest())).toList().getLast());
 
+        List<Long> completed = ps.stream().filter(p -> w.equals(p.digest())).map(Progress::completed).toList();
+        assertTrue(completed.contains(50_000L) && completed.contains(100_000L), completed.toString());
+        for (int i = 1; i < completed.size(); i++) assertTrue(completed.get(i) >= completed.get(i - 1), completed.toString());
+
         assertArrayEquals(weights, reg.blobs.get(w));
         assertArrayEquals(config, reg.blobs.get(c));
         // 120 000 bytes in 50 000-byte PATCHes, Content-Range without "bytes "
