@@ -140,6 +140,8 @@ class PullTest {
 
         reg.failAfterBytes = -1;
         reg.resetCounters();
+        // a fresh instance, as after a server restart: all it knows is on disk
+        registry = new Registry(storage, RequestSigner.NONE, Registry.Options.defaults().withDownload(SMALL_PARTS));
         pull(name);
         long secondRun = reg.bytesServed.get();
         assertTrue(secondRun < weights.length, "resumed: fetched " + secondRun + " of " + weights.length);
@@ -197,6 +199,20 @@ class PullTest {
         assertEquals(2, reg.requests.stream().filter(r -> r.startsWith("GET /v2/library/tiny/blobs/sha256:"
                 + TestRegistry.digest(weights).substring(7))).count(), "asked the registry again once");
         assertArrayEquals(weights, Files.readAllBytes(storage.blobPath(TestRegistry.digest(weights))));
+    }
+
+    @Test
+    void unreadablePartStateStartsTheBlobOver() throws Exception {
+        reg.failAfterBytes = 90_000;
+        assertThrows(RegistryException.class, () -> pull(name));
+        String partial = Digests.fileName(TestRegistry.digest(weights)) + "-partial";
+        Files.writeString(storage.blobsDir().resolve(partial + "-0"), "{\"N\":0,\"Off"); // torn write
+        reg.failAfterBytes = -1;
+        reg.resetCounters();
+        pull(name);
+        assertEquals(weights.length + config.length, reg.bytesServed.get(), "downloaded again from the start");
+        assertArrayEquals(weights, Files.readAllBytes(storage.blobPath(TestRegistry.digest(weights))));
+        assertFalse(storage.blobFiles().stream().anyMatch(f -> f.contains("partial")), storage.blobFiles().toString());
     }
 
     @Test
