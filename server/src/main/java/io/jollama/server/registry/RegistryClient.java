@@ -57,12 +57,28 @@ public final class RegistryClient {
 
     // ---- pull ------------------------------------------------------------------------------------------------
 
-    /** The manifest bytes exactly as the registry sent them. */
+    /** The manifest bytes exactly as the registry sent them (redirects followed, as Go's client does). */
     public byte[] manifest() {
         URI uri = name.apiUri(insecure, "manifests", name.tag());
-        HttpRequest req = request(uri).header("Accept", MANIFEST_V2).GET().build();
-        HttpResponse<byte[]> resp = send(req, BodyHandlers.ofByteArray(), true);
-        return resp.body();
+        String host = uri.getHost();
+        for (int hop = 0; hop <= 10; hop++) {
+            HttpRequest req = request(uri).header("Accept", MANIFEST_V2).GET().build();
+            // our token only goes to the registry's own host
+            HttpResponse<byte[]> resp = host.equalsIgnoreCase(uri.getHost())
+                    ? send(req, BodyHandlers.ofByteArray(), true) : sendOnce(req, BodyHandlers.ofByteArray());
+            int code = resp.statusCode();
+            Optional<String> location = resp.headers().firstValue("Location");
+            if (code >= 300 && code < 400 && location.isPresent()) {
+                uri = uri.resolve(location.get());
+                continue;
+            }
+            if (code == 404) throw new RegistryException(404, "file does not exist");
+            if (code >= 300) {
+                throw new RegistryException(500, code + ": " + new String(resp.body(), StandardCharsets.UTF_8).strip());
+            }
+            return resp.body();
+        }
+        throw new RegistryException(500, "stopped after 10 redirects");
     }
 
     /** The blob's size from a HEAD request's {@code Content-Length}, or -1 when the registry does not say. */

@@ -32,11 +32,4 @@ class ChallengeTest {
         assertDoesNotThrow(() -> local.requireRealmOn(URI.create("http://localhost:5000/v2/x")));
         assertThrows(RegistryException.class, () -> local.requireRealmOn(URI.create("http://localhost:6000/v2/x")));
     }
-
-    @Test
-    void progressOmitsEmptyFieldsLikeOllama() {
-        assertEquals("{status=pulling manifest}", Progress.status("pulling manifest").toJson().toString());
-        assertEquals("{status=pulling abc, digest=sha256:x, total=10}",
-                new Progress("pulling abc", "sha256:x", 10, 0).toJson().toString());
-    }
 }

@@ -216,6 +216,13 @@ class PullTest {
     }
 
     @Test
+    void manifestRedirectIsFollowed() throws Exception {
+        reg.redirectManifests = true;
+        pull(name);
+        assertArrayEquals(manifest, storage.readManifest(name).orElseThrow());
+    }
+
+    @Test
     void corruptBlobIsRejectedAndNothingBecomesVisible() throws Exception {
         reg.corrupt = true;
         RegistryException e = assertThrows(RegistryException.class, () -> pull(name));

@@ -47,6 +47,7 @@ final class TestRegistry implements AutoCloseable {
     volatile Set<String> pushableNamespaces = Set.of();
     volatile boolean redirectBlobs = true;
     volatile boolean redirectUploads;
+    volatile boolean redirectManifests; // answer manifest GETs with a redirect to the other host spelling
     volatile long failAfterBytes = -1; // data bytes served before every blob transfer starts dropping
     volatile boolean corrupt;
     volatile int slowMillisPer8k;
@@ -197,6 +198,11 @@ final class TestRegistry implements AutoCloseable {
         switch (ex.getRequestMethod()) {
             case "GET", "HEAD" -> {
                 lastAccept = ex.getRequestHeaders().getFirst("Accept");
+                if (redirectManifests && ex.getRequestHeaders().getFirst("Host").startsWith("127.0.0.1")) {
+                    ex.getResponseHeaders().set("Location", "http://localhost:" + port() + ex.getRequestURI());
+                    send(ex, 307, "");
+                    return;
+                }
                 byte[] body = manifests.get(key);
                 if (body == null) {
                     send(ex, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}");
