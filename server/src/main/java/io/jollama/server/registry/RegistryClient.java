@@ -122,6 +122,7 @@ public final class RegistryClient {
     /** GET {@code Range: bytes=start-end} (end inclusive). The caller reads and closes the body. */
     public HttpResponse<InputStream> openRange(BlobSource source, long start, long endInclusive) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(source.uri())
+                .timeout(Duration.ofSeconds(60)) // until the headers arrive; a silent body is the stall watchdog's
                 .header("User-Agent", userAgent)
                 .header("Range", "bytes=" + start + "-" + endInclusive)
                 .GET();
