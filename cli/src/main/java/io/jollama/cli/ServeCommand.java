@@ -15,11 +15,18 @@ import java.util.concurrent.CountDownLatch;
                 "  OLLAMA_MODELS     The path to the models directory (default ~/.ollama/models)",
                 "  OLLAMA_ORIGINS    A comma separated list of allowed origins",
                 "  OLLAMA_NOPRUNE    Do not prune model blobs on startup",
+                "  OLLAMA_DEBUG      Show additional debug information (e.g. OLLAMA_DEBUG=1)",
                 "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)"})
 public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // OLLAMA_DEBUG=1 → debug, 2 → trace; set before the first logger is created
+        String debug = ServerConfig.var(System.getenv(), "OLLAMA_DEBUG");
+        if (!debug.isEmpty() && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            String level = debug.equals("2") ? "trace" : ServerConfig.bool(debug) ? "debug" : "info";
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        }
         ServerConfig config = ServerConfig.fromEnv();
         JollamaServer server = JollamaServer.start(config);
         String host = config.host().isEmpty() ? "0.0.0.0" : config.host();

@@ -28,6 +28,11 @@ public final class Dequant {
         return Float.intBitsToFloat((s.get(LE_SHORT, off) & 0xFFFF) << 16);
     }
 
+    /** F32, F16 or BF16: the unquantized float types. */
+    public static boolean isFloat(GgmlType t) {
+        return t == GgmlType.F32 || t == GgmlType.F16 || t == GgmlType.BF16;
+    }
+
     private static int u8(MemorySegment s, long off) {
         return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -17,7 +18,8 @@ import java.util.stream.IntStream;
  * Converts an F32/F16/BF16 GGUF into another {@link FileType}, like {@code llama-quantize IN OUT TYPE} without
  * importance matrix: same metadata (with {@code general.file_type} and {@code general.quantization_version}
  * updated), same tensors in the same order, each converted to the type the file type's rules choose. Tensors that
- * are not quantized (norms, biases, other 1-D tensors) are copied unchanged.
+ * are not quantized (norms, biases, other 1-D tensors, integer tensors) are copied unchanged. Any quantized
+ * tensor in the source makes it refuse, as Ollama does.
  */
 public final class GgufQuantizer {
 
@@ -42,12 +44,11 @@ public final class GgufQuantizer {
      * @throws IOException if a file cannot be read or written, or {@code in} is not a valid GGUF
      */
     public static void quantize(Path in, Path out, FileType target, Consumer<Progress> progress) throws IOException {
+        Objects.requireNonNull(target, "target file type");
         Consumer<Progress> report = progress != null ? progress : p -> {};
         try (GgufFile src = GgufFile.open(in)) {
             for (GgufTensorInfo t : src.tensors()) {
-                if (t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) {
-                    throw new IllegalArgumentException(ONLY_FLOAT_SOURCES);
-                }
+                if (t.type().isQuantized()) throw new IllegalArgumentException(ONLY_FLOAT_SOURCES);
             }
             FileType.ModelInfo model = FileType.ModelInfo.of(src);
             GgufWriter w = new GgufWriter();
@@ -60,7 +61,8 @@ public final class GgufQuantizer {
             long total = 0;
             for (int i = 0; i < n; i++) {
                 GgufTensorInfo t = src.tensors().get(i);
-                types[i] = FileType.quantizable(t.name(), t.shape()) ? target.typeFor(t.name(), t.shape(), model) : t.type();
+                boolean convert = FileType.quantizable(t.name(), t.shape()) && Dequant.isFloat(t.type()); // integer tensors are copied
+                types[i] = convert ? target.typeFor(t.name(), t.shape(), model) : t.type();
                 total += types[i].byteSize(t.elementCount());
             }
             report.accept(new Progress(0, n, 0, total));

@@ -96,24 +96,52 @@ class GgufQuantizerTest {
         }
     }
 
+    /**
+     * llama-spm-q8_0 dequantized to an F32 GGUF stands in for the (unshipped) F32 source of the llama-spm family:
+     * quantizing it to each shipped mix must give every tensor the type llama-quantize gave it. The blocks are not
+     * expected to be identical (the source differs from llama.cpp's by the Q8_0 rounding); the share that still is
+     * identical, and the value error against llama.cpp's file, are printed.
+     */
     @Test
-    void q4_K_MOfTheSpmModelGivesItsMix() throws IOException {
-        // the Q8_0 model is quantized, so first make an F16 source from it, then quantize that to Q4_K_M
-        Path f16 = tmp.resolve("spm-f16.gguf"), out = tmp.resolve("spm-q4km.gguf");
-        Path q8 = TensorTestData.arch().resolve("llama-spm-q8_0.gguf");
-        try (GgufFile src = GgufFile.open(q8)) {
+    void everyShippedMixOfTheSpmModelGetsLlamaQuantizeTypes() throws IOException {
+        Path f32 = tmp.resolve("spm-f32.gguf");
+        try (GgufFile src = GgufFile.open(TensorTestData.arch().resolve("llama-spm-q8_0.gguf"))) {
             var w = new io.jollama.engine.gguf.GgufWriter().putAll(src.metadata());
+            w.put("general.file_type", io.jollama.engine.gguf.GgufValue.ofU32(FileType.F32.id));
             for (GgufTensorInfo t : src.tensors()) {
-                float[] v = Dequant.all(Tensor.of(src, t));
-                GgmlType type = t.shape().length == 1 ? GgmlType.F32 : GgmlType.F16;
-                w.addTensor(t.name(), type, t.shape(), Quantize.quantize(type, v));
+                w.addTensor(t.name(), GgmlType.F32, t.shape(), Quantize.quantize(GgmlType.F32, Dequant.all(Tensor.of(src, t))));
             }
-            w.write(f16);
+            w.write(f32);
         }
-        GgufQuantizer.quantize(f16, out, FileType.Q4_K_M, null);
-        var ref = TensorTestData.reference(TensorTestData.arch().resolve("llama-spm-q4_k_m.gguf")).get("tensor_types");
-        try (GgufFile q = GgufFile.open(out)) {
-            for (GgufTensorInfo t : q.tensors()) assertEquals(ref.get(t.name()).asString(), t.type().name(), t.name());
+        for (String mix : List.of("q4_k_m", "q5_k_m", "q3_k_m", "q2_k", "q4_0", "q6_k", "q4_1", "q5_0", "q5_1", "q8_0")) {
+            Path out = tmp.resolve("spm-" + mix + ".gguf"), theirsFile = TensorTestData.arch().resolve("llama-spm-" + mix + ".gguf");
+            FileType ft = FileType.parse(mix);
+            GgufQuantizer.quantize(f32, out, ft, null);
+            var ref = TensorTestData.reference(theirsFile).get("tensor_types");
+            long same = 0, blocks = 0;
+            double se = 0, ss = 0;
+            try (GgufFile q = GgufFile.open(out); GgufFile theirs = GgufFile.open(theirsFile)) {
+                assertEquals(ft.id, q.getInt("general.file_type", -1));
+                assertEquals(ref.size(), q.tensors().size());
+                for (GgufTensorInfo t : q.tensors()) {
+                    assertEquals(ref.get(t.name()).asString(), t.type().name(), mix + " " + t.name());
+                    GgufTensorInfo o = theirs.tensor(t.name());
+                    byte[] a = q.tensorData(t).toArray(ValueLayout.JAVA_BYTE), b = theirs.tensorData(o).toArray(ValueLayout.JAVA_BYTE);
+                    int ts = t.type().typeSize;
+                    for (int k = 0; k < a.length / ts; k++, blocks++) {
+                        if (java.util.Arrays.equals(a, k * ts, (k + 1) * ts, b, k * ts, (k + 1) * ts)) same++;
+                    }
+                    float[] x = Dequant.all(Tensor.of(q, t)), y = Dequant.all(Tensor.of(theirs, o));
+                    for (int k = 0; k < x.length; k++) {
+                        se += (x[k] - y[k]) * (double) (x[k] - y[k]);
+                        ss += y[k] * (double) y[k];
+                    }
+                }
+            }
+            double rel = Math.sqrt(se / ss);
+            System.out.printf("llama-spm via Q8_0 -> %-6s: types match; %d/%d blocks identical to llama.cpp's file, relative RMS difference %.4f%n",
+                    ft, same, blocks, rel);
+            assertTrue(rel < 0.12, mix + ": relative RMS difference to llama.cpp's file " + rel);
         }
     }
 
@@ -143,6 +171,30 @@ class GgufQuantizerTest {
                     // half a step of amax/127, plus the f16 rounding of the scale (127 * d * 2^-11)
                     assertEquals(x[i], y[i], amax / 254 + amax / 2048 * 1.01, "value " + i);
                 }
+            }
+        }
+    }
+
+    @Test
+    void bf16InputConvertsAndF32TargetExpands() throws IOException {
+        Path bf16 = tmp.resolve("bf16.gguf"), q8 = tmp.resolve("bf16-q8.gguf"), f32 = tmp.resolve("bf16-f32.gguf");
+        GgufQuantizer.quantize(stories("f32"), bf16, FileType.BF16, null);
+        GgufQuantizer.quantize(bf16, q8, FileType.Q8_0, null);
+        GgufQuantizer.quantize(bf16, f32, FileType.F32, null);
+        try (GgufFile b = GgufFile.open(bf16); GgufFile q = GgufFile.open(q8); GgufFile f = GgufFile.open(f32);
+             GgufFile src = GgufFile.open(stories("f32"))) {
+            assertEquals(32, b.getInt("general.file_type", -1));
+            for (GgufTensorInfo t : src.tensors()) {
+                Tensor tb = Tensor.of(b, t.name());
+                assertEquals(t.shape().length == 1 ? GgmlType.F32 : GgmlType.BF16, tb.type(), t.name());
+                float[] orig = Dequant.all(Tensor.of(src, t)), vb = Dequant.all(tb), vf = Dequant.all(Tensor.of(f, t.name()));
+                for (int i = 0; i < orig.length; i++) {
+                    float expected = t.shape().length == 1 ? orig[i] : Float.intBitsToFloat((Quantize.toBf16(orig[i]) & 0xFFFF) << 16);
+                    assertEquals(expected, vb[i], t.name());
+                }
+                assertArrayEquals(vb, vf, t.name() + ": BF16 -> F32 is exact");
+                Tensor tq = Tensor.of(q, t.name());
+                if (tq.type() == GgmlType.Q8_0) assertArrayEquals(Quantize.quantize(GgmlType.Q8_0, vb), tq.data().toArray(ValueLayout.JAVA_BYTE), t.name());
             }
         }
     }

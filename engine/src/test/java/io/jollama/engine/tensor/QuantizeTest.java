@@ -98,6 +98,7 @@ class QuantizeTest {
         float[] x = new float[64 * 1024];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         double previous = 0;
+        Map<GgmlType, Double> measured = new EnumMap<>(GgmlType.class);
         for (Object[] b : bounds) {
             GgmlType type = (GgmlType) b[0];
             double bound = (Double) b[1];
@@ -112,8 +113,15 @@ class QuantizeTest {
             assertTrue(rms < bound, type + ": RMS error " + rms + " >= " + bound);
             assertTrue(rms > 0 || type == GgmlType.F32, type + " lost nothing?");
             previous = rms;
+            measured.put(type, rms);
         }
         assertTrue(previous > 0.2, "Q2_K should be the coarsest");
+        GgmlType[] order = {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q4_K, GgmlType.Q3_K, GgmlType.Q2_K};
+        for (int i = 1; i < order.length; i++) {
+            assertTrue(measured.get(order[i - 1]) < measured.get(order[i]), order[i - 1] + " should be finer than " + order[i]);
+        }
+        assertTrue(measured.get(GgmlType.Q5_K) < measured.get(GgmlType.Q5_0) && measured.get(GgmlType.Q4_K) < measured.get(GgmlType.Q4_0),
+                "K-quants beat the legacy types of the same width");
     }
 
     /**

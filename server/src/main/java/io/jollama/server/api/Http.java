@@ -3,7 +3,6 @@ package io.jollama.server.api;
 import io.javalin.http.Context;
 import io.jollama.server.Json;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -30,17 +29,6 @@ public final class Http {
         try {
             T v = Json.MAPPER.readValue(body, type);
             return v == null ? emptyValue : v;
-        } catch (JacksonException e) {
-            throw ApiException.badRequest(Json.decodeError(e));
-        }
-    }
-
-    /** Like {@link #decode} but to a tree, for requests whose fields have several shapes. */
-    public static JsonNode decodeTree(Context ctx) {
-        byte[] body = ctx.bodyAsBytes();
-        if (body.length == 0) throw ApiException.badRequest("missing request body");
-        try {
-            return Json.MAPPER.readTree(body);
         } catch (JacksonException e) {
             throw ApiException.badRequest(Json.decodeError(e));
         }

@@ -73,8 +73,4 @@ public final class ProgressStream {
         ctx.contentType(Http.JSON);
         ctx.result(Json.write(new Http.ErrorBody(message)));
     }
-
-    public boolean started() {
-        return out != null;
-    }
 }

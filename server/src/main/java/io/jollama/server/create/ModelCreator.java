@@ -49,15 +49,28 @@ public final class ModelCreator {
     private final ModelStore store;
     private final TemplateSupport templates;
     private final boolean prune;
+    private final Puller puller;
+
+    /** Fetches a {@code from} model that is not in the store (the registry's pull), reporting its progress. */
+    @FunctionalInterface
+    public interface Puller {
+        void pull(ModelName name, Consumer<Progress> progress) throws IOException;
+    }
 
     /**
      * @param templates template checking and GGUF chat-template detection
      * @param prune     remove the replaced manifest's unused blobs (false under {@code OLLAMA_NOPRUNE})
+     * @param puller    pulls a missing {@code from} model, or null when there is no registry (then 400)
      */
-    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune) {
+    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune, Puller puller) {
         this.store = store;
         this.templates = templates;
         this.prune = prune;
+        this.puller = puller;
+    }
+
+    public ModelCreator(ModelStore store, TemplateSupport templates, boolean prune) {
+        this(store, templates, prune, null);
     }
 
     /**
@@ -76,6 +89,9 @@ public final class ModelCreator {
         checkFiles(r.adapters());
         if (r.draftQuantize() != null && !r.draftQuantize().isEmpty() && (r.draftFiles() == null || r.draftFiles().isEmpty())) {
             throw ApiException.badRequest("--draft-quantize requires a DRAFT model");
+        }
+        if (r.draftFiles() != null && !r.draftFiles().isEmpty()) {
+            throw ApiException.badRequest("DRAFT models (speculative decoding) are not supported by this server");
         }
         return r;
     }
@@ -166,6 +182,7 @@ public final class ModelCreator {
         boolean hasFrom = r.from() != null && !r.from().isEmpty();
         boolean hasFiles = r.files() != null && !r.files().isEmpty();
         if (!hasFrom && !hasFiles) throw ApiException.badRequest("neither 'from' or 'files' was specified");
+        List<String> licenses = licenses(r.license());
 
         List<String> toPin = new ArrayList<>();
         if (hasFiles) toPin.addAll(r.files().values());
@@ -193,6 +210,10 @@ public final class ModelCreator {
                 ModelName base = ModelName.parse(r.from());
                 if (!base.isValid()) throw ApiException.badRequest("invalid model name");
                 Optional<StoredModel> found = store.find(base);
+                if (found.isEmpty() && puller != null) {
+                    puller.pull(base, progress);
+                    found = store.find(base);
+                }
                 if (found.isEmpty()) {
                     throw ApiException.badRequest("model '" + base.displayShortest() + "' not found; pull it first");
                 }
@@ -205,6 +226,15 @@ public final class ModelCreator {
                     layers.add(new Pending(l.withFrom(parent), null));
                 }
                 params.putAll(bc.params());
+            }
+
+            // checked before anything is written (quantization below writes a blob)
+            if (r.template() != null && !r.template().isEmpty()) {
+                try {
+                    templates.validate(r.template());
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("template error: " + e.getMessage());
+                }
             }
 
             // adapters
@@ -224,16 +254,11 @@ public final class ModelCreator {
             if (!q.isEmpty()) config = quantize(q, config, layers, progress, lease);
 
             if (r.template() != null && !r.template().isEmpty()) {
-                try {
-                    templates.validate(r.template());
-                } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("template error: " + e.getMessage());
-                }
                 replace(layers, MediaTypes.TEMPLATE, textLayer(MediaTypes.TEMPLATE, r.template()));
                 layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.PROMPT));
             }
             if (r.system() != null && !r.system().isEmpty()) replace(layers, MediaTypes.SYSTEM, textLayer(MediaTypes.SYSTEM, r.system()));
-            for (String lic : licenses(r.license())) layers.add(textLayer(MediaTypes.LICENSE, lic));
+            for (String lic : licenses) layers.add(textLayer(MediaTypes.LICENSE, lic));
 
             if (r.parameters() != null) params.putAll(r.parameters());
             if (!params.isEmpty()) layers.add(jsonLayer(MediaTypes.PARAMS, new TreeMap<>(params)));

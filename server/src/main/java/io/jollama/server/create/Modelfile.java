@@ -208,9 +208,4 @@ public record Modelfile(List<Command> commands) {
         int t = Character.getType(r);
         return t != Character.UNASSIGNED && t != Character.SURROGATE && t != Character.PRIVATE_USE && t != Character.FORMAT;
     }
-
-    /** The arguments of all commands with this name, in order. */
-    public List<String> all(String name) {
-        return commands.stream().filter(c -> c.name().equals(name)).map(Command::args).toList();
-    }
 }

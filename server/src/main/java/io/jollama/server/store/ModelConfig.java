@@ -47,8 +47,4 @@ public record ModelConfig(
         return new ModelConfig(modelFormat, modelFamily, modelFamilies, modelType, newFileType, renderer, parser, requires,
                 remoteHost, remoteModel, capabilities, contextLength, embeddingLength, baseName, architecture, os);
     }
-
-    public String nonNull(String s) {
-        return s == null ? "" : s;
-    }
 }

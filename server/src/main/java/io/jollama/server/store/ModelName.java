@@ -130,13 +130,4 @@ public record ModelName(String scheme, String host, String namespace, String mod
         return host.equalsIgnoreCase(o.host) && namespace.equalsIgnoreCase(o.namespace)
                 && model.equalsIgnoreCase(o.model) && tag.equalsIgnoreCase(o.tag);
     }
-
-    public ModelName withTag(String newTag) {
-        return new ModelName(scheme, host, namespace, model, newTag);
-    }
-
-    /** Lower-cased string form, a key for case-insensitive maps. */
-    public String key() {
-        return toString().toLowerCase(Locale.ROOT);
-    }
 }

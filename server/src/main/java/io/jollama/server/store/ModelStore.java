@@ -431,6 +431,7 @@ public final class ModelStore {
     /** Pinned digests; close to release. */
     public final class Lease implements AutoCloseable {
         private final List<String> digests;
+        private final List<String> extra = new ArrayList<>();
         private boolean closed;
 
         private Lease(List<String> digests) {
@@ -449,8 +450,6 @@ public final class ModelStore {
             }
         }
 
-        private final List<String> extra = new ArrayList<>();
-
         @Override
         public void close() {
             lock.lock();
@@ -465,7 +464,16 @@ public final class ModelStore {
         }
     }
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
+    /** Renames a finished temporary file into place, readable by all as Ollama leaves blobs and manifests (0644). */
     private static void moveInto(Path tmp, Path target) throws IOException {
+        try {
+            Files.setPosixFilePermissions(tmp, READABLE);
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -269,6 +269,8 @@ class ModelRoutesTest {
         assertError(create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"adapters\":{\"a.gguf\":\"\"}}"), 400, "invalid digest format");
         assertError(create("{\"model\":\"x\",\"files\":{\"../test.gguf\":\"" + d + "\"}}"), 400, "file path must be relative");
         assertError(create("{\"model\":\"x\",\"files\":{\"/abs/test.gguf\":\"" + d + "\"}}"), 400, "file path must be relative");
+        assertError(create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"draft_quantize\":\"q8_0\"}"), 400,
+                "--draft-quantize requires a DRAFT model");
         assertError(create("{\"model\":\"bad@name\",\"files\":{\"test.gguf\":\"" + d + "\"}}"), 400, "invalid model name");
         assertError(create("{\"model\":\"x\"}"), 400, "neither 'from' or 'files' was specified");
         assertError(create("{\"model\":\"x\",\"from\":\"bad@from\"}"), 400, "invalid model name");
@@ -344,6 +346,95 @@ class ModelRoutesTest {
         assertError(create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"F16\",\"stream\":false}"), 400,
                 "quantization is only supported for F16, BF16 and F32 models");
         createOk("{\"model\":\"same\",\"files\":{\"s.gguf\":\"" + q8 + "\"},\"quantize\":\"Q8_0\",\"stream\":false}");
+    }
+
+    private Path splitPart(int no, int count, long tensorElements) throws IOException {
+        Path p = dir.resolve("part-" + no + ".gguf");
+        new io.jollama.engine.gguf.GgufWriter()
+                .put("general.architecture", "llama")
+                .put("split.no", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) no))
+                .put("split.count", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) count))
+                .addTensor("t" + no, io.jollama.engine.tensor.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
+                .write(p);
+        return p;
+    }
+
+    @Test
+    void createFromASplitGguf() throws Exception {
+        String p1 = s.upload(splitPart(0, 2, 1000)), p2 = s.upload(splitPart(1, 2, 500));
+        createOk("{\"model\":\"split\",\"files\":{\"m-00002-of-00002.gguf\":\"" + p2 + "\",\"m-00001-of-00002.gguf\":\"" + p1 + "\"},\"stream\":false}");
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/split/latest")));
+        assertEquals(2, man.get("layers").size());
+        assertEquals(p1, man.get("layers").get(0).get("digest").asString(), "first part first");
+        assertEquals(p2, man.get("layers").get(1).get("digest").asString());
+        assertEquals("application/vnd.ollama.image.model", man.get("layers").get(1).get("mediaType").asString());
+        assertEquals("2K", TestServer.json(s.get("/api/tags")).get("models").get(0).get("details").get("parameter_size").asString()); // 1,500
+
+        HttpResponse<String> r = create("{\"model\":\"half\",\"files\":{\"m-00001-of-00003.gguf\":\"" + p1 + "\",\"m-00002-of-00003.gguf\":\"" + p2 + "\"},\"stream\":false}");
+        assertEquals(400, r.statusCode(), r.body());
+        r = create("{\"model\":\"two\",\"files\":{\"a.gguf\":\"" + p1 + "\",\"b.gguf\":\"" + p2 + "\"},\"stream\":false}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(TestServer.json(r).get("error").asString().contains("not parts of one split GGUF"), r.body());
+    }
+
+    @Test
+    void adapterLayerIsStoredAndShown() throws Exception {
+        String d = s.upload(TestServer.storiesF32());
+        Path adapter = dir.resolve("lora.gguf");
+        new io.jollama.engine.gguf.GgufWriter().put("general.architecture", "llama").put("general.type", "adapter")
+                .put("adapter.type", "lora").write(adapter);
+        String a = s.upload(adapter);
+        createOk("{\"model\":\"with-lora\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"lora.gguf\":\"" + a + "\"},\"stream\":false}");
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/with-lora/latest")));
+        assertEquals("application/vnd.ollama.image.adapter", man.get("layers").get(1).get("mediaType").asString());
+        assertEquals(a, man.get("layers").get(1).get("digest").asString());
+        String mf = TestServer.json(s.post("/api/show", "{\"model\":\"with-lora\"}")).get("modelfile").asString();
+        assertTrue(mf.contains("\nADAPTER " + s.models.resolve("blobs").toAbsolutePath() + "/sha256-" + a.substring(7) + "\n"), mf);
+        // an adapter that is not a GGUF
+        String text = s.upload("not a gguf".getBytes(StandardCharsets.UTF_8));
+        assertError(create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"a.gguf\":\"" + text + "\"},\"stream\":false}"),
+                400, "supplied file was not in GGUF format");
+    }
+
+    @Test
+    void errorAfterStreamingStartedIsAFinalLine() throws Exception {
+        String d = s.upload(TestServer.tinyGguf("test"));
+        HttpResponse<String> r = create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + d + "\"},\"template\":\"{{ .Prompt\"}");
+        assertEquals(200, r.statusCode());
+        List<String> lines = r.body().lines().toList();
+        assertEquals("{\"status\":\"parsing GGUF\"}", lines.getFirst());
+        assertTrue(Json.MAPPER.readTree(lines.getLast()).get("error").asString().startsWith("template error: "), r.body());
+        assertEquals(List.of(), manifests());
+    }
+
+    private String ggufBlob(String name, String... kv) throws IOException {
+        var w = new io.jollama.engine.gguf.GgufWriter();
+        for (int i = 0; i < kv.length; i += 2) w.put(kv[i], kv[i + 1]);
+        Path p = dir.resolve(name);
+        w.write(p);
+        return s.upload(p);
+    }
+
+    private String capabilities(String model) {
+        return TestServer.json(s.post("/api/show", "{\"model\":\"" + model + "\"}")).get("capabilities").toString();
+    }
+
+    @Test
+    void capabilitiesAsOllamaDerivesThem() throws Exception {
+        String llm = ggufBlob("llm.gguf", "general.architecture", "llama");
+        String bert = ggufBlob("bert.gguf", "general.architecture", "bert", "bert.pooling_type", "mean");
+        String clip = ggufBlob("mmproj.gguf", "general.architecture", "clip");
+        createOk("{\"model\":\"plain\",\"files\":{\"m.gguf\":\"" + llm + "\"},\"stream\":false}");
+        assertEquals("[\"completion\"]", capabilities("plain"));
+        createOk("{\"model\":\"embed\",\"files\":{\"m.gguf\":\"" + bert + "\"},\"stream\":false}");
+        assertEquals("[\"embedding\"]", capabilities("embed"));
+        createOk("{\"model\":\"vis\",\"files\":{\"m.gguf\":\"" + llm + "\",\"mmproj.gguf\":\"" + clip + "\"},\"stream\":false}");
+        assertEquals("[\"completion\",\"vision\"]", capabilities("vis"));
+        JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/vis/latest")));
+        assertEquals("application/vnd.ollama.image.projector", man.get("layers").get(1).get("mediaType").asString());
+        assertTrue(TestServer.json(s.post("/api/show", "{\"model\":\"vis\"}")).get("projector_info").has("general.architecture"));
+        createOk("{\"model\":\"tools\",\"from\":\"plain\",\"template\":\"{{ if .Tools }}{{ .Tools }}{{ end }}{{ .Prompt }}{{ if .Suffix }}<fim>{{ .Suffix }}{{ end }}\",\"stream\":false}");
+        assertEquals("[\"completion\",\"tools\",\"insert\"]", capabilities("tools"));
     }
 
     @Test

@@ -33,6 +33,7 @@ class ModelStoreTest {
         String d = store.writeBlob(new ByteArrayInputStream(b("data")), Digest.of(b("data")));
         assertEquals(Digest.of(b("data")), d);
         assertArrayEquals(b("data"), Files.readAllBytes(store.blobPath(d)));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(store.blobPath(d))));
         var e = assertThrows(ModelStore.DigestMismatchException.class,
                 () -> store.writeBlob(new ByteArrayInputStream(b("other")), Digest.of(b("data2"))));
         assertTrue(e.getMessage().startsWith("digest mismatch, expected \"" + Digest.of(b("data2")) + "\", got \"sha256:"));
