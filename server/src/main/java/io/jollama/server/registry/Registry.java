@@ -389,7 +389,9 @@ public final class Registry {
         };
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         os = os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
-        // registries (Hugging Face among them) recognise Ollama clients by this prefix
-        return "ollama/0.33.0 (" + arch + " " + os + ") Java/" + Runtime.version().feature() + " jollama";
+        // registries (Hugging Face among them) recognise Ollama clients by this prefix; 0.33.0 is the Ollama
+        // release whose behaviour Jollama follows (OLLAMA-COMPAT.md)
+        return "ollama/0.33.0 (" + arch + " " + os + ") Java/" + Runtime.version().feature()
+                + " jollama/" + io.jollama.engine.Version.VERSION;
     }
 }
