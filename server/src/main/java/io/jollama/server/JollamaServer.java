@@ -12,6 +12,7 @@ import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.create.TemplateSupport;
+import io.jollama.server.registry.RegistryApi;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
@@ -52,8 +53,9 @@ public final class JollamaServer implements AutoCloseable {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
+        RegistryApi registry = RegistryApi.forServer(store, config);
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.BASIC, !config.noPrune()));
+                new ModelCreator(store, TemplateSupport.BASIC, !config.noPrune(), registry::pullFrom), registry);
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());

@@ -2,8 +2,10 @@ package io.jollama.server;
 
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.create.ModelCreator;
+import io.jollama.server.registry.RegistryApi;
 import io.jollama.server.store.ModelStore;
 
 /** The long-lived parts of a running server that handlers use. Later parts (scheduler, registry) join here. */
-public record ServerContext(ServerConfig config, ModelStore store, ModelViews views, ModelCreator creator) {
+public record ServerContext(ServerConfig config, ModelStore store, ModelViews views, ModelCreator creator,
+                            RegistryApi registry) {
 }

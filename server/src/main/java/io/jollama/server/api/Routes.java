@@ -19,7 +19,7 @@ public final class Routes {
         ModelApi models = new ModelApi(s.store(), s.views());
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
-        RegistryApi registry = RegistryApi.forServer(s.store(), s.config());
+        RegistryApi registry = s.registry();
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),

@@ -101,6 +101,21 @@ public final class RegistryApi {
         run(ctx, r, "push " + name.displayShortest(), out -> registry.push(target, r.allowHttp(), out));
     }
 
+    /**
+     * The pull {@code /api/create} runs for a {@code from} model that is not in the store (Ollama pulls it with
+     * default options). A {@code from} name spelled with {@code http://} may use a plain-http registry, as create
+     * has no {@code insecure} field.
+     */
+    public void pullFrom(ModelName name, Consumer<io.jollama.server.api.Progress> progress) throws IOException {
+        RegistryName target = StoreStorage.toRegistryName(store.resolve(name));
+        try {
+            registry.pull(target, target.scheme().equalsIgnoreCase("http"), p -> progress.accept(
+                    new io.jollama.server.api.Progress(p.status(), p.digest(), p.total(), p.completed())));
+        } catch (RegistryException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     private void run(Context ctx, TransferRequest r, String what, Consumer<Consumer<Progress>> work) {
         ProgressStream out = new ProgressStream(ctx, r.streaming());
         try {

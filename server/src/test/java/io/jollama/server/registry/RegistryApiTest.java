@@ -158,6 +158,27 @@ class RegistryApiTest {
     }
 
     @Test
+    void createFromAModelNotYetPulledPullsItFirst() throws Exception {
+        Path gguf = io.jollama.server.TestServer.testdata().resolve("models/stories260K-q8_0.gguf");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(gguf), "test data missing: " + gguf);
+        reg.requireAuth = false;
+        reg.publish("library/stories", "260k", config, Files.readAllBytes(gguf));
+        String from = "http://" + reg.host() + "/library/stories:260k";
+        HttpResponse<String> r = post("/api/create", "{\"model\":\"mine\",\"from\":\"" + from + "\",\"system\":\"Be brief.\"}");
+        List<String> st = statuses(lines(r.body()));
+        assertEquals("pulling manifest", st.getFirst(), st.toString());
+        assertTrue(st.contains("writing manifest") && st.getLast().equals("success"), st.toString());
+        assertTrue(store().readManifestBytes(ModelName.parse(reg.host() + "/library/stories:260k")).isPresent());
+        assertTrue(store().readManifestBytes(ModelName.parse("mine")).isPresent());
+
+        // a FROM that the registry does not have is an error after the pull's first status
+        HttpResponse<String> missing = post("/api/create",
+                "{\"model\":\"other\",\"from\":\"http://" + reg.host() + "/library/nope:1\"}");
+        assertEquals(List.of("pulling manifest", "error: pull model manifest: file does not exist"),
+                statuses(lines(missing.body())));
+    }
+
+    @Test
     void pullWithoutStreamingAnswersSuccessOnly() throws Exception {
         HttpResponse<String> r = post("/api/pull", "{\"name\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
         assertEquals(200, r.statusCode());
