@@ -58,24 +58,35 @@ public final class Registry {
     private final ModelStorage storage;
     private final RequestSigner signer;
     private final Options options;
-    private final HttpClient secureHttp;
-    private final HttpClient plainHttp;
+    private HttpClient secureHttp; // made on first use: a server that never pulls starts no client threads
+    private HttpClient plainHttp;
     private final BlobDownloader downloader;
 
     public Registry(ModelStorage storage, RequestSigner signer, Options options) {
         this.storage = storage;
         this.signer = signer;
         this.options = options;
-        this.secureHttp = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(30)).build();
-        // plain-http registries: HTTP/1.1 avoids the h2c upgrade dance some small registries dislike
-        this.plainHttp = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
         this.downloader = new BlobDownloader(options.download());
     }
 
     public RegistryClient client(RegistryName name, boolean insecure) {
-        return new RegistryClient(insecure ? plainHttp : secureHttp, name, insecure, signer, options.userAgent());
+        return new RegistryClient(http(insecure), name, insecure, signer, options.userAgent());
+    }
+
+    private synchronized HttpClient http(boolean insecure) {
+        if (insecure) {
+            // plain-http registries: HTTP/1.1 avoids the h2c upgrade dance some small registries dislike
+            if (plainHttp == null) {
+                plainHttp = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+            }
+            return plainHttp;
+        }
+        if (secureHttp == null) {
+            secureHttp = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(Duration.ofSeconds(30)).build();
+        }
+        return secureHttp;
     }
 
     // ---- pull ------------------------------------------------------------------------------------------------
