@@ -35,12 +35,12 @@ final class DirectoryStorage implements ModelStorage {
     }
 
     @Override
-    public boolean writeManifest(RegistryName name, byte[] manifest) throws IOException {
+    public synchronized boolean writeManifest(RegistryName name, byte[] manifest) throws IOException {
         Path p = manifestPath(name);
         Set<String> old = new HashSet<>();
         if (Files.exists(p)) for (Manifest.Layer l : Manifest.parse(Files.readAllBytes(p)).blobs()) old.add(l.digest());
         Files.createDirectories(p.getParent());
-        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+        Path tmp = Files.createTempFile(p.getParent(), ".tmp-", ".manifest");
         Files.write(tmp, manifest);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return removeUnusedBlobs(old) > 0;
