@@ -154,7 +154,7 @@ class PullTest {
 
     @Test
     void cancelledPullResumesFromItsPartialFile() throws Exception {
-        reg.slowMillisPer8k = 20;
+        reg.slowMillisPer8k = 100; // about 0.8 s per 64 KiB part: the cancel lands long before the end
         registry = new Registry(storage, RequestSigner.NONE, Registry.Options.defaults().withDownload(
                 new BlobDownloader.Options(64 * 1024, 64 * 1024, 16, 3, Duration.ofMillis(5), Duration.ofSeconds(5))));
         // the consumer throws once enough arrived, as a closed client connection does
