@@ -16,7 +16,7 @@ public final class Routes {
     private Routes() {}
 
     public static List<Route> core(ServerContext s) {
-        ModelApi models = new ModelApi(s.store(), s.views());
+        ModelApi models = new ModelApi(s.store(), s.views(), !s.config().noPrune());
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
         RegistryApi registry = s.registry();
