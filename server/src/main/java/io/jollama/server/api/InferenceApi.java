@@ -67,7 +67,7 @@ public final class InferenceApi {
         String prompt = req.prompt() == null ? "" : req.prompt();
         if (prompt.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null));
+            Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null, null));
             return;
         }
         boolean rawMode = Boolean.TRUE.equals(req.raw());
@@ -86,7 +86,7 @@ public final class InferenceApi {
             Runner runner = lease.runner();
             if (prompt.isEmpty()) {
                 Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "load", null,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null));
+                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
             Tokenizer tok = runner.tokenizer();
@@ -119,19 +119,20 @@ public final class InferenceApi {
                 }
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
-                Http.json(ctx, new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images)));
+                Http.json(ctx, new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, rawMode);
             Output out = new Output(ctx, req.stream() == null || req.stream());
+            LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
             try {
                 r = run(lease, text, opts, req.shift(), piece -> {
                     ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitGenerate(out, raw, d, all, allThinking);
-                });
-                if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking);
+                    emitGenerate(out, raw, d, all, allThinking, lp);
+                }, lp);
+                if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking, lp);
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
                 return;
@@ -140,18 +141,21 @@ public final class InferenceApi {
             Metrics metrics = metrics(start, lease, r);
             int[] context = rawMode ? null : r.context();
             if (out.stream) {
-                out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null));
+                out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null, LogprobCollector.drain(lp)));
             } else {
-                out.single(new GenerateResponse(raw, now(), all.toString(), allThinking.toString(), true, r.doneReason(), context, metrics, null));
+                out.single(new GenerateResponse(raw, now(), all.toString(), allThinking.toString(), true, r.doneReason(), context, metrics, null,
+                        lp == null ? null : lp.all));
             }
         }
     }
 
-    private static void emitGenerate(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking) {
+    private static void emitGenerate(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking,
+                                     LogprobCollector lp) {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null));
+        if (out.stream) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null,
+                LogprobCollector.drain(lp)));
     }
 
     // ------------------------------------------------------------------ chat
@@ -167,7 +171,7 @@ public final class InferenceApi {
         List<Message> messages = req.messages() == null ? List.of() : req.messages();
         if (messages.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null));
+            Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null, null));
             return;
         }
         List<String> caps = s.views().capabilities(m.contents);
@@ -189,7 +193,7 @@ public final class InferenceApi {
             Runner runner = lease.runner();
             if (messages.isEmpty()) {
                 Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null));
+                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
             Tokenizer tok = runner.tokenizer();
@@ -209,19 +213,20 @@ public final class InferenceApi {
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
                 Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
-                        new DebugInfo(text, images)));
+                        new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, false);
             Output out = new Output(ctx, req.stream() == null || req.stream());
+            LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
             try {
                 r = run(lease, text, opts, req.shift(), piece -> {
                     ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitChat(out, raw, d, all, allThinking);
-                });
-                if (thinking != null) emitChat(out, raw, thinking.flush(), all, allThinking);
+                    emitChat(out, raw, d, all, allThinking, lp);
+                }, lp);
+                if (thinking != null) emitChat(out, raw, thinking.flush(), all, allThinking, lp);
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
                 return;
@@ -229,19 +234,22 @@ public final class InferenceApi {
             if (out.gone) return;
             Metrics metrics = metrics(start, lease, r);
             if (out.stream) {
-                out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null));
+                out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null,
+                        LogprobCollector.drain(lp)));
             } else {
                 out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", all.toString(), allThinking.toString(), null),
-                        r.doneReason(), true, metrics, null));
+                        r.doneReason(), true, metrics, null, lp == null ? null : lp.all));
             }
         }
     }
 
-    private static void emitChat(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking) {
+    private static void emitChat(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking,
+                                 LogprobCollector lp) {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false, Metrics.NONE, null));
+        if (out.stream) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false,
+                Metrics.NONE, null, LogprobCollector.drain(lp)));
     }
 
     // ------------------------------------------------------------------ ps, tokenize, detokenize
@@ -355,7 +363,8 @@ public final class InferenceApi {
         }
     }
 
-    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, java.util.function.Consumer<String> onText) {
+    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, java.util.function.Consumer<String> onText,
+                                        LogprobCollector logprobs) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
         boolean canShift = shift == null || shift;
@@ -373,9 +382,74 @@ public final class InferenceApi {
                 } catch (ProgressStream.ClientGoneException gone) {
                     cancel.gone = true;
                 }
-            }, () -> cancel.gone);
+            }, () -> cancel.gone, logprobs == null ? null : logprobs::add);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /**
+     * Log-probabilities of the generated tokens (spec §8.6): log-softmax of the raw logits, the chosen token and the
+     * {@code top_logprobs} best. Entries wait in {@code pending} until the next chunk is written.
+     */
+    private static final class LogprobCollector {
+        final Tokenizer tok;
+        final int top;
+        final List<Logprob> pending = new ArrayList<>();
+        final List<Logprob> all = new ArrayList<>();
+
+        private LogprobCollector(Tokenizer tok, int top) {
+            this.tok = tok;
+            this.top = top;
+        }
+
+        static LogprobCollector of(Boolean logprobs, Integer topLogprobs, Tokenizer tok) {
+            return Boolean.TRUE.equals(logprobs) ? new LogprobCollector(tok, topLogprobs == null ? 0 : topLogprobs) : null;
+        }
+
+        static List<Logprob> drain(LogprobCollector c) {
+            if (c == null || c.pending.isEmpty()) return null;
+            List<Logprob> out = List.copyOf(c.pending);
+            c.pending.clear();
+            return out;
+        }
+
+        void add(int token, float[] logits, int vocab) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) max = Math.max(max, logits[i]);
+            double sum = 0;
+            for (int i = 0; i < vocab; i++) sum += Math.exp(logits[i] - max);
+            double lse = max + Math.log(sum);
+            List<TopLogprob> best = new ArrayList<>();
+            if (top > 0) {
+                int[] ids = new int[top];
+                java.util.Arrays.fill(ids, -1);
+                for (int i = 0; i < vocab; i++) {
+                    float v = logits[i];
+                    if (ids[top - 1] >= 0 && v <= logits[ids[top - 1]]) continue;
+                    int at = top - 1;
+                    while (at > 0 && (ids[at - 1] < 0 || v > logits[ids[at - 1]])) {
+                        ids[at] = ids[at - 1];
+                        at--;
+                    }
+                    ids[at] = i;
+                }
+                for (int id : ids) if (id >= 0) best.add(new TopLogprob(piece(id), logits[id] - lse, bytes(id)));
+            }
+            Logprob e = new Logprob(piece(token), logits[token] - lse, bytes(token), best);
+            pending.add(e);
+            all.add(e);
+        }
+
+        private String piece(int id) {
+            return new String(tok.tokenBytes(id), StandardCharsets.UTF_8);
+        }
+
+        private int[] bytes(int id) {
+            byte[] b = tok.tokenBytes(id);
+            int[] r = new int[b.length];
+            for (int i = 0; i < b.length; i++) r[i] = b[i] & 0xFF;
+            return r;
         }
     }
 
