@@ -59,6 +59,14 @@ public final class InferenceApi {
     public void generate(Context ctx) {
         long start = System.nanoTime();
         GenerateRequest req = Http.decode(ctx, GenerateRequest.class, GenerateRequest.EMPTY);
+        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+    }
+
+    /**
+     * Serves a decoded generate request into {@code out} (the native NDJSON writer, or another API's translation of
+     * the same responses). Request errors are thrown as {@link ApiException} before anything is written.
+     */
+    public void generate(GenerateRequest req, Output out, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
@@ -67,7 +75,7 @@ public final class InferenceApi {
         String prompt = req.prompt() == null ? "" : req.prompt();
         if (prompt.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null, null));
+            out.single(new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null, null));
             return;
         }
         boolean rawMode = Boolean.TRUE.equals(req.raw());
@@ -85,7 +93,7 @@ public final class InferenceApi {
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
             Runner runner = lease.runner();
             if (prompt.isEmpty()) {
-                Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "load", null,
+                out.single(new GenerateResponse(raw, now(), "", null, true, "load", null,
                         new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
@@ -119,11 +127,10 @@ public final class InferenceApi {
                 }
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
-                Http.json(ctx, new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images), null));
+                out.single(new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, rawMode);
-            Output out = new Output(ctx, req.stream() == null || req.stream());
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
@@ -137,10 +144,10 @@ public final class InferenceApi {
                 out.fail(e.status(), e.getMessage());
                 return;
             }
-            if (out.gone) return;
+            if (out.gone()) return;
             Metrics metrics = metrics(start, lease, r);
             int[] context = rawMode ? null : r.context();
-            if (out.stream) {
+            if (out.stream()) {
                 out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null, LogprobCollector.drain(lp)));
             } else {
                 out.single(new GenerateResponse(raw, now(), all.toString(), allThinking.toString(), true, r.doneReason(), context, metrics, null,
@@ -154,7 +161,7 @@ public final class InferenceApi {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null,
+        if (out.stream()) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null,
                 LogprobCollector.drain(lp)));
     }
 
@@ -163,6 +170,11 @@ public final class InferenceApi {
     public void chat(Context ctx) {
         long start = System.nanoTime();
         ChatRequest req = Http.decode(ctx, ChatRequest.class, ChatRequest.EMPTY);
+        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+    }
+
+    /** Serves a decoded chat request into {@code out}; see {@link #generate(GenerateRequest, Output, long)}. */
+    public void chat(ChatRequest req, Output out, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.badRequest("model is required");
@@ -171,7 +183,7 @@ public final class InferenceApi {
         List<Message> messages = req.messages() == null ? List.of() : req.messages();
         if (messages.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null, null));
+            out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null, null));
             return;
         }
         List<String> caps = s.views().capabilities(m.contents);
@@ -192,7 +204,7 @@ public final class InferenceApi {
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
             Runner runner = lease.runner();
             if (messages.isEmpty()) {
-                Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
+                out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
                         new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
@@ -212,12 +224,11 @@ public final class InferenceApi {
                 throw ApiException.badRequest(e.getMessage());
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
-                Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
+                out.single(new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
                         new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, false);
-            Output out = new Output(ctx, req.stream() == null || req.stream());
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
@@ -231,9 +242,9 @@ public final class InferenceApi {
                 out.fail(e.status(), e.getMessage());
                 return;
             }
-            if (out.gone) return;
+            if (out.gone()) return;
             Metrics metrics = metrics(start, lease, r);
-            if (out.stream) {
+            if (out.stream()) {
                 out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null,
                         LogprobCollector.drain(lp)));
             } else {
@@ -248,7 +259,7 @@ public final class InferenceApi {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false,
+        if (out.stream()) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false,
                 Metrics.NONE, null, LogprobCollector.drain(lp)));
     }
 
@@ -578,21 +589,50 @@ public final class InferenceApi {
     }
 
     /**
-     * The response side: NDJSON lines flushed one by one when streaming, one JSON object otherwise. Errors before
-     * anything was written become normal error responses; after, a final {@code {"error": ...}} line.
+     * Where a generate or chat request's responses go. Streaming: {@link #send} for each chunk, then the final one;
+     * otherwise {@link #single} once. {@link #fail} after a failure that happened once work had started.
      */
-    private static final class Output {
+    public interface Output {
+        boolean stream();
+
+        /** Writes one chunk; throws {@link ProgressStream.ClientGoneException} when the client went away. */
+        void send(Object message);
+
+        void single(Object message);
+
+        void fail(int status, String message);
+
+        /** True once a write found the client gone. */
+        boolean gone();
+    }
+
+    /**
+     * The native response side: NDJSON lines flushed one by one when streaming, one JSON object otherwise. Errors
+     * before anything was written become normal error responses; after, a final {@code {"error": ...}} line.
+     */
+    private static final class NdjsonOutput implements Output {
         final Context ctx;
         final boolean stream;
         OutputStream os;
         boolean gone;
 
-        Output(Context ctx, boolean stream) {
+        NdjsonOutput(Context ctx, boolean stream) {
             this.ctx = ctx;
             this.stream = stream;
         }
 
-        void send(Object message) {
+        @Override
+        public boolean stream() {
+            return stream;
+        }
+
+        @Override
+        public boolean gone() {
+            return gone;
+        }
+
+        @Override
+        public void send(Object message) {
             if (gone) throw new ProgressStream.ClientGoneException(null);
             try {
                 if (os == null) {
@@ -608,11 +648,13 @@ public final class InferenceApi {
             }
         }
 
-        void single(Object message) {
+        @Override
+        public void single(Object message) {
             Http.json(ctx, message);
         }
 
-        void fail(int status, String message) {
+        @Override
+        public void fail(int status, String message) {
             if (os != null) {
                 try {
                     os.write(Json.writeLine(new Http.ErrorBody(message)));
