@@ -387,13 +387,13 @@ public final class InferenceApi {
         GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift);
         CancelOnGone cancel = new CancelOnGone();
         try {
-            return lease.sequence().generate(tokens, g, piece -> {
+            return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
                 try {
                     onText.accept(piece);
                 } catch (ProgressStream.ClientGoneException gone) {
                     cancel.gone = true;
                 }
-            }, () -> cancel.gone, logprobs == null ? null : logprobs::add);
+            }, () -> cancel.gone, logprobs == null ? null : logprobs::add));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
