@@ -72,6 +72,20 @@ final class KernelSupport {
         return (low | (high << 4)) - 32;
     }
 
+    /**
+     * Sums 16 lanes in a fixed tree order. {@code FloatVector.reduceLanes(ADD)} leaves the order open, and the
+     * interpreter and C2 do differ, which would make one product give different bits before and after warm-up.
+     */
+    static float sumLanes(float[] l) {
+        float a0 = l[0] + l[8], a1 = l[1] + l[9], a2 = l[2] + l[10], a3 = l[3] + l[11];
+        float a4 = l[4] + l[12], a5 = l[5] + l[13], a6 = l[6] + l[14], a7 = l[7] + l[15];
+        a0 += a4;
+        a1 += a5;
+        a2 += a6;
+        a3 += a7;
+        return (a0 + a2) + (a1 + a3);
+    }
+
     static boolean vectorUsable() {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     }

@@ -35,6 +35,7 @@ final class Q5_KKernel {
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -115,10 +116,10 @@ final class Q5_KKernel {
                     m3 += wmin * ad[d3 + b] * summs3;
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) - m0;
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) - m1;
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) - m2;
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) - m3;
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) - m0; }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) - m1; }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes) - m2; }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes) - m3; }
         }
     }
 

@@ -30,6 +30,7 @@ final class Q8_0Kernel {
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -59,10 +60,10 @@ final class Q8_0Kernel {
                     acc3 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes); }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes); }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes); }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes); }
         }
     }
 
