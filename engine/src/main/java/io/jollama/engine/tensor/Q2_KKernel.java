@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -31,6 +32,7 @@ final class Q2_KKernel {
         final short[] q = a.q();
         final float[] ad = a.d();
         final int[] bsums = a.bsums();
+        final int[] sc = new int[16], mn = new int[16];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
@@ -49,19 +51,28 @@ final class Q2_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 84L * b;
                 final float wd = f16(w, bo + 80), wmin = f16(w, bo + 82);
+                // scales and mins with two wide loads: per-byte segment reads cost more than the arithmetic
+                final long sl = w.get(LONG, bo), sh = w.get(LONG, bo + 8);
+                for (int s = 0; s < 8; s++) {
+                    int lo = (int) (sl >>> (8 * s)) & 0xFF, hi = (int) (sh >>> (8 * s)) & 0xFF;
+                    sc[s] = lo & 15;
+                    mn[s] = lo >> 4;
+                    sc[s + 8] = hi & 15;
+                    mn[s + 8] = hi >> 4;
+                }
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
                 IntVector isum3 = IntVector.zero(I512);
                 for (int n = 0; n < 2; n++) {
                     for (int h = 0; h < 2; h++) {
-                        final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * n + 16 * h, LE);
+                        final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * n + 16 * h, LE).convertShape(B2S, S256, 0);
                         final int s0 = 8 * n + h;
                         // the scale is folded into the weights: |q·scale·x| ≤ 3·15·127, four such sums fit in 16 bits
-                        final ShortVector w0 = ((ShortVector) v.and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0) & 15));
-                        final ShortVector w1 = ((ShortVector) v.lanewise(LSHR, 2).and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 2) & 15));
-                        final ShortVector w2 = ((ShortVector) v.lanewise(LSHR, 4).and((byte) 3).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 4) & 15));
-                        final ShortVector w3 = ((ShortVector) v.lanewise(LSHR, 6).convertShape(B2S, S256, 0)).mul((short) (u8(w, bo + s0 + 6) & 15));
+                        final ShortVector w0 = v.and((short) 3).mul((short) sc[s0]);
+                        final ShortVector w1 = v.lanewise(ASHR, 2).and((short) 3).mul((short) sc[s0 + 2]);
+                        final ShortVector w2 = v.lanewise(ASHR, 4).and((short) 3).mul((short) sc[s0 + 4]);
+                        final ShortVector w3 = v.lanewise(ASHR, 6).and((short) 3).mul((short) sc[s0 + 6]);
                         final int xo = 256 * b + 16 * s0;
                         {
                             ShortVector p = w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)))
@@ -88,25 +99,25 @@ final class Q2_KKernel {
                 {
                     acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
                     int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d0 + b) * 16 + s];
+                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d0 + b) * 16 + s];
                     m0 += wmin * ad[d0 + b] * summs;
                 }
                 if (nt > 1) {
                     acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
                     int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d1 + b) * 16 + s];
+                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d1 + b) * 16 + s];
                     m1 += wmin * ad[d1 + b] * summs;
                 }
                 if (nt > 2) {
                     acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
                     int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d2 + b) * 16 + s];
+                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d2 + b) * 16 + s];
                     m2 += wmin * ad[d2 + b] * summs;
                 }
                 if (nt > 3) {
                     acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
                     int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += (u8(w, bo + s) >> 4) * bsums[(d3 + b) * 16 + s];
+                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d3 + b) * 16 + s];
                     m3 += wmin * ad[d3 + b] * summs;
                 }
             }

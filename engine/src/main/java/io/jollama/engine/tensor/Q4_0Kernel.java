@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -40,9 +41,10 @@ final class Q4_0Kernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 18L * b;
                 final float wd = f16(w, bo);
-                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
-                final ShortVector lo = (ShortVector) v.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, S256, 0);
-                final ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, S256, 0);
+                // nibbles are split in 16-bit lanes: x86 has no byte shifts, and byte lanes would cost extra instructions
+                final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE).convertShape(B2S, S256, 0);
+                final ShortVector lo = v.and((short) 0x0F).sub((short) 8);
+                final ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
                 final int xo = b * 32;
                 {
                     ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -44,9 +45,9 @@ final class Q4_1Kernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 20L * b;
                 final float wd = f16(w, bo), wm = f16(w, bo + 2);
-                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 4, LE);
-                final ShortVector lo = (ShortVector) v.and((byte) 0x0F).convertShape(B2S, S256, 0);
-                final ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
+                final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 4, LE).convertShape(B2S, S256, 0);
+                final ShortVector lo = v.and((short) 0x0F);
+                final ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F);
                 final int xo = b * 32;
                 {
                     ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));

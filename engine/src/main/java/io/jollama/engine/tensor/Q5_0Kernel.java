@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -45,9 +46,9 @@ final class Q5_0Kernel {
                 final long bo = ro + 22L * b;
                 final float wd = f16(w, bo);
                 final int qh = w.get(INT, bo + 2);
-                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 6, LE);
-                ShortVector lo = (ShortVector) v.and((byte) 0x0F).convertShape(B2S, S256, 0);
-                ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
+                final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 6, LE).convertShape(B2S, S256, 0);
+                ShortVector lo = v.and((short) 0x0F);
+                ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F);
                 // a clear high bit means the value is 16 lower
                 lo = lo.sub((short) 16, ShortVector.broadcast(S256, (short) qh).and(bits).compare(EQ, 0));
                 hi = hi.sub((short) 16, ShortVector.broadcast(S256, (short) (qh >>> 16)).and(bits).compare(EQ, 0));

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -31,6 +32,7 @@ final class Q5_KKernel {
         final short[] q = a.q();
         final float[] ad = a.d();
         final int[] bsums = a.bsums();
+        final int[] sc = new int[8], mn = new int[8];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
@@ -49,6 +51,16 @@ final class Q5_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 176L * b;
                 final float wd = f16(w, bo), wmin = f16(w, bo + 2);
+                // the 8 six-bit scales and mins, from two wide loads (per-byte segment reads cost more than the arithmetic)
+                final long sl = w.get(LONG, bo + 4);
+                final int sh = w.get(INT, bo + 12);
+                for (int j = 0; j < 4; j++) {
+                    int s0 = (int) (sl >>> (8 * j)) & 0xFF, s4 = (int) (sl >>> (8 * j + 32)) & 0xFF, s8 = (sh >>> (8 * j)) & 0xFF;
+                    sc[j] = s0 & 63;
+                    mn[j] = s4 & 63;
+                    sc[j + 4] = (s8 & 15) | ((s0 >> 6) << 4);
+                    mn[j + 4] = (s8 >> 4) | ((s4 >> 6) << 4);
+                }
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
@@ -58,17 +70,16 @@ final class Q5_KKernel {
                 int summs2 = 0;
                 int summs3 = 0;
                 for (int j = 0; j < 4; j++) {
-                    final int sm0 = scaleMinK4(w, bo + 4, 2 * j), sm1 = scaleMinK4(w, bo + 4, 2 * j + 1);
-                    final int sc0 = sm0 & 0xFF, sc1 = sm1 & 0xFF, mn0 = sm0 >> 8, mn1 = sm1 >> 8;
-                    final ByteVector qh0 = ByteVector.fromMemorySegment(B128, w, bo + 16, LE);
-                    final ByteVector qh1 = ByteVector.fromMemorySegment(B128, w, bo + 32, LE);
-                    final ByteVector v0 = ByteVector.fromMemorySegment(B128, w, bo + 48 + 32 * j, LE);
-                    final ByteVector v1 = ByteVector.fromMemorySegment(B128, w, bo + 64 + 32 * j, LE);
-                    final byte u1 = (byte) (1 << (2 * j)), u2 = (byte) (2 << (2 * j));
-                    final ShortVector lo0 = (ShortVector) v0.and((byte) 0x0F).add((byte) 16, qh0.and(u1).compare(NE, 0)).convertShape(B2S, S256, 0);
-                    final ShortVector lo1 = (ShortVector) v1.and((byte) 0x0F).add((byte) 16, qh1.and(u1).compare(NE, 0)).convertShape(B2S, S256, 0);
-                    final ShortVector hi0 = (ShortVector) v0.lanewise(LSHR, 4).add((byte) 16, qh0.and(u2).compare(NE, 0)).convertShape(B2S, S256, 0);
-                    final ShortVector hi1 = (ShortVector) v1.lanewise(LSHR, 4).add((byte) 16, qh1.and(u2).compare(NE, 0)).convertShape(B2S, S256, 0);
+                    final int sc0 = sc[2 * j], sc1 = sc[2 * j + 1], mn0 = mn[2 * j], mn1 = mn[2 * j + 1];
+                    final ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16, LE).convertShape(B2S, S256, 0);
+                    final ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32, LE).convertShape(B2S, S256, 0);
+                    final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 48 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final short u1 = (short) (1 << (2 * j)), u2 = (short) (2 << (2 * j));
+                    final ShortVector lo0 = v0.and((short) 0x0F).add((short) 16, qh0.and(u1).compare(NE, 0));
+                    final ShortVector lo1 = v1.and((short) 0x0F).add((short) 16, qh1.and(u1).compare(NE, 0));
+                    final ShortVector hi0 = v0.lanewise(ASHR, 4).and((short) 0x0F).add((short) 16, qh0.and(u2).compare(NE, 0));
+                    final ShortVector hi1 = v1.lanewise(ASHR, 4).and((short) 0x0F).add((short) 16, qh1.and(u2).compare(NE, 0));
                     final int xo = 256 * b + 64 * j;
                     {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
