@@ -32,7 +32,7 @@ final class Q2_KKernel {
         final short[] q = a.q();
         final float[] ad = a.d();
         final int[] bsums = a.bsums();
-        final int[] sc = new int[16], mn = new int[16];
+        final int[] sc = new int[16];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
@@ -53,12 +53,26 @@ final class Q2_KKernel {
                 final float wd = f16(w, bo + 80), wmin = f16(w, bo + 82);
                 // scales and mins with two wide loads: per-byte segment reads cost more than the arithmetic
                 final long sl = w.get(LONG, bo), sh = w.get(LONG, bo + 8);
+                int summs0 = 0;
+                int summs1 = 0;
+                int summs2 = 0;
+                int summs3 = 0;
                 for (int s = 0; s < 8; s++) {
                     int lo = (int) (sl >>> (8 * s)) & 0xFF, hi = (int) (sh >>> (8 * s)) & 0xFF;
                     sc[s] = lo & 15;
-                    mn[s] = lo >> 4;
                     sc[s + 8] = hi & 15;
-                    mn[s + 8] = hi >> 4;
+                    {
+                        summs0 += (lo >> 4) * bsums[(d0 + b) * 16 + s] + (hi >> 4) * bsums[(d0 + b) * 16 + s + 8];
+                    }
+                    if (nt > 1) {
+                        summs1 += (lo >> 4) * bsums[(d1 + b) * 16 + s] + (hi >> 4) * bsums[(d1 + b) * 16 + s + 8];
+                    }
+                    if (nt > 2) {
+                        summs2 += (lo >> 4) * bsums[(d2 + b) * 16 + s] + (hi >> 4) * bsums[(d2 + b) * 16 + s + 8];
+                    }
+                    if (nt > 3) {
+                        summs3 += (lo >> 4) * bsums[(d3 + b) * 16 + s] + (hi >> 4) * bsums[(d3 + b) * 16 + s + 8];
+                    }
                 }
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
@@ -98,27 +112,19 @@ final class Q2_KKernel {
                 }
                 {
                     acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
-                    int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d0 + b) * 16 + s];
-                    m0 += wmin * ad[d0 + b] * summs;
+                    m0 += wmin * ad[d0 + b] * summs0;
                 }
                 if (nt > 1) {
                     acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
-                    int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d1 + b) * 16 + s];
-                    m1 += wmin * ad[d1 + b] * summs;
+                    m1 += wmin * ad[d1 + b] * summs1;
                 }
                 if (nt > 2) {
                     acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
-                    int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d2 + b) * 16 + s];
-                    m2 += wmin * ad[d2 + b] * summs;
+                    m2 += wmin * ad[d2 + b] * summs2;
                 }
                 if (nt > 3) {
                     acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
-                    int summs = 0;
-                    for (int s = 0; s < 16; s++) summs += mn[s] * bsums[(d3 + b) * 16 + s];
-                    m3 += wmin * ad[d3 + b] * summs;
+                    m3 += wmin * ad[d3 + b] * summs3;
                 }
             }
             { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) - m0; }

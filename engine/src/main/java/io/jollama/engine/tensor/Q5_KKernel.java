@@ -32,7 +32,8 @@ final class Q5_KKernel {
         final short[] q = a.q();
         final float[] ad = a.d();
         final int[] bsums = a.bsums();
-        final int[] sc = new int[8], mn = new int[8];
+        final int[] bs32 = a.bsums32();
+        final int[] sc = new int[8];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
@@ -54,25 +55,37 @@ final class Q5_KKernel {
                 // the 8 six-bit scales and mins, from two wide loads (per-byte segment reads cost more than the arithmetic)
                 final long sl = w.get(LONG, bo + 4);
                 final int sh = w.get(INT, bo + 12);
-                for (int j = 0; j < 4; j++) {
-                    int s0 = (int) (sl >>> (8 * j)) & 0xFF, s4 = (int) (sl >>> (8 * j + 32)) & 0xFF, s8 = (sh >>> (8 * j)) & 0xFF;
-                    sc[j] = s0 & 63;
-                    mn[j] = s4 & 63;
-                    sc[j + 4] = (s8 & 15) | ((s0 >> 6) << 4);
-                    mn[j + 4] = (s8 >> 4) | ((s4 >> 6) << 4);
-                }
-                IntVector isum0 = IntVector.zero(I512);
-                IntVector isum1 = IntVector.zero(I512);
-                IntVector isum2 = IntVector.zero(I512);
-                IntVector isum3 = IntVector.zero(I512);
+                // the min term Σ min_j·(sum of the activation quants of sub-block j) is taken here, per vector
                 int summs0 = 0;
                 int summs1 = 0;
                 int summs2 = 0;
                 int summs3 = 0;
                 for (int j = 0; j < 4; j++) {
-                    final int sc0 = sc[2 * j], sc1 = sc[2 * j + 1], mn0 = mn[2 * j], mn1 = mn[2 * j + 1];
-                    final ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16, LE).convertShape(B2S, S256, 0);
-                    final ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32, LE).convertShape(B2S, S256, 0);
+                    int s0 = (int) (sl >>> (8 * j)) & 0xFF, s4 = (int) (sl >>> (8 * j + 32)) & 0xFF, s8 = (sh >>> (8 * j)) & 0xFF;
+                    sc[j] = s0 & 63;
+                    sc[j + 4] = (s8 & 15) | ((s0 >> 6) << 4);
+                    final int mnA = s4 & 63, mnB = (s8 >> 4) | ((s4 >> 6) << 4);
+                    {
+                        summs0 += mnA * bs32[(d0 + b) * 8 + j] + mnB * bs32[(d0 + b) * 8 + j + 4];
+                    }
+                    if (nt > 1) {
+                        summs1 += mnA * bs32[(d1 + b) * 8 + j] + mnB * bs32[(d1 + b) * 8 + j + 4];
+                    }
+                    if (nt > 2) {
+                        summs2 += mnA * bs32[(d2 + b) * 8 + j] + mnB * bs32[(d2 + b) * 8 + j + 4];
+                    }
+                    if (nt > 3) {
+                        summs3 += mnA * bs32[(d3 + b) * 8 + j] + mnB * bs32[(d3 + b) * 8 + j + 4];
+                    }
+                }
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                final ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16, LE).convertShape(B2S, S256, 0);
+                final ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32, LE).convertShape(B2S, S256, 0);
+                for (int j = 0; j < 4; j++) {
+                    final int sc0 = sc[2 * j], sc1 = sc[2 * j + 1];
                     final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 48 + 32 * j, LE).convertShape(B2S, S256, 0);
                     final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32 * j, LE).convertShape(B2S, S256, 0);
                     final short u1 = (short) (1 << (2 * j)), u2 = (short) (2 << (2 * j));
@@ -85,29 +98,21 @@ final class Q5_KKernel {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x0 + xo + 48)));
                         isum0 = isum0.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d0 + b) * 16 + 4 * j;
-                        summs0 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 1) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x1 + xo + 48)));
                         isum1 = isum1.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d1 + b) * 16 + 4 * j;
-                        summs1 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 2) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x2 + xo + 48)));
                         isum2 = isum2.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d2 + b) * 16 + 4 * j;
-                        summs2 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 3) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x3 + xo + 48)));
                         isum3 = isum3.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d3 + b) * 16 + 4 * j;
-                        summs3 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                 }
                 {
