@@ -31,7 +31,6 @@ final class Q4_KKernel {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
         final float[] ad = a.d();
-        final int[] bsums = a.bsums();
         final int[] bs32 = a.bsums32();
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
