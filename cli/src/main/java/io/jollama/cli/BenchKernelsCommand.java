@@ -104,6 +104,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                         100 * one[0] / bw1[0], 100 * all[0] / bwN[0], one[1]);
                 if (!Float.isFinite(y[rows / 2])) out.println("  (warning: non-finite output " + y[rows / 2] + ")");
             }
+            // lets the heap shrink back before the next GiB is allocated (the warm-up garbage grows it)
+            System.gc();
         }
         return 0;
     }
