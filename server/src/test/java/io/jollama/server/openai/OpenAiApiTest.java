@@ -224,6 +224,34 @@ class OpenAiApiTest {
         assertEquals("invalid_request_error", TestServer.json(r).get("error").get("type").asString());
     }
 
+    @Test
+    void chatLogprobs() {
+        JsonNode j = TestServer.json(server.post("/v1/chat/completions",
+                userChat("tinychat", "Once upon a time", ",\"temperature\":0,\"max_tokens\":8,\"logprobs\":true,\"top_logprobs\":2")));
+        JsonNode choice = j.get("choices").get(0);
+        JsonNode content = choice.get("logprobs").get("content");
+        assertEquals(8, content.size());
+        StringBuilder tokens = new StringBuilder();
+        for (JsonNode t : content) {
+            tokens.append(t.get("token").asString());
+            assertTrue(t.get("logprob").asDouble() <= 0);
+            assertEquals(2, t.get("top_logprobs").size());
+            // greedy: the chosen token is the most likely one
+            assertEquals(t.get("token").asString(), t.get("top_logprobs").get(0).get("token").asString());
+        }
+        assertEquals(choice.get("message").get("content").asString(), tokens.toString());
+
+        List<JsonNode> ev = events(server.post("/v1/chat/completions",
+                userChat("tinychat", "Once upon a time", ",\"temperature\":0,\"max_tokens\":8,\"logprobs\":true,\"stream\":true")));
+        int n = 0;
+        for (JsonNode e : ev) if (e.get("choices").get(0).has("logprobs")) n += e.get("choices").get(0).get("logprobs").get("content").size();
+        assertEquals(8, n);
+
+        // without logprobs there is no logprobs field
+        j = TestServer.json(server.post("/v1/chat/completions", userChat("tinychat", "Once upon a time", ",\"temperature\":0,\"max_tokens\":2")));
+        assertFalse(j.get("choices").get(0).has("logprobs"));
+    }
+
     // ------------------------------------------------------------------ completions
 
     @Test
@@ -251,6 +279,12 @@ class OpenAiApiTest {
         choice = TestServer.json(r).get("choices").get(0);
         assertEquals(", there was a little ", choice.get("text").asString());
         assertEquals("stop", choice.get("finish_reason").asString());
+
+        // legacy integer logprobs: that many alternatives per token
+        r = server.post("/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"Once upon a time\",\"temperature\":0,\"max_tokens\":4,\"logprobs\":3}");
+        JsonNode lp = TestServer.json(r).get("choices").get(0).get("logprobs").get("content");
+        assertEquals(4, lp.size());
+        assertEquals(3, lp.get(0).get("top_logprobs").size());
     }
 
     @Test
