@@ -114,8 +114,8 @@ public final class OpenAiApi {
         if (body.length == 0) throw ApiException.badRequest("EOF");
         try {
             T v = Json.MAPPER.readValue(body, type);
-            if (v == null) throw ApiException.badRequest("invalid request: the body is JSON null");
-            return v;
+            // Go decodes a JSON null into the zero request; the checks that follow then name what is missing
+            return v != null ? v : Json.MAPPER.readValue("{}", type);
         } catch (JacksonException e) {
             throw ApiException.badRequest(Json.decodeError(e));
         }

@@ -195,6 +195,7 @@ class OpenAiApiTest {
     @Test
     void chatErrorsInOpenAiShape() {
         assertOpenAiError(server.post("/v1/chat/completions", ""), 400, "invalid_request_error", "EOF");
+        assertOpenAiError(server.post("/v1/chat/completions", "null"), 400, "invalid_request_error", "[] is too short - 'messages'");
         assertOpenAiError(server.post("/v1/chat/completions", "{\"model\":\"tinychat\",\"messages\":[]}"), 400,
                 "invalid_request_error", "[] is too short - 'messages'");
         assertOpenAiError(server.post("/v1/chat/completions", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":2}]}"), 400,
