@@ -93,7 +93,7 @@ final class ChatCompletionOutput implements InferenceApi.Output {
         List<ToolCallOut> calls = toolCalls(r.message() == null ? null : r.message().toolCalls());
         AssistantMessage m = new AssistantMessage("assistant", content, r.message() == null ? null : r.message().thinking(), calls);
         Choice choice = new Choice(0, m, finishReason(r.doneReason(), calls != null), logprobs(r.logprobs()));
-        Http.json(ctx, new ChatCompletion(id, "chat.completion", System.currentTimeMillis() / 1000, r.model(), OpenAiTypes.FINGERPRINT,
+        Http.json(ctx, new ChatCompletion(id, "chat.completion", OpenAiApi.unixSeconds(r.createdAt()), r.model(), OpenAiTypes.FINGERPRINT,
                 List.of(choice), Usage.of(r.metrics())));
     }
 

@@ -61,7 +61,7 @@ final class CompletionOutput implements InferenceApi.Output {
         GenerateResponse r = (GenerateResponse) message;
         CompletionChoice choice = new CompletionChoice(r.response() == null ? "" : r.response(), 0,
                 ChatCompletionOutput.finishReason(r.doneReason(), false), ChatCompletionOutput.logprobs(r.logprobs()));
-        Http.json(ctx, new Completion(id, "text_completion", System.currentTimeMillis() / 1000, r.model(), OpenAiTypes.FINGERPRINT,
+        Http.json(ctx, new Completion(id, "text_completion", OpenAiApi.unixSeconds(r.createdAt()), r.model(), OpenAiTypes.FINGERPRINT,
                 List.of(choice), Usage.of(r.metrics())));
     }
 
