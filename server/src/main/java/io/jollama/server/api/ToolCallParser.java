@@ -140,7 +140,7 @@ public final class ToolCallParser {
     /** Start of the longest suffix of the buffer that is a proper prefix of the tag, or -1. */
     private int partialTagStart() {
         for (int len = Math.min(buf.length(), tag.length() - 1); len > 0; len--) {
-            if (buf.length() >= len && endsWith(buf, tag, len)) return buf.length() - len;
+            if (endsWith(buf, tag, len)) return buf.length() - len;
         }
         return -1;
     }
@@ -154,28 +154,26 @@ public final class ToolCallParser {
     /** Parses one call off the front of the buffer, or null when there is none (yet). */
     private ToolCall nextCall() {
         String s = buf.toString();
-        int nameEnd = findNameEnd(s);
-        if (nameEnd < 0) return null;
-        String name = foundName;
-        Arguments a = findArguments(s, name);
+        NameMatch name = findName(s);
+        if (name == null) return null;
+        Arguments a = findArguments(s, name.name);
         if (a == null || a.args == null) return null;
-        int end = Math.max(nameEnd, a.end);
-        buf.delete(0, end);
-        return new ToolCall(newId(), calls++, name, a.args);
+        buf.delete(0, Math.max(name.end, a.end));
+        return new ToolCall(newId(), calls++, name.name, a.args);
     }
 
-    private String foundName;
+    private record NameMatch(String name, int end) {}
 
     /**
-     * The end of the earliest tool name in {@code s} (the longest one if several start there), with the name in
-     * {@link #foundName}; -1 if there is none, or if {@code s} ends with the start of a name we must wait for.
+     * The earliest tool name in {@code s} (the longest one if several start there) and where it ends; null if there
+     * is none, or if {@code s} ends with the start of a longer name we must wait for.
      */
-    private int findNameEnd(String s) {
-        if (s.isEmpty()) return -1;
+    private NameMatch findName(String s) {
+        if (s.isEmpty()) return null;
         // "get" at the end might still become "get_weather": wait for more output
         for (int i = 1; i <= Math.min(s.length(), longestName); i++) {
             String tail = s.substring(s.length() - i);
-            for (String n : names) if (tail.length() < n.length() && n.startsWith(tail)) return -1;
+            for (String n : names) if (tail.length() < n.length() && n.startsWith(tail)) return null;
         }
         int start = -1;
         String best = null;
@@ -186,9 +184,7 @@ public final class ToolCallParser {
             best = n;
             start = pos;
         }
-        if (best == null) return -1;
-        foundName = best;
-        return start + best.length();
+        return best == null ? null : new NameMatch(best, start + best.length());
     }
 
     /** Arguments found, and the index just past the JSON object they came from; {@code args} null = not a call. */
