@@ -400,14 +400,18 @@ public final class ModelStore {
      * @return its {@code sha256:<hex>} digest
      */
     public String adoptBlob(Path file) throws IOException {
+        String digest = hashFile(file);
+        moveInto(file, blobPath(digest));
+        return digest;
+    }
+
+    private static String hashFile(Path file) throws IOException {
         MessageDigest md = Digest.sha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
         }
-        String digest = "sha256:" + HexFormat.of().formatHex(md.digest());
-        moveInto(file, blobPath(digest));
-        return digest;
+        return "sha256:" + HexFormat.of().formatHex(md.digest());
     }
 
     /** Stores bytes as a blob (if not present) and returns its layer. */
@@ -469,11 +473,39 @@ public final class ModelStore {
             String c = Digest.canonical(digest);
             lock.lock();
             try {
+                if (closed) throw new IllegalStateException("lease already released");
                 pins.merge(c, 1, Integer::sum);
                 extra.add(c);
             } finally {
                 lock.unlock();
             }
+        }
+
+        /**
+         * The model stored under {@code name} with every blob its manifest references pinned under this lease. Reading
+         * the manifest and pinning happen under the store's lock, so a concurrent delete cannot remove those blobs in
+         * between (as it can with {@code find} followed by {@link #add}).
+         */
+        public Optional<StoredModel> pinModel(ModelName name) {
+            lock.lock();
+            try {
+                Optional<StoredModel> found = find(name);
+                found.ifPresent(m -> m.manifest().digests().forEach(this::add));
+                return found;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Like {@link ModelStore#adoptBlob(Path)}, with the digest pinned under this lease before the blob appears, so
+         * a concurrent delete cannot remove it before the caller has pinned it.
+         */
+        public String adoptBlob(Path file) throws IOException {
+            String digest = hashFile(file);
+            add(digest);
+            moveInto(file, blobPath(digest));
+            return digest;
         }
 
         @Override

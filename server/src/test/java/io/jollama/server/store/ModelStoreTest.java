@@ -119,6 +119,36 @@ class ModelStoreTest {
     }
 
     @Test
+    void aLeaseFindsAModelAndPinsItsBlobsInOneStep() throws Exception {
+        ModelStore store = new ModelStore(root);
+        Manifest m = manifestOf(store, "base");
+        store.commitManifest(ModelName.parse("base"), m, true);
+        try (ModelStore.Lease lease = store.pin(List.of())) {
+            assertTrue(lease.pinModel(ModelName.parse("missing")).isEmpty());
+            StoredModel base = lease.pinModel(ModelName.parse("BASE")).orElseThrow();
+            assertEquals(m, base.manifest());
+            assertTrue(store.delete(ModelName.parse("base")));
+            for (String d : m.digests()) assertTrue(store.hasBlob(d), "pinned by the lease: " + d);
+
+            Path tmp = Files.createTempFile(store.blobsDir(), "tmp-", ".part");
+            Files.write(tmp, b("quantized"));
+            String adopted = lease.adoptBlob(tmp);
+            assertEquals(Digest.of(b("quantized")), adopted);
+            assertFalse(Files.exists(tmp));
+            Manifest q = Manifest.of(m.config(), List.of(new Layer(MediaTypes.MODEL, adopted, 9)));
+            store.commitManifest(ModelName.parse("q"), q, true);
+            assertTrue(store.delete(ModelName.parse("q")));
+            assertTrue(store.hasBlob(adopted), "pinned from the moment it appeared");
+        }
+        try (var files = Files.list(store.blobsDir())) {
+            assertEquals(List.of(), files.toList(), "all collected once the lease is released");
+        }
+        ModelStore.Lease closed = store.pin(List.of());
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.add(Digest.of(b("x"))));
+    }
+
+    @Test
     void replacingATagPrunesItsOldLayersUnlessAskedNotTo() {
         ModelStore store = new ModelStore(root);
         Manifest first = manifestOf(store, "one");
