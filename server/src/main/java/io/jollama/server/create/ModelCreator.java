@@ -209,15 +209,15 @@ public final class ModelCreator {
             } else {
                 ModelName base = ModelName.parse(r.from());
                 if (!base.isValid()) throw ApiException.badRequest("invalid model name");
-                Optional<StoredModel> found = store.find(base);
+                // find and pin in one step, so a concurrent delete cannot take the base model's blobs in between
+                Optional<StoredModel> found = lease.pinModel(base);
                 if (found.isEmpty() && puller != null) {
                     puller.pull(base, progress);
-                    found = store.find(base);
+                    found = lease.pinModel(base);
                 }
                 if (found.isEmpty()) {
                     throw ApiException.badRequest("model '" + base.displayShortest() + "' not found; pull it first");
                 }
-                for (String d : found.get().manifest().digests()) lease.add(d);
                 ModelContents bc = ModelContents.load(store, found.get());
                 config = bc.config();
                 String parent = found.get().name().displayShortest();
@@ -472,8 +472,7 @@ public final class ModelCreator {
             }
             progress.accept(Progress.of("verifying conversion"));
             GgufFile.readHeader(tmp);
-            String d = store.adoptBlob(tmp);
-            lease.add(d);
+            String d = lease.adoptBlob(tmp);
             layers.set(idx, new Pending(new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), model.from(), model.name()), null));
             return config.withFileType(target.displayName);
         } finally {
