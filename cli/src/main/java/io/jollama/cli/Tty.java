@@ -1,0 +1,33 @@
+package io.jollama.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Whether standard input or output is a terminal, checked per stream (the JDK's Console only says "both"). */
+final class Tty {
+
+    private Tty() {}
+
+    static boolean stdin() {
+        return isTerminal(0);
+    }
+
+    static boolean stdout() {
+        return isTerminal(1);
+    }
+
+    private static boolean isTerminal(int fd) {
+        Path link = Path.of("/proc/self/fd/" + fd);
+        if (Files.exists(Path.of("/proc/self/fd"))) {
+            try {
+                String target = Files.readSymbolicLink(link).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+            } catch (IOException | UnsupportedOperationException e) {
+                // fall back to the Console below
+            }
+        }
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+}
