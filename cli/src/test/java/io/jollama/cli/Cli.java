@@ -1,0 +1,90 @@
+package io.jollama.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code jollama} command as a separate JVM process ({@code java -cp <test classpath>
+ * io.jollama.cli.Main ...}), with {@code OLLAMA_HOST} pointing at a test server and a temporary HOME.
+ */
+final class Cli {
+
+    record Result(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private final String host;
+    private final Path home;
+
+    Cli(String host, Path home) {
+        this.host = host;
+        this.home = home;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String classpath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    /** The JVM command line that runs the CLI with {@code args}. */
+    static List<String> command(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(java(), "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", classpath(), "io.jollama.cli.Main"));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    Result run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    /** Runs with {@code input} piped to stdin (null: stdin is empty, from /dev/null). */
+    Result runWithInput(String input, String... args) {
+        return exec(command(List.of(args)), input, Map.of());
+    }
+
+    Result exec(List<String> cmd, String input, Map<String, String> extraEnv) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("OLLAMA_HOST", host);
+            pb.environment().put("HOME", home.toString());
+            pb.environment().putAll(extraEnv);
+            Path out = Files.createTempFile(home, "out", ".txt"), err = Files.createTempFile(home, "err", ".txt");
+            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (input == null) pb.redirectInput(new File("/dev/null"));
+            Process p = pb.start();
+            if (input != null) {
+                try (var in = p.getOutputStream()) {
+                    in.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("jollama " + cmd + " did not finish in 120 s");
+            }
+            // the JVM's own notice about the Vector API incubator module is not the CLI's output
+            String errText = Files.readString(err).replaceFirst("^WARNING: Using incubator modules: jdk.incubator.vector\\R", "");
+            return new Result(p.exitValue(), Files.readString(out), errText);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
