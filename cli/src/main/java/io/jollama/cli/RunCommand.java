@@ -64,15 +64,15 @@ public final class RunCommand implements Callable<Integer> {
         ShowResponse info = showOrPull(client, model, insecure);
         if (thinkValue == null && info.capabilities() != null && info.capabilities().contains("thinking")) thinkValue = true;
 
-        boolean stdinTty = Tty.stdin(), stdoutTty = Tty.stdout();
+        boolean piped = Tty.stdinPiped(), stdoutTty = Tty.stdout();
         String text = String.join(" ", prompt);
-        if (!stdinTty) {
+        if (piped) {
             String in = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
             text = text.isEmpty() ? in : in + " " + text;
         }
         Session session = new Session(client, model, info, format, keepAlive, thinkValue, hideThinking, verbose,
                 !noWordWrap && stdoutTty);
-        if (!text.isEmpty() || !stdinTty || !stdoutTty) {
+        if (!text.isEmpty() || piped || !stdoutTty) {
             generateOnce(session, text);
             return 0;
         }

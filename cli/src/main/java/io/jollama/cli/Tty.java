@@ -17,6 +17,19 @@ final class Tty {
         return isTerminal(1);
     }
 
+    /**
+     * Whether stdin is a pipe, socket or file, so its text is part of the prompt (a character device such as a
+     * terminal or {@code /dev/null} is not, as for ollama).
+     */
+    static boolean stdinPiped() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+            return !target.startsWith("/dev/");
+        } catch (IOException | UnsupportedOperationException e) {
+            return !stdin();
+        }
+    }
+
     private static boolean isTerminal(int fd) {
         Path link = Path.of("/proc/self/fd/" + fd);
         if (Files.exists(Path.of("/proc/self/fd"))) {

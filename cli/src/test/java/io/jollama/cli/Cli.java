@@ -58,6 +58,50 @@ final class Cli {
         return exec(command(List.of(args)), input, Map.of());
     }
 
+    /**
+     * Runs the CLI inside a pseudo-terminal ({@code script -qefc}), typing {@code steps} in order: a String is
+     * written to the terminal, an Integer is a pause in milliseconds. Output has ANSI sequences and CRs removed.
+     */
+    Result runInTerminal(List<Object> steps, String... args) {
+        StringBuilder shell = new StringBuilder("stty cols 80 rows 40 2>/dev/null; exec");
+        for (String a : command(List.of(args))) shell.append(" '").append(a.replace("'", "'\\''")).append("'");
+        List<String> cmd = List.of("script", "-qefc", shell.toString(), "/dev/null");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("OLLAMA_HOST", host);
+            pb.environment().put("HOME", home.toString());
+            pb.environment().put("TERM", "xterm");
+            Path out = Files.createTempFile(home, "out", ".txt");
+            pb.redirectOutput(out.toFile()).redirectErrorStream(true);
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                Thread.sleep(1500); // let the JVM start and JLine take the terminal before typing
+                for (Object step : steps) {
+                    if (step instanceof Integer ms) Thread.sleep(ms);
+                    else {
+                        in.write(step.toString().getBytes(StandardCharsets.UTF_8));
+                        in.flush();
+                    }
+                }
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("jollama in a terminal did not finish; output:\n" + clean(Files.readString(out)));
+                }
+            }
+            return new Result(p.exitValue(), clean(Files.readString(out)), "");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static String clean(String s) {
+        return s.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B[()][A-Z0-9]", "")
+                .replaceAll("\u001B[=>]", "").replace("\r", "");
+    }
+
     Result exec(List<String> cmd, String input, Map<String, String> extraEnv) {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
