@@ -10,6 +10,8 @@ import io.jollama.server.api.Http;
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
+import io.jollama.server.sched.Scheduler;
+import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.create.TemplateSupport;
 import io.jollama.server.store.ModelStore;
@@ -53,7 +55,8 @@ public final class JollamaServer implements AutoCloseable {
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.BASIC, !config.noPrune()));
+                new ModelCreator(store, TemplateSupport.GO, !config.noPrune()),
+                new Scheduler(SchedulerSettings.fromEnv(config.env())));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
@@ -98,5 +101,6 @@ public final class JollamaServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        context.scheduler().close();
     }
 }

@@ -49,6 +49,13 @@ public record ServerConfig(String scheme, String host, int port, Path models, Li
         return new ServerConfig(scheme, host, port, models, origins, v, keepAlive, env);
     }
 
+    /** The same config with extra environment variables (later parts read theirs from {@link #env()}). */
+    public ServerConfig withEnv(Map<String, String> extra) {
+        Map<String, String> merged = new java.util.HashMap<>(env);
+        merged.putAll(extra);
+        return new ServerConfig(scheme, host, port, models, origins, noPrune, keepAlive, Map.copyOf(merged));
+    }
+
     public ServerConfig withOrigins(String ollamaOrigins) {
         return new ServerConfig(scheme, host, port, models, allowedOrigins(ollamaOrigins), noPrune, keepAlive, env);
     }

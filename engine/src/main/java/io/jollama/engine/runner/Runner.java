@@ -1,5 +1,6 @@
 package io.jollama.engine.runner;
 
+import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
 import io.jollama.engine.model.TransformerModel;
 import io.jollama.engine.tokenizer.Tokenizer;
@@ -16,19 +17,25 @@ public final class Runner implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final int numCtx;
     private final int numBatch;
+    private final KvCache.Type kvType;
 
-    public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch) {
+    public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.numCtx = Math.max(4, Math.min(numCtx, model.config().contextLength()));
         this.numBatch = Math.max(1, numBatch);
+        this.kvType = kvType;
     }
 
-    /** Loads a GGUF file: mapped when {@code mmap}, else read into off-heap memory. */
+    /** Loads a GGUF file: mapped when {@code mmap}, else read into off-heap memory; an F16 KV cache. */
     public static Runner load(Path gguf, int numCtx, int numBatch, boolean mmap) throws IOException {
+        return load(gguf, numCtx, numBatch, mmap, KvCache.Type.F16);
+    }
+
+    public static Runner load(Path gguf, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType) throws IOException {
         TransformerModel model = Models.load(gguf, mmap);
         try {
-            return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch);
+            return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -39,9 +46,10 @@ public final class Runner implements AutoCloseable {
     public Tokenizer tokenizer() { return tokenizer; }
     public int numCtx() { return numCtx; }
     public int numBatch() { return numBatch; }
+    public KvCache.Type kvType() { return kvType; }
 
     public Sequence newSequence() {
-        return new Sequence(model, tokenizer, numCtx, numBatch);
+        return new Sequence(model, tokenizer, numCtx, numBatch, kvType);
     }
 
     /** A few forward passes so that the first request does not run interpreted code. */

@@ -24,12 +24,12 @@ public final class Sequence implements AutoCloseable {
     private int[] cached = new int[0];
     private int used;
 
-    Sequence(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch) {
+    Sequence(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.numCtx = numCtx;
         this.numBatch = numBatch;
-        this.cache = model.newCache(numCtx);
+        this.cache = model.newCache(numCtx, kvType);
         this.cached = new int[numCtx];
     }
 

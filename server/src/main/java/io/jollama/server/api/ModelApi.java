@@ -29,10 +29,13 @@ public final class ModelApi {
 
     private final ModelStore store;
     private final ModelViews views;
+    private final boolean prune;
 
-    public ModelApi(ModelStore store, ModelViews views) {
+    /** @param prune remove blobs a copy leaves unreferenced (false under {@code OLLAMA_NOPRUNE}) */
+    public ModelApi(ModelStore store, ModelViews views, boolean prune) {
         this.store = store;
         this.views = views;
+        this.prune = prune;
     }
 
     // ------------------------------------------------------------------ tags
@@ -252,7 +255,7 @@ public final class ModelApi {
         if (!src.isValid()) throw ApiException.badRequest("source " + goQuote(s) + " is invalid");
         ModelName dst = ModelName.parse(d);
         if (!dst.isValid()) throw ApiException.badRequest("destination " + goQuote(d) + " is invalid");
-        if (!store.copy(src, dst)) throw ApiException.notFound("model " + goQuote(s) + " not found");
+        if (!store.copy(src, dst, prune)) throw ApiException.notFound("model " + goQuote(s) + " not found");
         ctx.status(200);
     }
 

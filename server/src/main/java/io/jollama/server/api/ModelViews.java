@@ -90,12 +90,32 @@ public final class ModelViews {
         }
         if (!m.projectorPaths().isEmpty()) caps.add("vision");
         String t = m.template() == null ? "" : m.template();
-        if (USES_TOOLS.matcher(t).find()) caps.add("tools");
-        if (USES_SUFFIX.matcher(t).find()) caps.add("insert");
-        if (USES_THINKING.matcher(t).find()) caps.add("thinking");
+        io.jollama.server.template.Template parsed = parsedTemplate(t);
+        if (parsed != null) {
+            if (parsed.usesTools()) caps.add("tools");
+            if (parsed.usesSuffix()) caps.add("insert");
+            if (parsed.thinkingTags().present()) caps.add("thinking");
+        } else {
+            if (USES_TOOLS.matcher(t).find()) caps.add("tools");
+            if (USES_SUFFIX.matcher(t).find()) caps.add("insert");
+            if (USES_THINKING.matcher(t).find()) caps.add("thinking");
+        }
         String family = nz(m.config().modelFamily());
         if (family.equals("gptoss") || family.equals("gpt-oss")) caps.add("thinking");
         return new ArrayList<>(caps);
+    }
+
+    private final java.util.Map<String, io.jollama.server.template.Template> templates = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The parsed template (cached by text), or null when it does not parse. */
+    private io.jollama.server.template.Template parsedTemplate(String text) {
+        if (text.isEmpty()) return null;
+        if (templates.size() > 64) templates.clear();
+        try {
+            return templates.computeIfAbsent(text, io.jollama.server.template.Template::parse);
+        } catch (io.jollama.server.template.TemplateException e) {
+            return null;
+        }
     }
 
     /** The model's GGUF header, or a StoreException naming the model when it cannot be read. */

@@ -15,9 +15,10 @@ public final class Routes {
     private Routes() {}
 
     public static List<Route> core(ServerContext s) {
-        ModelApi models = new ModelApi(s.store(), s.views());
+        ModelApi models = new ModelApi(s.store(), s.views(), !s.config().noPrune());
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
+        InferenceApi inference = new InferenceApi(s);
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
@@ -31,6 +32,11 @@ public final class Routes {
                 Route.delete("/api/delete", models::delete),
                 Route.post("/api/create", create::create),
                 Route.head("/api/blobs/{digest}", blobs::head),
-                Route.post("/api/blobs/{digest}", blobs::upload));
+                Route.post("/api/blobs/{digest}", blobs::upload),
+                Route.post("/api/generate", inference::generate),
+                Route.post("/api/chat", inference::chat),
+                Route.get("/api/ps", inference::ps),
+                Route.post("/api/tokenize", inference::tokenize),
+                Route.post("/api/detokenize", inference::detokenize));
     }
 }

@@ -19,6 +19,23 @@ public interface TemplateSupport {
     /** The named template closest to a GGUF {@code tokenizer.chat_template}, if close enough. */
     Optional<Named> detect(String jinja);
 
+    /** The real engine: Go template parsing and Ollama's named-template matching. */
+    TemplateSupport GO = new TemplateSupport() {
+        @Override
+        public void validate(String template) {
+            try {
+                io.jollama.server.template.Template.parse(template);
+            } catch (io.jollama.server.template.TemplateException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        }
+
+        @Override
+        public Optional<Named> detect(String jinja) {
+            return io.jollama.server.template.NamedTemplates.matchJinja(jinja).map(n -> new Named(n.name(), n.template(), n.stop()));
+        }
+    };
+
     TemplateSupport BASIC = new TemplateSupport() {
         @Override
         public void validate(String template) {

@@ -230,10 +230,12 @@ public final class ModelStore {
     }
 
     /**
-     * Copies the manifest file of {@code source} byte for byte to {@code destination} (blobs are shared).
+     * Copies the manifest file of {@code source} byte for byte to {@code destination} (blobs are shared). When that
+     * replaces another model and {@code prune} is set, the replaced model's blobs that nothing references any more are
+     * removed, as when a create replaces a tag (Ollama itself leaves them to the next start-up prune).
      * @return false when the source does not exist
      */
-    public boolean copy(ModelName source, ModelName destination) {
+    public boolean copy(ModelName source, ModelName destination, boolean prune) {
         lock.lock();
         try {
             Optional<byte[]> bytes = readManifestBytes(source);
@@ -241,7 +243,16 @@ public final class ModelStore {
             Path src = manifestPath(source);
             Path dst = manifestPath(destination);
             if (src.equals(dst)) return true;
+            List<String> old = List.of();
+            if (prune && Files.isRegularFile(dst)) {
+                try {
+                    old = Manifest.parse(Files.readAllBytes(dst)).digests();
+                } catch (StoreException e) {
+                    log.warn("replacing unreadable manifest {}: {}", dst, e.getMessage());
+                }
+            }
             writeAtomically(dst, bytes.get());
+            if (!old.isEmpty()) collectGarbage(old);
             return true;
         } catch (IOException e) {
             throw new StoreException("cannot copy " + source.displayShortest() + ": " + e.getMessage(), e);

@@ -82,13 +82,25 @@ class ModelStoreTest {
     }
 
     @Test
+    void copyOverAnotherModelPrunesWhatItLeavesUnreferenced() {
+        ModelStore store = new ModelStore(root);
+        Manifest a = manifestOf(store, "a"), b = manifestOf(store, "b");
+        store.commitManifest(ModelName.parse("a"), a, true);
+        store.commitManifest(ModelName.parse("b"), b, true);
+        assertTrue(store.copy(ModelName.parse("a"), ModelName.parse("b"), true));
+        assertFalse(store.hasBlob(b.layers().getFirst().digest()));
+        assertTrue(store.hasBlob(a.layers().getFirst().digest()));
+        assertFalse(store.copy(ModelName.parse("missing"), ModelName.parse("b"), true));
+    }
+
+    @Test
     void namesResolveIgnoringCaseToTheStoredSpelling() {
         ModelStore store = new ModelStore(root);
         store.commitManifest(ModelName.parse("Example/Model:Tag"), manifestOf(store, "x"), true);
         ModelName r = store.resolve(ModelName.parse("example/MODEL:tag"));
         assertEquals("registry.ollama.ai/Example/Model:Tag", r.toString());
         assertEquals(r, store.find(ModelName.parse("EXAMPLE/model:TAG")).orElseThrow().name());
-        assertTrue(store.copy(ModelName.parse("example/model:tag"), ModelName.parse("EXAMPLE/MODEL:TAG")));
+        assertTrue(store.copy(ModelName.parse("example/model:tag"), ModelName.parse("EXAMPLE/MODEL:TAG"), true));
         assertEquals(1, store.list().size());
         assertTrue(Files.isRegularFile(store.manifestPath(ModelName.parse("example/model:tag"))));
     }

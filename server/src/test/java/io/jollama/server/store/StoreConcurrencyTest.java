@@ -39,7 +39,7 @@ class StoreConcurrencyTest {
             byte[][] ggufs = {TestServer.tinyGguf("alpha"), TestServer.tinyGguf("beta")};
             String[] systems = {"", "Be brief.", "Be kind.", "Be <bold>."};
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            int clients = 4, rounds = 40;
+            int clients = 4, rounds = 100;
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             List<Future<?>> futures = new ArrayList<>();
             for (int c = 0; c < clients; c++) {

@@ -1,0 +1,328 @@
+package io.jollama.server.api;
+
+import io.jollama.server.Json;
+import io.jollama.server.ServerConfig;
+import io.jollama.server.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** /api/generate, /api/chat, /api/ps, /api/tokenize and /api/detokenize through real HTTP, on the TinyStories model. */
+class InferenceApiTest {
+
+    @TempDir
+    Path dir;
+    TestServer server;
+
+    static JsonNode reference(int i) {
+        return Json.MAPPER.readTree(TestServer.testdata().resolve("models/stories260K-reference.json").toFile())
+                .get("models").get("stories260K-f32.gguf").get(i);
+    }
+
+    TestServer start(Map<String, String> env) throws Exception {
+        server = new TestServer(ServerConfig.local(0, dir.resolve("models")).withEnv(env));
+        String d = server.upload(TestServer.storiesF32());
+        HttpResponse<String> r = server.post("/api/create", "{\"model\":\"tiny\",\"files\":{\"stories.gguf\":\"" + d + "\"},\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        r = server.post("/api/create", "{\"model\":\"tinychat\",\"from\":\"tiny\",\"template\":\"{{ range .Messages }}{{ .Content }}{{ end }}\",\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.close();
+    }
+
+    static String greedy(String prompt, int n) {
+        return "\"prompt\":" + Json.write(prompt) + ",\"options\":{\"temperature\":0,\"num_predict\":" + n + "}";
+    }
+
+    static List<JsonNode> lines(HttpResponse<String> r) {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : r.body().split("\n")) if (!line.isBlank()) out.add(Json.MAPPER.readTree(line));
+        return out;
+    }
+
+    @Test
+    void generateNonStreamingEqualsLlamaCpp() throws Exception {
+        start(Map.of());
+        JsonNode ref = reference(0);
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy(ref.get("prompt").asString(), 64) + ",\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+        JsonNode j = TestServer.json(r);
+        assertEquals(ref.get("generated_text").asString(), j.get("response").asString());
+        assertEquals("tiny", j.get("model").asString());
+        assertTrue(j.get("done").asBoolean());
+        assertEquals("length", j.get("done_reason").asString());
+        assertEquals(64, j.get("eval_count").asInt());
+        assertEquals(5, j.get("prompt_eval_count").asInt());
+        assertTrue(j.get("total_duration").asLong() >= j.get("eval_duration").asLong());
+        assertTrue(j.get("load_duration").asLong() > 0);
+        assertTrue(j.get("created_at").asString().endsWith("Z"));
+        // context = prompt tokens + generated tokens
+        JsonNode ctx = j.get("context");
+        assertEquals(5 + 64, ctx.size());
+        assertEquals(ref.get("prompt_token_ids").get(1).asInt(), ctx.get(1).asInt());
+        assertEquals(ref.get("generated_token_ids").get(63).asInt(), ctx.get(68).asInt());
+    }
+
+    @Test
+    void generateStreamsNdjson() throws Exception {
+        start(Map.of());
+        JsonNode ref = reference(1);
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy(ref.get("prompt").asString(), 64) + "}");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/x-ndjson", r.headers().firstValue("content-type").orElse(""));
+        List<JsonNode> lines = lines(r);
+        assertTrue(lines.size() > 10, "streamed in many chunks");
+        StringBuilder text = new StringBuilder();
+        for (JsonNode l : lines.subList(0, lines.size() - 1)) {
+            assertFalse(l.get("done").asBoolean());
+            assertFalse(l.has("eval_count"), "metrics only on the last chunk");
+            text.append(l.get("response").asString());
+        }
+        JsonNode last = lines.getLast();
+        assertTrue(last.get("done").asBoolean());
+        assertEquals("", last.get("response").asString());
+        assertEquals("length", last.get("done_reason").asString());
+        assertEquals(ref.get("generated_text").asString(), text.toString());
+    }
+
+    @Test
+    void chatThroughTemplateAndStopSequences() throws Exception {
+        start(Map.of());
+        JsonNode ref = reference(0);
+        String body = "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"USER\",\"content\":\"Once upon a time\"}],"
+                + "\"options\":{\"temperature\":0,\"num_predict\":64},\"stream\":false}";
+        HttpResponse<String> r = server.post("/api/chat", body);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = TestServer.json(r);
+        assertEquals("assistant", j.get("message").get("role").asString());
+        assertEquals(ref.get("generated_text").asString(), j.get("message").get("content").asString());
+        assertEquals("length", j.get("done_reason").asString());
+
+        // the rendered prompt, as the template makes it
+        r = server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"system\",\"content\":\"A. \"},{\"role\":\"user\",\"content\":\"B\"}],\"_debug_render_only\":true}");
+        assertEquals("A. B", TestServer.json(r).get("_debug_info").get("rendered_template").asString());
+
+        // a stop sequence ends the answer before it
+        r = server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"
+                + "\"options\":{\"temperature\":0,\"num_predict\":64,\"stop\":[\"girl\"]},\"stream\":false}");
+        j = TestServer.json(r);
+        assertEquals(", there was a little ", j.get("message").get("content").asString());
+        assertEquals("stop", j.get("done_reason").asString());
+
+        // streaming chat: deltas then a final empty message
+        r = server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],\"options\":{\"temperature\":0,\"num_predict\":8}}");
+        List<JsonNode> lines = lines(r);
+        assertTrue(lines.getLast().get("done").asBoolean());
+        assertEquals("", lines.getLast().get("message").get("content").asString());
+        StringBuilder t = new StringBuilder();
+        for (JsonNode l : lines) t.append(l.get("message").get("content").asString());
+        assertTrue(ref.get("generated_text").asString().startsWith(t.toString()));
+    }
+
+    @Test
+    void requestErrorsAsOllama() throws Exception {
+        start(Map.of());
+        assertError(server.post("/api/generate", ""), 400, "missing request body");
+        assertError(server.post("/api/generate", "{\"model\":\"\"}"), 404, "model '' not found");
+        assertError(server.post("/api/chat", "{\"model\":\"\"}"), 400, "model is required");
+        assertError(server.post("/api/generate", "{\"model\":\"nope\",\"prompt\":\"x\"}"), 404, "model 'nope' not found");
+        assertError(server.post("/api/chat", "{\"model\":\"nope\",\"messages\":[]}"), 404, "model 'nope' not found");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"top_logprobs\":21}"), 400, "top_logprobs must be between 0 and 20");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"keep_alive\":\"10\"}"), 400, "time: missing unit in duration \"10\"");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"keep_alive\":true}"), 400, "Unsupported type: 'bool'");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"raw\":true,\"system\":\"s\"}"), 400,
+                "raw mode does not support template, system, or context");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"options\":{\"temperature\":\"hot\"}}"), 500,
+                "option \"temperature\" must be of type float32");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"think\":true}"), 400, "\"tiny\" does not support thinking");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"think\":\"deep\"}"), 400,
+                "invalid think value: \"deep\" (must be \"high\", \"medium\", \"low\", \"max\", true, or false)");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"images\":[\"aGVsbG8=\"]}"), 400,
+                "registry.ollama.ai/library/tiny:latest does not support vision");
+        assertError(server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}"),
+                400, "registry.ollama.ai/library/tinychat:latest does not support tools");
+        HttpResponse<String> fmt = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"json\"}");
+        assertEquals(400, fmt.statusCode());
+        assertTrue(TestServer.json(fmt).get("error").asString().contains("not supported"), fmt.body());
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"xml\"}"), 500,
+                "invalid format: \"xml\"; expected \"json\" or a valid JSON Schema object");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"suffix\":\"y\"}"), 400,
+                "registry.ollama.ai/library/tiny:latest does not support insert");
+        assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"options\":{\"num_predict\":2},\"shift\":false,\"raw\":true,"
+                + "\"prompt\":" + Json.write("a b ".repeat(200)) + "}"), 400,
+                "the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length");
+        assertEquals(405, server.get("/api/generate").statusCode());
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String message) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals(message, TestServer.json(r).get("error").asString());
+    }
+
+    @Test
+    void loadUnloadAndPs() throws Exception {
+        start(Map.of());
+        JsonNode ps = TestServer.json(server.get("/api/ps"));
+        assertEquals(0, ps.get("models").size());
+
+        JsonNode load = TestServer.json(server.post("/api/generate", "{\"model\":\"tiny\"}"));
+        assertEquals("load", load.get("done_reason").asString());
+        assertTrue(load.get("done").asBoolean());
+        ps = TestServer.json(server.get("/api/ps"));
+        assertEquals(1, ps.get("models").size());
+        JsonNode m = ps.get("models").get(0);
+        assertEquals("tiny:latest", m.get("name").asString());
+        assertEquals(128, m.get("context_length").asInt(), "num_ctx 4096 clamped to the model's 128");
+        assertEquals(0, m.get("size_vram").asInt());
+        assertTrue(m.get("size").asLong() > 1_000_000);
+        assertEquals("llama", m.get("details").get("family").asString());
+        java.time.Instant exp = java.time.Instant.parse(m.get("expires_at").asString());
+        assertTrue(exp.isAfter(java.time.Instant.now().plusSeconds(200)) && exp.isBefore(java.time.Instant.now().plusSeconds(301)), exp.toString());
+        assertEquals("idle", ps.get("running").get(0).get("status").asString());
+
+        JsonNode unload = TestServer.json(server.post("/api/chat", "{\"model\":\"tiny\",\"keep_alive\":0}"));
+        assertEquals("unload", unload.get("done_reason").asString());
+        assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size());
+
+        // keep_alive -1 is forever; a short keep-alive expires
+        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":-1}");
+        exp = java.time.Instant.parse(TestServer.json(server.get("/api/ps")).get("models").get(0).get("expires_at").asString());
+        assertTrue(exp.isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(365 * 200))));
+        // sticky: a request without keep_alive keeps "forever"
+        server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 2) + ",\"stream\":false}");
+        exp = java.time.Instant.parse(TestServer.json(server.get("/api/ps")).get("models").get(0).get("expires_at").asString());
+        assertTrue(exp.isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(365 * 200))));
+        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"500ms\"}");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (TestServer.json(server.get("/api/ps")).get("models").size() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+        assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size(), "expired after its keep-alive");
+
+        // keep_alive 0 with a prompt: answered, then unloaded
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 2) + ",\"stream\":false,\"keep_alive\":0}");
+        assertEquals(200, r.statusCode());
+        assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size());
+    }
+
+    @Test
+    void defaultKeepAliveFromEnvironment() throws Exception {
+        start(Map.of("OLLAMA_KEEP_ALIVE", "1h", "OLLAMA_CONTEXT_LENGTH", "64"));
+        server.post("/api/generate", "{\"model\":\"tiny\"}");
+        JsonNode m = TestServer.json(server.get("/api/ps")).get("models").get(0);
+        java.time.Instant exp = java.time.Instant.parse(m.get("expires_at").asString());
+        assertTrue(exp.isAfter(java.time.Instant.now().plusSeconds(3500)));
+        assertEquals(64, m.get("context_length").asInt());
+        // a request asking for another num_ctx reloads the runner
+        server.post("/api/generate", "{\"model\":\"tiny\",\"options\":{\"num_ctx\":32}}");
+        assertEquals(32, TestServer.json(server.get("/api/ps")).get("models").get(0).get("context_length").asInt());
+    }
+
+    @Test
+    void parallelRequestsAndTheQueueLimit() throws Exception {
+        start(Map.of("OLLAMA_NUM_PARALLEL", "2", "OLLAMA_MAX_QUEUE", "1"));
+        String body = "{\"model\":\"tiny\"," + greedy("Once upon a time", 64) + ",\"stream\":false}";
+        String expected = reference(0).get("generated_text").asString();
+        List<CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) fs.add(CompletableFuture.supplyAsync(() -> server.post("/api/generate", body)));
+        for (var f : fs) {
+            HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(expected, TestServer.json(r).get("response").asString());
+        }
+    }
+
+    @Test
+    void fullQueueAnswers503() throws Exception {
+        start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
+        server.post("/api/generate", "{\"model\":\"tiny\"}");
+        // one long generation holds the only slot, one waits, the next finds the queue full
+        String longBody = "{\"model\":\"tiny\"," + greedy("Once upon a time", 200000) + ",\"stream\":false}";
+        var busy = CompletableFuture.supplyAsync(() -> server.post("/api/generate", longBody));
+        waitFor(() -> "running".equals(TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString()));
+        var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
+        Thread.sleep(300);
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
+        assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
+        // unload when idle: the long generation is cut short by closing the server at the end of the test
+        assertFalse(waiting.isDone());
+        busy.cancel(true);
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!cond.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) fail("condition not reached");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void clientDisconnectStopsGeneration() throws Exception {
+        start(Map.of());
+        server.post("/api/generate", "{\"model\":\"tiny\"}");
+        String body = "{\"model\":\"tiny\"," + greedy("Once upon a time", 1_000_000) + "}";
+        try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
+            OutputStream out = socket.getOutputStream();
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.write(b);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            int chunks = 0;
+            for (String line; (line = in.readLine()) != null && chunks < 5; ) if (line.contains("\"response\"")) chunks++;
+            assertEquals(5, chunks);
+            assertEquals("running", TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString());
+        }
+        // the server notices at its next write and stops generating: the model goes idle
+        waitFor(() -> "idle".equals(TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString()));
+        // and still answers
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + ",\"stream\":false}");
+        assertEquals(200, r.statusCode());
+    }
+
+    @Test
+    void modelThatFailsToLoadLeavesServerHealthy() throws Exception {
+        start(Map.of());
+        String d = server.upload(TestServer.tinyGguf("mamba9"));
+        HttpResponse<String> c = server.post("/api/create", "{\"model\":\"broken\",\"files\":{\"b.gguf\":\"" + d + "\"},\"stream\":false}");
+        assertEquals(200, c.statusCode(), c.body());
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"broken\",\"prompt\":\"hi\"}");
+        assertEquals(500, r.statusCode(), r.body());
+        assertTrue(TestServer.json(r).get("error").asString().contains("unsupported model architecture 'mamba9'"), r.body());
+        assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size());
+        assertEquals(200, server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 2) + ",\"stream\":false}").statusCode());
+    }
+
+    @Test
+    void tokenizeAndDetokenize() throws Exception {
+        start(Map.of());
+        JsonNode ref = reference(0);
+        JsonNode t = TestServer.json(server.post("/api/tokenize", "{\"model\":\"tiny\",\"content\":\"Once upon a time\"}"));
+        assertEquals("tiny", t.get("model").asString());
+        assertEquals(ref.get("prompt_token_ids").toString(), t.get("tokens").toString());
+        JsonNode d = TestServer.json(server.post("/api/detokenize", "{\"model\":\"tiny\",\"tokens\":" + ref.get("generated_token_ids") + "}"));
+        assertEquals(ref.get("generated_text").asString(), d.get("content").asString());
+        assertError(server.post("/api/tokenize", "{\"model\":\"nope\",\"content\":\"x\"}"), 404, "model 'nope' not found");
+        assertError(server.post("/api/detokenize", "{\"model\":\"tiny\",\"tokens\":[99999]}"), 400, "token id 99999 is out of range (vocabulary of 512)");
+    }
+}
