@@ -285,8 +285,18 @@ final class Repl {
     }
 
     private void save(String name) {
-        String from = s.info.details() != null && s.info.details().parentModel() != null
-                && !s.info.details().parentModel().isEmpty() ? s.info.details().parentModel() : s.model;
+        // ollama builds on the parent model when there is one; a parent that is not (or no longer) a local model,
+        // such as the GGUF file name a model was created from, falls back to the current model
+        String from = s.model;
+        String parent = s.info.details() == null ? null : s.info.details().parentModel();
+        if (parent != null && !parent.isEmpty()) {
+            try {
+                s.client.show(ShowRequest.of(parent));
+                from = parent;
+            } catch (OllamaException notLocal) {
+                // keep the current model
+            }
+        }
         try {
             s.client.create(new CreateRequest(name, from, null, null, null, s.system, null,
                     s.options.isEmpty() ? null : s.options, List.copyOf(s.messages), null, null, null, null, null), p -> {});

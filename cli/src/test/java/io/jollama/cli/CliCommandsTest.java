@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -51,7 +52,7 @@ class CliCommandsTest {
     @Test
     @Order(1)
     void createUploadsTheGgufAndListShowsIt() throws IOException {
-        Path mf = modelfile("FROM " + STORIES + "\nPARAMETER temperature 0\nPARAMETER stop <|end|>\nSYSTEM You tell stories.\nLICENSE MIT\n");
+        Path mf = modelfile("FROM " + STORIES + "\nPARAMETER temperature 0\nPARAMETER num_predict 64\nPARAMETER stop <|end|>\nSYSTEM You tell stories.\nLICENSE MIT\n");
         Cli.Result r = cli.run("create", "tiny", "-f", mf.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("copying file sha256:"), r.toString());
@@ -171,8 +172,70 @@ class CliCommandsTest {
         assertEquals("jollama version is " + io.jollama.engine.Version.VERSION + "\n", r.out());
     }
 
+    static String reference() {
+        try {
+            var ref = tools.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(TestData.path("models/stories260K-reference.json").toFile());
+            return ref.path("models").path("stories260K-f32.gguf").get(0).path("generated_text").asString();
+        } catch (RuntimeException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
-    @Order(8)
+    @Order(10)
+    void runPrintsTheGreedyStory() {
+        Cli.Result r = cli.run("run", "tiny", "Once upon a time");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(reference() + "\n", r.out());
+
+        Cli.Result verbose = cli.run("run", "tiny", "Once upon a time", "--verbose", "--nowordwrap");
+        assertEquals(reference() + "\n", verbose.out());
+        assertTrue(verbose.err().contains("prompt eval count:    5 token(s)\n"), verbose.err());
+        assertTrue(verbose.err().contains("eval count:           64 token(s)\n"), verbose.err());
+        assertTrue(verbose.err().matches("(?s).*eval rate: +\\d+\\.\\d\\d tokens/s\n.*"), verbose.err());
+
+        Cli.Result piped = cli.runWithInput("Once upon a time", "run", "tiny");
+        assertEquals(reference() + "\n", piped.out(), piped.toString());
+    }
+
+    @Test
+    @Order(11)
+    void psShowsTheLoadedModelAndStopUnloadsIt() {
+        Cli.Result ps = cli.run("ps");
+        assertEquals(0, ps.code(), ps.toString());
+        String[] lines = ps.out().split("\n");
+        assertTrue(lines[0].matches("NAME\\s{4,}ID\\s{4,}SIZE\\s{4,}PROCESSOR\\s{4,}CONTEXT\\s{4,}UNTIL"), ps.out());
+        assertTrue(lines[1].matches("tiny:latest\\s{4,}[0-9a-f]{12}\\s{4,}\\d.*B\\s{4,}100% CPU\\s{4,}\\d+\\s{4,}"
+                + "(4 minutes|5 minutes|About a minute|\\d+ seconds) from now"), ps.out());
+
+        Cli.Result stop = cli.run("stop", "tiny");
+        assertEquals(0, stop.code(), stop.toString());
+        assertEquals("", stop.out());
+        assertFalse(cli.run("ps").out().contains("tiny:latest"), "stopped models leave ps");
+
+        Cli.Result missing = cli.run("stop", "nope");
+        assertEquals(1, missing.code());
+        assertEquals("Error: couldn't find model \"nope\" to stop\n", missing.err());
+    }
+
+    @Test
+    @Order(12)
+    void interactiveChatWithTheModel() {
+        Cli.Result r = cli.runInTerminal(List.of("/set parameter num_predict 64\n", 500, "Once upon a time\n", 4000,
+                "/show info\n", 1000, "/save tinysaved\n", 1500, "/bye\n"), "run", "tiny", "--nowordwrap");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains(reference().replace("\n", "\n")), r.out());
+        assertTrue(r.out().contains("architecture        llama"), r.out());
+        assertTrue(r.out().contains("Created new model 'tinysaved'"), r.out());
+        Cli.Result saved = cli.run("show", "tinysaved", "--modelfile");
+        assertTrue(saved.out().contains("MESSAGE user Once upon a time"), saved.out());
+        assertTrue(saved.out().contains("PARAMETER num_predict 64"), saved.out());
+        assertEquals(0, cli.run("rm", "tinysaved").code());
+    }
+
+    @Test
+    @Order(20)
     void serverNotRunningIsOneClearLine() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
