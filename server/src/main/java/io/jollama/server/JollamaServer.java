@@ -14,6 +14,7 @@ import io.jollama.server.sched.Scheduler;
 import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.create.TemplateSupport;
+import io.jollama.server.registry.RegistryApi;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
@@ -54,8 +55,9 @@ public final class JollamaServer implements AutoCloseable {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
+        RegistryApi registry = RegistryApi.forServer(store, config);
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.GO, !config.noPrune()),
+                new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));

@@ -2,6 +2,7 @@ package io.jollama.server.api;
 
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
+import io.jollama.server.registry.RegistryApi;
 
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ public final class Routes {
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
         InferenceApi inference = new InferenceApi(s);
+        RegistryApi registry = s.registry();
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
@@ -31,6 +33,8 @@ public final class Routes {
                 Route.post("/api/copy", models::copy),
                 Route.delete("/api/delete", models::delete),
                 Route.post("/api/create", create::create),
+                Route.post("/api/pull", registry::pull),
+                Route.post("/api/push", registry::push),
                 Route.head("/api/blobs/{digest}", blobs::head),
                 Route.post("/api/blobs/{digest}", blobs::upload),
                 Route.post("/api/generate", inference::generate),

@@ -252,6 +252,23 @@ class InferenceApiTest {
     }
 
     @Test
+    void leastRecentlyUsedIdleModelIsEvicted() throws Exception {
+        start(Map.of("OLLAMA_MAX_LOADED_MODELS", "2"));
+        String f16 = server.upload(TestServer.testdata().resolve("models/stories260K-f16.gguf"));
+        String q8 = server.upload(TestServer.testdata().resolve("models/stories260K-q8_0.gguf"));
+        assertEquals(200, server.post("/api/create", "{\"model\":\"tiny16\",\"files\":{\"a.gguf\":\"" + f16 + "\"},\"stream\":false}").statusCode());
+        assertEquals(200, server.post("/api/create", "{\"model\":\"tiny8\",\"files\":{\"b.gguf\":\"" + q8 + "\"},\"stream\":false}").statusCode());
+        server.post("/api/generate", "{\"model\":\"tiny\"}");
+        server.post("/api/generate", "{\"model\":\"tiny16\"}");
+        server.post("/api/generate", "{\"model\":\"tiny\"}"); // tiny is now the most recently used
+        server.post("/api/generate", "{\"model\":\"tiny8\"}");
+        List<String> names = new ArrayList<>();
+        for (JsonNode m : TestServer.json(server.get("/api/ps")).get("models")) names.add(m.get("name").asString());
+        assertEquals(2, names.size(), names.toString());
+        assertTrue(names.contains("tiny:latest") && names.contains("tiny8:latest"), names.toString());
+    }
+
+    @Test
     void fullQueueAnswers503() throws Exception {
         start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
         server.post("/api/generate", "{\"model\":\"tiny\"}");

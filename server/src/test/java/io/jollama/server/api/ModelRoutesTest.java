@@ -274,9 +274,10 @@ class ModelRoutesTest {
         assertError(create("{\"model\":\"bad@name\",\"files\":{\"test.gguf\":\"" + d + "\"}}"), 400, "invalid model name");
         assertError(create("{\"model\":\"x\"}"), 400, "neither 'from' or 'files' was specified");
         assertError(create("{\"model\":\"x\",\"from\":\"bad@from\"}"), 400, "invalid model name");
-        HttpResponse<String> r = create("{\"model\":\"x\",\"from\":\"nosuchmodel\",\"stream\":false}");
-        assertEquals(400, r.statusCode());
-        assertTrue(TestServer.json(r).get("error").asString().contains("nosuchmodel:latest' not found"), r.body());
+        // a FROM model that is not in the store is pulled first (registry branch); an unreachable registry fails that
+        HttpResponse<String> r = create("{\"model\":\"x\",\"from\":\"127.0.0.1:1/library/nosuchmodel\",\"stream\":false}");
+        assertEquals(500, r.statusCode());
+        assertTrue(TestServer.json(r).get("error").asString().startsWith("pull model manifest: "), r.body());
         r = create("{\"model\":\"x\",\"files\":{\"test.gguf\":\"" + missing + "\"},\"stream\":false}");
         assertEquals(400, r.statusCode());
         assertTrue(TestServer.json(r).get("error").asString().contains(missing + " not found"), r.body());
