@@ -60,10 +60,12 @@ final class Cli {
 
     /**
      * Runs the CLI inside a pseudo-terminal ({@code script -qefc}), typing {@code steps} in order: a String is
-     * written to the terminal, an Integer is a pause in milliseconds. Output has ANSI sequences and CRs removed.
+     * written to the terminal, an Integer is a pause in milliseconds, a {@link WaitFor} waits for output. Output has ANSI sequences and CRs removed.
+     * The terminal does not echo by itself, so text typed ahead while an answer streams does not interleave with
+     * it (JLine still shows the line it edits).
      */
     Result runInTerminal(List<Object> steps, String... args) {
-        StringBuilder shell = new StringBuilder("stty cols 80 rows 40 2>/dev/null; exec");
+        StringBuilder shell = new StringBuilder("stty cols 80 rows 40 -echo 2>/dev/null; exec");
         for (String a : command(List.of(args))) shell.append(" '").append(a.replace("'", "'\\''")).append("'");
         List<String> cmd = List.of("script", "-qefc", shell.toString(), "/dev/null");
         try {
@@ -78,7 +80,15 @@ final class Cli {
                 Thread.sleep(1500); // let the JVM start and JLine take the terminal before typing
                 for (Object step : steps) {
                     if (step instanceof Integer ms) Thread.sleep(ms);
-                    else {
+                    else if (step instanceof WaitFor w) {
+                        long deadline = System.nanoTime() + 60_000_000_000L;
+                        while (!clean(Files.readString(out)).contains(w.text())) {
+                            if (System.nanoTime() > deadline || !p.isAlive()) {
+                                throw new AssertionError("never saw '" + w.text() + "'; output:\n" + clean(Files.readString(out)));
+                            }
+                            Thread.sleep(50);
+                        }
+                    } else {
                         in.write(step.toString().getBytes(StandardCharsets.UTF_8));
                         in.flush();
                     }
@@ -96,6 +106,9 @@ final class Cli {
             throw new AssertionError(e);
         }
     }
+
+    /** A step of {@link #runInTerminal}: wait until the output shows this text. */
+    record WaitFor(String text) {}
 
     static String clean(String s) {
         return s.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B[()][A-Z0-9]", "")

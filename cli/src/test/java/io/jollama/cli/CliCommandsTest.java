@@ -222,8 +222,9 @@ class CliCommandsTest {
     @Test
     @Order(12)
     void interactiveChatWithTheModel() {
-        Cli.Result r = cli.runInTerminal(List.of("/set parameter num_predict 64\n", 500, "Once upon a time\n", 4000,
-                "/show info\n", 1000, "/save tinysaved\n", 1500, "/bye\n"), "run", "tiny", "--nowordwrap");
+        Cli.Result r = cli.runInTerminal(List.of("/set parameter num_predict 64\n", 500, "Once upon a time\n",
+                new Cli.WaitFor("Lily's mom said"), "/show info\n", new Cli.WaitFor("License"), "/save tinysaved\n",
+                new Cli.WaitFor("Created new model"), "/bye\n"), "run", "tiny", "--nowordwrap");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains(reference().replace("\n", "\n")), r.out());
         assertTrue(r.out().contains("architecture        llama"), r.out());
@@ -232,6 +233,39 @@ class CliCommandsTest {
         assertTrue(saved.out().contains("MESSAGE user Once upon a time"), saved.out());
         assertTrue(saved.out().contains("PARAMETER num_predict 64"), saved.out());
         assertEquals(0, cli.run("rm", "tinysaved").code());
+    }
+
+    @Test
+    @Order(13)
+    void pushThenPullThroughARegistry() throws IOException {
+        try (MiniRegistry registry = new MiniRegistry()) {
+            String name = registry.host() + "/me/tiny:v1";
+            assertEquals(0, cli.run("cp", "tiny", name).code());
+            Cli.Result push = cli.run("push", name, "--insecure");
+            assertEquals(0, push.code(), push.toString());
+            // plain lines (stdout is not a terminal): statuses once, a bar's progress by tenths
+            assertTrue(push.out().startsWith("retrieving manifest\n"), push.out());
+            assertTrue(push.out().matches("(?s).*pushing [0-9a-f]{12}: 100% 1\\.\\d MB/1\\.\\d MB\n.*"), push.out());
+            assertTrue(push.out().endsWith("pushing manifest\nsuccess\n"), push.out());
+            assertEquals(1, registry.manifests.size());
+
+            assertEquals(0, cli.run("rm", name).code());
+            Cli.Result pull = cli.run("pull", name, "--insecure");
+            assertEquals(0, pull.code(), pull.toString());
+            assertTrue(pull.out().startsWith("pulling manifest\n"), pull.out());
+            assertTrue(pull.out().matches("(?s).*pulling [0-9a-f]{12}: 100% 1\\.\\d MB/1\\.\\d MB\n.*"), pull.out());
+            assertTrue(pull.out().endsWith("verifying sha256 digest\nwriting manifest\nsuccess\n"), pull.out());
+            assertTrue(cli.run("list").out().contains(name), "pulled model listed");
+
+            Cli.Result run = cli.run("run", name, "Once upon a time");
+            assertEquals(reference() + "\n", run.out(), run.toString());
+            assertEquals(0, cli.run("rm", name).code());
+
+            Cli.Result missing = cli.run("pull", registry.host() + "/me/nothing", "--insecure");
+            assertEquals(1, missing.code());
+            assertEquals("pulling manifest\n", missing.out());
+            assertEquals("Error: pull model manifest: file does not exist\n", missing.err());
+        }
     }
 
     @Test

@@ -152,17 +152,18 @@ class RunCommandTest {
 
     @Test
     void ctrlCStopsTheAnswerNotTheSession() {
-        Cli.Result r = cli.runInTerminal(List.of("slow\n", 1500, "\u0003", 500, "hello\n", 800, "/bye\n"), "run", "m");
+        Cli.Result r = cli.runInTerminal(List.of("slow\n", new Cli.WaitFor("tick2 "), "\u0003",
+                new Cli.WaitFor(">>> "), 300, "hello\n", "/bye\n"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         String out = r.out();
-        assertTrue(out.contains("tick1 "), out);
+        assertTrue(out.contains("tick2 "), out);
         assertFalse(out.contains("tick59"), "the answer was cut short: " + out);
         assertTrue(out.contains("You said: hello"), "the session goes on: " + out);
     }
 
     @Test
     void ctrlDQuits() {
-        Cli.Result r = cli.runInTerminal(List.of("/?\n", 3000, "\u0004"), "run", "m");
+        Cli.Result r = cli.runInTerminal(List.of("/?\n", new Cli.WaitFor("multi-line message."), 1000, "\u0004"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("/bye            Exit"), r.out());
         assertTrue(fake.bodies("/api/chat").isEmpty());
