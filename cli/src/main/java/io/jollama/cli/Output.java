@@ -14,6 +14,7 @@ final class Output {
     private int column;
     private final StringBuilder word = new StringBuilder();
     private boolean atLineStart = true;
+    private boolean pendingSpace; // a space is written only once the next word is known to fit on the line
 
     Output(PrintStream out, int width, boolean wrap) {
         this.out = out;
@@ -39,34 +40,38 @@ final class Output {
             char c = text.charAt(i);
             if (c == '\n') {
                 flushWord();
+                pendingSpace = false;
                 out.print('\n');
                 column = 0;
                 atLineStart = true;
             } else if (c == ' ') {
                 flushWord();
-                if (column + 1 < width) {
+                if (pendingSpace) { // two spaces in a row: the first one stays
                     out.print(' ');
                     column++;
-                } else {
-                    out.print('\n');
-                    column = 0;
                 }
+                pendingSpace = true;
                 atLineStart = false;
             } else {
                 word.append(c);
             }
         }
         // print a partial word right away unless it may still need to wrap
-        if (column + word.length() < width) flushWord();
+        if (column + (pendingSpace ? 1 : 0) + word.length() < width) flushWord();
         out.flush();
     }
 
     private void flushWord() {
         if (word.isEmpty()) return;
-        if (column + word.length() >= width && column > 0) {
+        int space = pendingSpace ? 1 : 0;
+        if (column + space + word.length() >= width && column > 0) {
             out.print('\n');
             column = 0;
+        } else if (pendingSpace) {
+            out.print(' ');
+            column++;
         }
+        pendingSpace = false;
         out.print(word);
         column += word.length();
         word.setLength(0);
@@ -76,6 +81,7 @@ final class Output {
     /** Ends the current answer on a fresh line. */
     void finish() {
         flushWord();
+        pendingSpace = false;
         if (!atLineStart) out.println();
         out.flush();
         column = 0;
