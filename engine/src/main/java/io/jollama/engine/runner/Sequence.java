@@ -43,6 +43,18 @@ public final class Sequence implements AutoCloseable {
      * between prompt batches and before every token; a cancelled generation returns with done reason "cancel".
      */
     public GenerationResult generate(int[] prompt, GenerateOptions opts, Consumer<String> onText, BooleanSupplier cancelled) {
+        return generate(prompt, opts, onText, cancelled, null);
+    }
+
+    /** Sees every sampled token with the raw (pre-sampling) logits it was drawn from, before its text is emitted. */
+    @FunctionalInterface
+    public interface TokenObserver {
+        void token(int token, float[] logits, int vocab);
+    }
+
+    /** As {@link #generate(int[], GenerateOptions, Consumer, BooleanSupplier)}, with an optional observer (for log-probabilities). */
+    public GenerationResult generate(int[] prompt, GenerateOptions opts, Consumer<String> onText, BooleanSupplier cancelled,
+                                     TokenObserver observer) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
         int numKeep = Math.max(0, Math.min(opts.numKeep(), numCtx / 2));
         int[] input = prompt;
@@ -96,6 +108,7 @@ public final class Sequence implements AutoCloseable {
                 break;
             }
             generated++;
+            if (observer != null) observer.token(token, logits, vocab);
             if (historyLen == history.length) history = Arrays.copyOf(history, history.length * 2);
             history[historyLen++] = token;
             String text = stops.push(decoder.next(token));

@@ -59,6 +59,14 @@ public final class InferenceApi {
     public void generate(Context ctx) {
         long start = System.nanoTime();
         GenerateRequest req = Http.decode(ctx, GenerateRequest.class, GenerateRequest.EMPTY);
+        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+    }
+
+    /**
+     * Serves a decoded generate request into {@code out} (the native NDJSON writer, or another API's translation of
+     * the same responses). Request errors are thrown as {@link ApiException} before anything is written.
+     */
+    public void generate(GenerateRequest req, Output out, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
@@ -67,7 +75,7 @@ public final class InferenceApi {
         String prompt = req.prompt() == null ? "" : req.prompt();
         if (prompt.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null));
+            out.single(new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null, null));
             return;
         }
         boolean rawMode = Boolean.TRUE.equals(req.raw());
@@ -85,8 +93,8 @@ public final class InferenceApi {
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
             Runner runner = lease.runner();
             if (prompt.isEmpty()) {
-                Http.json(ctx, new GenerateResponse(raw, now(), "", null, true, "load", null,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null));
+                out.single(new GenerateResponse(raw, now(), "", null, true, "load", null,
+                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
             Tokenizer tok = runner.tokenizer();
@@ -119,39 +127,42 @@ public final class InferenceApi {
                 }
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
-                Http.json(ctx, new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images)));
+                out.single(new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, rawMode);
-            Output out = new Output(ctx, req.stream() == null || req.stream());
+            LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
             try {
                 r = run(lease, text, opts, req.shift(), piece -> {
                     ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitGenerate(out, raw, d, all, allThinking);
-                });
-                if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking);
+                    emitGenerate(out, raw, d, all, allThinking, lp);
+                }, lp);
+                if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking, lp);
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
                 return;
             }
-            if (out.gone) return;
+            if (out.gone()) return;
             Metrics metrics = metrics(start, lease, r);
             int[] context = rawMode ? null : r.context();
-            if (out.stream) {
-                out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null));
+            if (out.stream()) {
+                out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null, LogprobCollector.drain(lp)));
             } else {
-                out.single(new GenerateResponse(raw, now(), all.toString(), allThinking.toString(), true, r.doneReason(), context, metrics, null));
+                out.single(new GenerateResponse(raw, now(), all.toString(), allThinking.toString(), true, r.doneReason(), context, metrics, null,
+                        lp == null ? null : lp.all));
             }
         }
     }
 
-    private static void emitGenerate(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking) {
+    private static void emitGenerate(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking,
+                                     LogprobCollector lp) {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null));
+        if (out.stream()) out.send(new GenerateResponse(model, now(), d.content(), d.thinking(), false, null, null, Metrics.NONE, null,
+                LogprobCollector.drain(lp)));
     }
 
     // ------------------------------------------------------------------ chat
@@ -159,6 +170,11 @@ public final class InferenceApi {
     public void chat(Context ctx) {
         long start = System.nanoTime();
         ChatRequest req = Http.decode(ctx, ChatRequest.class, ChatRequest.EMPTY);
+        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+    }
+
+    /** Serves a decoded chat request into {@code out}; see {@link #generate(GenerateRequest, Output, long)}. */
+    public void chat(ChatRequest req, Output out, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.badRequest("model is required");
@@ -167,7 +183,7 @@ public final class InferenceApi {
         List<Message> messages = req.messages() == null ? List.of() : req.messages();
         if (messages.isEmpty() && keepAlive != null && keepAlive.isZero()) {
             if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null));
+            out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null, null));
             return;
         }
         List<String> caps = s.views().capabilities(m.contents);
@@ -188,8 +204,8 @@ public final class InferenceApi {
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
             Runner runner = lease.runner();
             if (messages.isEmpty()) {
-                Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null));
+                out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
+                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
                 return;
             }
             Tokenizer tok = runner.tokenizer();
@@ -208,40 +224,43 @@ public final class InferenceApi {
                 throw ApiException.badRequest(e.getMessage());
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
-                Http.json(ctx, new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
-                        new DebugInfo(text, images)));
+                out.single(new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
+                        new DebugInfo(text, images), null));
                 return;
             }
             ThinkingParser thinking = thinkingParser(template, think, text, false);
-            Output out = new Output(ctx, req.stream() == null || req.stream());
+            LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
             try {
                 r = run(lease, text, opts, req.shift(), piece -> {
                     ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitChat(out, raw, d, all, allThinking);
-                });
-                if (thinking != null) emitChat(out, raw, thinking.flush(), all, allThinking);
+                    emitChat(out, raw, d, all, allThinking, lp);
+                }, lp);
+                if (thinking != null) emitChat(out, raw, thinking.flush(), all, allThinking, lp);
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
                 return;
             }
-            if (out.gone) return;
+            if (out.gone()) return;
             Metrics metrics = metrics(start, lease, r);
-            if (out.stream) {
-                out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null));
+            if (out.stream()) {
+                out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null,
+                        LogprobCollector.drain(lp)));
             } else {
                 out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", all.toString(), allThinking.toString(), null),
-                        r.doneReason(), true, metrics, null));
+                        r.doneReason(), true, metrics, null, lp == null ? null : lp.all));
             }
         }
     }
 
-    private static void emitChat(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking) {
+    private static void emitChat(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking,
+                                 LogprobCollector lp) {
         if (d.content().isEmpty() && d.thinking().isEmpty()) return;
         all.append(d.content());
         allThinking.append(d.thinking());
-        if (out.stream) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false, Metrics.NONE, null));
+        if (out.stream()) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false,
+                Metrics.NONE, null, LogprobCollector.drain(lp)));
     }
 
     // ------------------------------------------------------------------ ps, tokenize, detokenize
@@ -355,7 +374,8 @@ public final class InferenceApi {
         }
     }
 
-    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, java.util.function.Consumer<String> onText) {
+    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, java.util.function.Consumer<String> onText,
+                                        LogprobCollector logprobs) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
         boolean canShift = shift == null || shift;
@@ -367,15 +387,80 @@ public final class InferenceApi {
         GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift);
         CancelOnGone cancel = new CancelOnGone();
         try {
-            return lease.sequence().generate(tokens, g, piece -> {
+            return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
                 try {
                     onText.accept(piece);
                 } catch (ProgressStream.ClientGoneException gone) {
                     cancel.gone = true;
                 }
-            }, () -> cancel.gone);
+            }, () -> cancel.gone, logprobs == null ? null : logprobs::add));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    /**
+     * Log-probabilities of the generated tokens (spec §8.6): log-softmax of the raw logits, the chosen token and the
+     * {@code top_logprobs} best. Entries wait in {@code pending} until the next chunk is written.
+     */
+    private static final class LogprobCollector {
+        final Tokenizer tok;
+        final int top;
+        final List<Logprob> pending = new ArrayList<>();
+        final List<Logprob> all = new ArrayList<>();
+
+        private LogprobCollector(Tokenizer tok, int top) {
+            this.tok = tok;
+            this.top = top;
+        }
+
+        static LogprobCollector of(Boolean logprobs, Integer topLogprobs, Tokenizer tok) {
+            return Boolean.TRUE.equals(logprobs) ? new LogprobCollector(tok, topLogprobs == null ? 0 : topLogprobs) : null;
+        }
+
+        static List<Logprob> drain(LogprobCollector c) {
+            if (c == null || c.pending.isEmpty()) return null;
+            List<Logprob> out = List.copyOf(c.pending);
+            c.pending.clear();
+            return out;
+        }
+
+        void add(int token, float[] logits, int vocab) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) max = Math.max(max, logits[i]);
+            double sum = 0;
+            for (int i = 0; i < vocab; i++) sum += Math.exp(logits[i] - max);
+            double lse = max + Math.log(sum);
+            List<TopLogprob> best = new ArrayList<>();
+            if (top > 0) {
+                int[] ids = new int[top];
+                java.util.Arrays.fill(ids, -1);
+                for (int i = 0; i < vocab; i++) {
+                    float v = logits[i];
+                    if (ids[top - 1] >= 0 && v <= logits[ids[top - 1]]) continue;
+                    int at = top - 1;
+                    while (at > 0 && (ids[at - 1] < 0 || v > logits[ids[at - 1]])) {
+                        ids[at] = ids[at - 1];
+                        at--;
+                    }
+                    ids[at] = i;
+                }
+                for (int id : ids) if (id >= 0) best.add(new TopLogprob(piece(id), logits[id] - lse, bytes(id)));
+            }
+            Logprob e = new Logprob(piece(token), logits[token] - lse, bytes(token), best);
+            pending.add(e);
+            all.add(e);
+        }
+
+        private String piece(int id) {
+            return new String(tok.tokenBytes(id), StandardCharsets.UTF_8);
+        }
+
+        private int[] bytes(int id) {
+            byte[] b = tok.tokenBytes(id);
+            int[] r = new int[b.length];
+            for (int i = 0; i < b.length; i++) r[i] = b[i] & 0xFF;
+            return r;
         }
     }
 
@@ -504,21 +589,50 @@ public final class InferenceApi {
     }
 
     /**
-     * The response side: NDJSON lines flushed one by one when streaming, one JSON object otherwise. Errors before
-     * anything was written become normal error responses; after, a final {@code {"error": ...}} line.
+     * Where a generate or chat request's responses go. Streaming: {@link #send} for each chunk, then the final one;
+     * otherwise {@link #single} once. {@link #fail} after a failure that happened once work had started.
      */
-    private static final class Output {
+    public interface Output {
+        boolean stream();
+
+        /** Writes one chunk; throws {@link ProgressStream.ClientGoneException} when the client went away. */
+        void send(Object message);
+
+        void single(Object message);
+
+        void fail(int status, String message);
+
+        /** True once a write found the client gone. */
+        boolean gone();
+    }
+
+    /**
+     * The native response side: NDJSON lines flushed one by one when streaming, one JSON object otherwise. Errors
+     * before anything was written become normal error responses; after, a final {@code {"error": ...}} line.
+     */
+    private static final class NdjsonOutput implements Output {
         final Context ctx;
         final boolean stream;
         OutputStream os;
         boolean gone;
 
-        Output(Context ctx, boolean stream) {
+        NdjsonOutput(Context ctx, boolean stream) {
             this.ctx = ctx;
             this.stream = stream;
         }
 
-        void send(Object message) {
+        @Override
+        public boolean stream() {
+            return stream;
+        }
+
+        @Override
+        public boolean gone() {
+            return gone;
+        }
+
+        @Override
+        public void send(Object message) {
             if (gone) throw new ProgressStream.ClientGoneException(null);
             try {
                 if (os == null) {
@@ -534,11 +648,13 @@ public final class InferenceApi {
             }
         }
 
-        void single(Object message) {
+        @Override
+        public void single(Object message) {
             Http.json(ctx, message);
         }
 
-        void fail(int status, String message) {
+        @Override
+        public void fail(int status, String message) {
             if (os != null) {
                 try {
                     os.write(Json.writeLine(new Http.ErrorBody(message)));

@@ -50,7 +50,7 @@ public final class InferenceTypes {
     public record DebugInfo(@JsonProperty("rendered_template") String renderedTemplate, @JsonProperty("image_count") int imageCount) {}
 
     @JsonPropertyOrder({"model", "created_at", "response", "thinking", "done", "done_reason", "context",
-            "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration", "_debug_info"})
+            "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration", "_debug_info", "logprobs"})
     public record GenerateResponse(
             @JsonProperty("model") String model,
             @JsonProperty("created_at") String createdAt,
@@ -60,7 +60,17 @@ public final class InferenceTypes {
             @JsonProperty("done_reason") @JsonInclude(JsonInclude.Include.NON_EMPTY) String doneReason,
             @JsonProperty("context") @JsonInclude(JsonInclude.Include.NON_EMPTY) int[] context,
             @com.fasterxml.jackson.annotation.JsonUnwrapped Metrics metrics,
-            @JsonProperty("_debug_info") @JsonInclude(JsonInclude.Include.NON_NULL) DebugInfo debugInfo) {}
+            @JsonProperty("_debug_info") @JsonInclude(JsonInclude.Include.NON_NULL) DebugInfo debugInfo,
+            @JsonProperty("logprobs") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Logprob> logprobs) {}
+
+    /** One generated token's log-probability (spec §8.6), with the most likely alternatives when asked for. */
+    @JsonPropertyOrder({"token", "logprob", "bytes", "top_logprobs"})
+    public record Logprob(@JsonProperty("token") String token, @JsonProperty("logprob") double logprob,
+                          @JsonProperty("bytes") int[] bytes,
+                          @JsonProperty("top_logprobs") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TopLogprob> topLogprobs) {}
+
+    @JsonPropertyOrder({"token", "logprob", "bytes"})
+    public record TopLogprob(@JsonProperty("token") String token, @JsonProperty("logprob") double logprob, @JsonProperty("bytes") int[] bytes) {}
 
     @JsonPropertyOrder({"role", "content", "thinking", "images", "tool_calls", "tool_name", "tool_call_id"})
     public record ResponseMessage(
@@ -70,7 +80,7 @@ public final class InferenceTypes {
             @JsonProperty("tool_calls") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Map<String, Object>> toolCalls) {}
 
     @JsonPropertyOrder({"model", "created_at", "message", "done_reason", "done",
-            "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration", "_debug_info"})
+            "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration", "_debug_info", "logprobs"})
     public record ChatResponse(
             @JsonProperty("model") String model,
             @JsonProperty("created_at") String createdAt,
@@ -78,7 +88,8 @@ public final class InferenceTypes {
             @JsonProperty("done_reason") @JsonInclude(JsonInclude.Include.NON_EMPTY) String doneReason,
             @JsonProperty("done") boolean done,
             @com.fasterxml.jackson.annotation.JsonUnwrapped Metrics metrics,
-            @JsonProperty("_debug_info") @JsonInclude(JsonInclude.Include.NON_NULL) DebugInfo debugInfo) {}
+            @JsonProperty("_debug_info") @JsonInclude(JsonInclude.Include.NON_NULL) DebugInfo debugInfo,
+            @JsonProperty("logprobs") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Logprob> logprobs) {}
 
     @JsonPropertyOrder({"name", "model", "size", "digest", "details", "expires_at", "size_vram", "context_length"})
     public record ProcessModel(

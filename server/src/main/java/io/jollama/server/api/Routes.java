@@ -2,6 +2,7 @@ package io.jollama.server.api;
 
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
+import io.jollama.server.openai.OpenAiApi;
 import io.jollama.server.registry.RegistryApi;
 
 import java.util.List;
@@ -21,6 +22,7 @@ public final class Routes {
         CreateApi create = new CreateApi(s.creator());
         InferenceApi inference = new InferenceApi(s);
         RegistryApi registry = s.registry();
+        OpenAiApi openai = new OpenAiApi(s, inference);
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
@@ -41,6 +43,11 @@ public final class Routes {
                 Route.post("/api/chat", inference::chat),
                 Route.get("/api/ps", inference::ps),
                 Route.post("/api/tokenize", inference::tokenize),
-                Route.post("/api/detokenize", inference::detokenize));
+                Route.post("/api/detokenize", inference::detokenize),
+                Route.post("/v1/chat/completions", OpenAiApi.openAiErrors(openai::chatCompletions)),
+                Route.post("/v1/completions", OpenAiApi.openAiErrors(openai::completions)),
+                Route.post("/v1/embeddings", OpenAiApi.openAiErrors(openai::embeddings)),
+                Route.get("/v1/models", OpenAiApi.openAiErrors(openai::models)),
+                Route.get("/v1/models/{model}", OpenAiApi.openAiErrors(openai::model)));
     }
 }

@@ -331,6 +331,42 @@ class InferenceApiTest {
     }
 
     @Test
+    void logprobsMatchLlamaCppThroughHttp() throws Exception {
+        start(Map.of());
+        Path gguf = TestServer.testdata().resolve("models/arch/llama-bpe-f32.gguf");
+        JsonNode ref = Json.MAPPER.readTree(gguf.resolveSibling("llama-bpe-f32.gguf.reference.json").toFile()).get("prompts").get(0);
+        String d = server.upload(gguf);
+        assertEquals(200, server.post("/api/create", "{\"model\":\"bpe\",\"files\":{\"m.gguf\":\"" + d + "\"},\"stream\":false}").statusCode());
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"bpe\",\"raw\":true," + greedy(ref.get("prompt").asString(), 32)
+                + ",\"logprobs\":true,\"top_logprobs\":5,\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = TestServer.json(r);
+        assertEquals(ref.get("content").asString(), j.get("response").asString());
+        JsonNode lps = j.get("logprobs");
+        assertEquals(32, lps.size());
+        StringBuilder text = new StringBuilder();
+        double worst = 0;
+        for (int i = 0; i < 32; i++) {
+            JsonNode e = lps.get(i), t = ref.get("top5").get(i);
+            text.append(e.get("token").asString());
+            assertEquals(5, e.get("top_logprobs").size());
+            assertEquals(e.get("token").asString(), e.get("top_logprobs").get(0).get("token").asString(), "greedy: the chosen token is the best");
+            for (int k = 0; k < 5; k++) {
+                worst = Math.max(worst, Math.abs(e.get("top_logprobs").get(k).get("logprob").asDouble() - t.get("top_logprobs").get(k).asDouble()));
+            }
+            assertEquals(t.get("logprob").asDouble(), e.get("logprob").asDouble(), 6e-3);
+        }
+        assertTrue(worst < 6e-3, "top-5 log-probs within 6e-3 of llama.cpp's: " + worst);
+        assertEquals(j.get("response").asString(), text.toString());
+
+        // streaming: every chunk carries the entries of its tokens
+        r = server.post("/api/generate", "{\"model\":\"bpe\",\"raw\":true," + greedy(ref.get("prompt").asString(), 8) + ",\"logprobs\":true}");
+        int entries = 0;
+        for (JsonNode l : lines(r)) if (l.has("logprobs")) entries += l.get("logprobs").size();
+        assertEquals(8, entries);
+    }
+
+    @Test
     void tokenizeAndDetokenize() throws Exception {
         start(Map.of());
         JsonNode ref = reference(0);
