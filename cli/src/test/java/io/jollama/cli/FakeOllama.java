@@ -37,6 +37,12 @@ final class FakeOllama implements AutoCloseable {
         server.start();
     }
 
+    /** Forgets the recorded requests and that {@code missing} was pulled. */
+    void reset() {
+        requests.clear();
+        pulled = false;
+    }
+
     String host() {
         return "127.0.0.1:" + server.getAddress().getPort();
     }

@@ -39,7 +39,7 @@ class RunCommandTest {
 
     @BeforeEach
     void clear() {
-        fake.requests.clear();
+        fake.reset();
     }
 
     @Test
@@ -159,6 +159,22 @@ class RunCommandTest {
         assertTrue(out.contains("tick2 "), out);
         assertFalse(out.contains("tick59"), "the answer was cut short: " + out);
         assertTrue(out.contains("You said: hello"), "the session goes on: " + out);
+    }
+
+    @Test
+    void loadSwitchesModelAndClearsHistory() {
+        Cli.Result r = cli.runInTerminal(List.of("hi\n", "/load missing\n", "hello\n", "/set think\n", "/? show\n",
+                "/bye\n"), "run", "m");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("Loading model 'missing'"), r.out());
+        assertTrue(r.out().contains("warning: model 'missing' does not support thinking output"), r.out());
+        assertTrue(r.out().contains("/show modelfile    Show Modelfile for this model"), r.out());
+        List<JsonNode> chats = fake.bodies("/api/chat");
+        assertEquals(2, chats.size());
+        assertEquals("missing", chats.get(1).path("model").asString());
+        assertEquals(1, chats.get(1).path("messages").size(), "history cleared on /load");
+        assertEquals(List.of("/api/show", "/api/generate", "/api/chat", "/api/show", "/api/pull", "/api/show",
+                "/api/generate", "/api/chat"), fake.requests.stream().map(FakeOllama.Request::path).toList());
     }
 
     @Test
