@@ -1,5 +1,6 @@
 package io.jollama.cli;
 
+import io.jollama.client.Api.EmbedRequest;
 import io.jollama.client.Api.GenerateRequest;
 import io.jollama.client.Api.GenerateResponse;
 import io.jollama.client.Api.Metrics;
@@ -54,6 +55,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--hidethinking", description = "Hide thinking output (if provided).")
     boolean hideThinking;
 
+    @Option(names = "--truncate", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "For embedding models: cut inputs longer than the context (default true).")
+    boolean truncate;
+
+    @Option(names = "--dimensions", paramLabel = "N", description = "For embedding models: truncate the vector to N dimensions.")
+    Integer dimensions;
+
     @Override
     public Integer call() throws IOException {
         Object thinkValue = parseThink(think);
@@ -69,6 +77,17 @@ public final class RunCommand implements Callable<Integer> {
         if (piped) {
             String in = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
             text = text.isEmpty() ? in : in + " " + text;
+        }
+        List<String> caps = info.capabilities() == null ? List.of() : info.capabilities();
+        if (caps.contains("embedding") && !caps.contains("completion")) {
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("embedding models require input text. Usage: jollama run " + model
+                        + " \"your text here\"");
+            }
+            var r = client.embed(new EmbedRequest(model, text, truncate ? null : false, dimensions, null, keepAlive));
+            if (r.embeddings() == null || r.embeddings().isEmpty()) throw new IllegalStateException("no embeddings returned");
+            System.out.println(new tools.jackson.databind.json.JsonMapper().writeValueAsString(r.embeddings().getFirst()));
+            return 0;
         }
         Session session = new Session(client, model, info, format, keepAlive, thinkValue, hideThinking, verbose,
                 !noWordWrap && stdoutTty);

@@ -77,6 +77,19 @@ class RunCommandTest {
     }
 
     @Test
+    void embeddingModelsPrintTheVector() {
+        Cli.Result r = cli.run("run", "embedder", "some text", "--dimensions", "3");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("[0.5,-0.25,1.0]\n", r.out());
+        JsonNode req = fake.bodies("/api/embed").getFirst();
+        assertEquals("some text", req.path("input").asString());
+        assertEquals(3, req.path("dimensions").asInt());
+        Cli.Result none = cli.run("run", "embedder");
+        assertEquals(1, none.code());
+        assertEquals("Error: embedding models require input text. Usage: jollama run embedder \"your text here\"\n", none.err());
+    }
+
+    @Test
     void badThinkValueIsRefused() {
         Cli.Result r = cli.run("run", "m", "hi", "--think=lots");
         assertEquals(1, r.code());

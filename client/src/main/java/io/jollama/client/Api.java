@@ -135,4 +135,14 @@ public final class Api {
     public record ProgressResponse(String status, String digest, long total, long completed) {}
 
     public record VersionResponse(String version) {}
+
+    /** {@code POST /api/embed}: {@code input} is a string or a list of strings. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EmbedRequest(String model, Object input, Boolean truncate, Integer dimensions,
+                               Map<String, Object> options, @JsonProperty("keep_alive") Object keepAlive) {}
+
+    public record EmbedResponse(String model, List<List<Float>> embeddings,
+                                @JsonProperty("total_duration") long totalDuration,
+                                @JsonProperty("load_duration") long loadDuration,
+                                @JsonProperty("prompt_eval_count") int promptEvalCount) {}
 }

@@ -127,6 +127,10 @@ public final class OllamaClient {
         return post("/api/show", request, ShowResponse.class);
     }
 
+    public EmbedResponse embed(EmbedRequest request) {
+        return post("/api/embed", request, EmbedResponse.class);
+    }
+
     public void copy(String source, String destination) {
         send(jsonRequest("/api/copy", "POST", new CopyRequest(source, destination)));
     }
