@@ -191,8 +191,9 @@ class RunCommandTest {
     }
 
     @Test
-    void ctrlDQuits() {
-        Cli.Result r = cli.runInTerminal(List.of("/?\n", new Cli.WaitFor("multi-line message."), 1000, "\u0004"), "run", "m");
+    void ctrlCOnAnEmptyLineExplainsAndCtrlDQuits() {
+        Cli.Result r = cli.runInTerminal(List.of("/?\n", new Cli.WaitFor("multi-line message."), 1000, "\u0003",
+                new Cli.WaitFor("Use Ctrl + d or /bye to exit."), 1000, "\u0004"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("/bye            Exit"), r.out());
         assertTrue(fake.bodies("/api/chat").isEmpty());
