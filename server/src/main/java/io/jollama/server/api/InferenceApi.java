@@ -228,16 +228,13 @@ public final class InferenceApi {
                         new DebugInfo(text, images), null));
                 return;
             }
-            ThinkingParser thinking = thinkingParser(template, think, text, false);
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
-            StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
+            ChatPieces pieces = new ChatPieces(out, raw, thinkingParser(template, think, text, false),
+                    hasTools ? ToolCallParser.forTemplate(template, req.tools()) : null, lp);
             GenerationResult r;
             try {
-                r = run(lease, text, opts, req.shift(), piece -> {
-                    ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitChat(out, raw, d, all, allThinking, lp);
-                }, lp);
-                if (thinking != null) emitChat(out, raw, thinking.flush(), all, allThinking, lp);
+                r = run(lease, text, opts, req.shift(), pieces::add, lp);
+                pieces.finish();
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
                 return;
@@ -248,19 +245,74 @@ public final class InferenceApi {
                 out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null,
                         LogprobCollector.drain(lp)));
             } else {
-                out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", all.toString(), allThinking.toString(), null),
-                        r.doneReason(), true, metrics, null, lp == null ? null : lp.all));
+                out.single(new ChatResponse(raw, now(), pieces.message(), r.doneReason(), true, metrics, null, lp == null ? null : lp.all));
             }
         }
     }
 
-    private static void emitChat(Output out, String model, ThinkingParser.Delta d, StringBuilder all, StringBuilder allThinking,
-                                 LogprobCollector lp) {
-        if (d.content().isEmpty() && d.thinking().isEmpty()) return;
-        all.append(d.content());
-        allThinking.append(d.thinking());
-        if (out.stream()) out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", d.content(), d.thinking(), null), null, false,
-                Metrics.NONE, null, LogprobCollector.drain(lp)));
+    /**
+     * Turns a chat's generated text into response messages: split into thinking and content (when thinking is
+     * parsed), then the content searched for tool calls (when the request has tools, spec §8.1). Streaming sends a
+     * chunk per piece that yields something, and each batch of tool calls in a chunk of its own with content "";
+     * everything is also collected for the non-streaming answer.
+     */
+    static final class ChatPieces {
+        private final Output out;
+        private final String model;
+        private final ThinkingParser thinking;
+        private final ToolCallParser tools;
+        private final LogprobCollector lp;
+        private final StringBuilder content = new StringBuilder(), thought = new StringBuilder();
+        private final List<Map<String, Object>> calls = new ArrayList<>();
+
+        ChatPieces(Output out, String model, ThinkingParser thinking, ToolCallParser tools, LogprobCollector lp) {
+            this.out = out;
+            this.model = model;
+            this.thinking = thinking;
+            this.tools = tools;
+            this.lp = lp;
+        }
+
+        void add(String piece) {
+            if (thinking == null) emit("", piece);
+            else emit(thinking.add(piece));
+        }
+
+        /** The end of generation: whatever the parsers held back. */
+        void finish() {
+            if (thinking != null) emit(thinking.flush());
+            if (tools != null) send("", tools.flush(), null);
+        }
+
+        /** The whole answer; {@code tool_calls} only appear when the request had tools. */
+        ResponseMessage message() {
+            return new ResponseMessage("assistant", content.toString(), thought.toString(), calls.isEmpty() ? null : List.copyOf(calls));
+        }
+
+        private void emit(ThinkingParser.Delta d) {
+            emit(d.thinking(), d.content());
+        }
+
+        private void emit(String thinkingText, String text) {
+            if (tools == null || text.isEmpty()) {
+                send(thinkingText, text, null);
+                return;
+            }
+            ToolCallParser.Result r = tools.add(text);
+            send(thinkingText, r.content(), null);
+            if (!r.calls().isEmpty()) send("", "", r.calls().stream().map(ToolCallParser.ToolCall::toJson).toList());
+        }
+
+        private void send(String thinkingText, String text, List<Map<String, Object>> toolCalls) {
+            if (thinkingText.isEmpty() && text.isEmpty() && toolCalls == null) return;
+            content.append(text);
+            thought.append(thinkingText);
+            if (toolCalls != null) calls.addAll(toolCalls);
+            if (out.stream()) {
+                out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", text, thinkingText, toolCalls), null, false,
+                        Metrics.NONE, null, LogprobCollector.drain(lp)));
+            }
+        }
     }
 
     // ------------------------------------------------------------------ ps, tokenize, detokenize
