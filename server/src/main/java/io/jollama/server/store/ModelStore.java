@@ -37,6 +37,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * is right; manifests are written to a temporary file and atomically renamed. Every change to the set of manifests and
  * every garbage collection runs under one lock, and blobs a create in progress is about to reference can be
  * {@linkplain #pin pinned}, so a concurrent delete never removes a blob that a manifest references or is about to.
+ * A blob a collection spares only because it is pinned is remembered and collected when its last pin is released
+ * (unless a manifest references it by then), so a pin delays a removal but never turns it into a leak.
  * Reading never takes the lock: a reader sees a manifest whole or not at all.
  */
 public final class ModelStore {
@@ -47,7 +49,13 @@ public final class ModelStore {
     private final Path manifests;
     private final Path blobs;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Canonical digest → number of open pins; guarded by {@link #lock}. */
     private final Map<String, Integer> pins = new HashMap<>();
+    /**
+     * Canonical digests a collection found unreferenced but spared because they were pinned; collected again when their
+     * last pin goes. Guarded by {@link #lock}.
+     */
+    private final Set<String> sparedWhilePinned = new HashSet<>();
 
     /** A store rooted at {@code root} (Ollama's {@code OLLAMA_MODELS}); the directories are created if missing. */
     public ModelStore(Path root) {
@@ -301,18 +309,25 @@ public final class ModelStore {
     }
 
     /**
-     * Deletes those of {@code candidates} that no manifest references and nobody has pinned. Does nothing when any
-     * manifest is unreadable (its references are unknown). Caller holds the lock.
+     * Deletes those of {@code candidates} that no manifest references and nobody has pinned; those spared only by a pin
+     * are remembered so the release of the last pin collects them. Does nothing when any manifest is unreadable (its
+     * references are unknown). Caller holds the lock, so no manifest changes between the check and the removal.
      */
     private void collectGarbage(Collection<String> candidates) {
+        if (candidates.isEmpty()) return;
         Set<String> referenced = referencedDigests();
         if (referenced == null) {
             log.warn("a manifest is unreadable; not removing unused blobs");
             return;
         }
         for (String d : new HashSet<>(candidates)) {
+            if (!Digest.isValid(d)) continue;
             String c = Digest.canonical(d);
-            if (referenced.contains(c) || pins.containsKey(c)) continue;
+            if (referenced.contains(c)) continue;
+            if (pins.containsKey(c)) {
+                sparedWhilePinned.add(c);
+                continue;
+            }
             try {
                 Files.deleteIfExists(blobPath(d));
             } catch (IOException e) {
@@ -385,14 +400,18 @@ public final class ModelStore {
      * @return its {@code sha256:<hex>} digest
      */
     public String adoptBlob(Path file) throws IOException {
+        String digest = hashFile(file);
+        moveInto(file, blobPath(digest));
+        return digest;
+    }
+
+    private static String hashFile(Path file) throws IOException {
         MessageDigest md = Digest.sha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
         }
-        String digest = "sha256:" + HexFormat.of().formatHex(md.digest());
-        moveInto(file, blobPath(digest));
-        return digest;
+        return "sha256:" + HexFormat.of().formatHex(md.digest());
     }
 
     /** Stores bytes as a blob (if not present) and returns its layer. */
@@ -454,11 +473,39 @@ public final class ModelStore {
             String c = Digest.canonical(digest);
             lock.lock();
             try {
+                if (closed) throw new IllegalStateException("lease already released");
                 pins.merge(c, 1, Integer::sum);
                 extra.add(c);
             } finally {
                 lock.unlock();
             }
+        }
+
+        /**
+         * The model stored under {@code name} with every blob its manifest references pinned under this lease. Reading
+         * the manifest and pinning happen under the store's lock, so a concurrent delete cannot remove those blobs in
+         * between (as it can with {@code find} followed by {@link #add}).
+         */
+        public Optional<StoredModel> pinModel(ModelName name) {
+            lock.lock();
+            try {
+                Optional<StoredModel> found = find(name);
+                found.ifPresent(m -> m.manifest().digests().forEach(this::add));
+                return found;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Like {@link ModelStore#adoptBlob(Path)}, with the digest pinned under this lease before the blob appears, so
+         * a concurrent delete cannot remove it before the caller has pinned it.
+         */
+        public String adoptBlob(Path file) throws IOException {
+            String digest = hashFile(file);
+            add(digest);
+            moveInto(file, blobPath(digest));
+            return digest;
         }
 
         @Override
@@ -467,12 +514,21 @@ public final class ModelStore {
             try {
                 if (closed) return;
                 closed = true;
-                for (String d : digests) pins.computeIfPresent(d, (k, v) -> v == 1 ? null : v - 1);
-                for (String d : extra) pins.computeIfPresent(d, (k, v) -> v == 1 ? null : v - 1);
+                List<String> released = new ArrayList<>();
+                for (String d : digests) unpin(d, released);
+                for (String d : extra) unpin(d, released);
+                // a delete, copy or replacing commit that ran while these were pinned left them to us
+                collectGarbage(released);
             } finally {
                 lock.unlock();
             }
         }
+    }
+
+    /** Drops one pin of {@code digest}; adds it to {@code released} when that was its last pin and a GC spared it. */
+    private void unpin(String digest, List<String> released) {
+        Integer left = pins.computeIfPresent(digest, (k, v) -> v == 1 ? null : v - 1);
+        if (left == null && sparedWhilePinned.remove(digest)) released.add(digest);
     }
 
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
@@ -539,7 +595,11 @@ public final class ModelStore {
                     if (Files.getLastModifiedTime(p).toInstant().isAfter(cutoff)) continue;
                     String f = p.getFileName().toString();
                     boolean valid = Digest.isValid(f);
-                    if (valid && (referenced.contains(Digest.canonical(f)) || pins.containsKey(Digest.canonical(f)))) continue;
+                    if (valid && referenced.contains(Digest.canonical(f))) continue;
+                    if (valid && pins.containsKey(Digest.canonical(f))) {
+                        sparedWhilePinned.add(Digest.canonical(f));
+                        continue;
+                    }
                     Files.deleteIfExists(p);
                     removed++;
                 }

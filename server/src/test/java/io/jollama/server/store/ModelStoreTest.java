@@ -69,6 +69,86 @@ class ModelStoreTest {
     }
 
     @Test
+    void aBlobSparedBecauseItWasPinnedIsCollectedWhenThePinIsReleased() {
+        // the create/delete race: a create pins its layers and commits its manifest; a delete of that very model runs
+        // before the create releases its lease, so its GC must spare the pinned layers; once the lease is released
+        // nothing references them any more and they must not be left behind
+        ModelStore store = new ModelStore(root);
+        Manifest m = manifestOf(store, "only here");
+        String system = m.layers().getFirst().digest();
+        try (ModelStore.Lease lease = store.pin(m.digests())) {
+            store.commitManifest(ModelName.parse("a"), m, true);
+            assertTrue(store.delete(ModelName.parse("a")));
+            assertTrue(store.hasBlob(system), "still pinned");
+        }
+        assertFalse(store.hasBlob(system), "unreferenced once the pin is gone");
+        assertFalse(store.hasBlob(m.config().digest()));
+    }
+
+    @Test
+    void releasingAPinNeverRemovesABlobThatIsStillReferencedOrPinned() {
+        ModelStore store = new ModelStore(root);
+        Manifest m = manifestOf(store, "shared");
+        String shared = m.layers().getFirst().digest();
+        store.commitManifest(ModelName.parse("a"), m, true);
+        ModelStore.Lease outer = store.pin(List.of(shared));
+        try (ModelStore.Lease lease = store.pin(m.digests())) {
+            assertTrue(store.delete(ModelName.parse("a")));
+            store.commitManifest(ModelName.parse("b"), m, true); // referenced again before the pins go
+        }
+        outer.close();
+        assertTrue(store.hasBlob(shared), "referenced by b");
+        ModelStore.Lease again = store.pin(List.of(shared));
+        assertTrue(store.delete(ModelName.parse("b")));
+        ModelStore.Lease other = store.pin(List.of(shared));
+        again.close();
+        assertTrue(store.hasBlob(shared), "another lease still pins it");
+        other.close();
+        other.close(); // closing twice releases once
+        assertFalse(store.hasBlob(shared));
+    }
+
+    @Test
+    void aPinDoesNotMakeAnUnreferencedUploadDisappear() throws Exception {
+        // an uploaded blob no manifest ever referenced is left alone when a create that pinned it gives up (as Ollama
+        // keeps uploads until the start-up prune); only blobs a manifest change left unreferenced are collected
+        ModelStore store = new ModelStore(root);
+        String upload = store.writeBlob(new ByteArrayInputStream(b("GGUF upload")), null);
+        store.pin(List.of(upload)).close();
+        assertTrue(store.hasBlob(upload));
+    }
+
+    @Test
+    void aLeaseFindsAModelAndPinsItsBlobsInOneStep() throws Exception {
+        ModelStore store = new ModelStore(root);
+        Manifest m = manifestOf(store, "base");
+        store.commitManifest(ModelName.parse("base"), m, true);
+        try (ModelStore.Lease lease = store.pin(List.of())) {
+            assertTrue(lease.pinModel(ModelName.parse("missing")).isEmpty());
+            StoredModel base = lease.pinModel(ModelName.parse("BASE")).orElseThrow();
+            assertEquals(m, base.manifest());
+            assertTrue(store.delete(ModelName.parse("base")));
+            for (String d : m.digests()) assertTrue(store.hasBlob(d), "pinned by the lease: " + d);
+
+            Path tmp = Files.createTempFile(store.blobsDir(), "tmp-", ".part");
+            Files.write(tmp, b("quantized"));
+            String adopted = lease.adoptBlob(tmp);
+            assertEquals(Digest.of(b("quantized")), adopted);
+            assertFalse(Files.exists(tmp));
+            Manifest q = Manifest.of(m.config(), List.of(new Layer(MediaTypes.MODEL, adopted, 9)));
+            store.commitManifest(ModelName.parse("q"), q, true);
+            assertTrue(store.delete(ModelName.parse("q")));
+            assertTrue(store.hasBlob(adopted), "pinned from the moment it appeared");
+        }
+        try (var files = Files.list(store.blobsDir())) {
+            assertEquals(List.of(), files.toList(), "all collected once the lease is released");
+        }
+        ModelStore.Lease closed = store.pin(List.of());
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.add(Digest.of(b("x"))));
+    }
+
+    @Test
     void replacingATagPrunesItsOldLayersUnlessAskedNotTo() {
         ModelStore store = new ModelStore(root);
         Manifest first = manifestOf(store, "one");
