@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Large language model runner (Ollama-compatible, pure Java).",
-        subcommands = {ServeCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CreateCommand.class, ShowCommand.class, RunCommand.class, StopCommand.class,
+                PullCommand.class, PushCommand.class, ListCommand.class, PsCommand.class, CopyCommand.class,
+                RemoveCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -36,7 +38,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[]{"jollama version is " + io.jollama.engine.Version.VERSION};
+            return VersionCommand.lines();
         }
     }
 }

@@ -1,0 +1,21 @@
+package io.jollama.cli;
+
+import io.jollama.client.OllamaClient;
+
+/** The client every command except {@code serve} talks through: the server at {@code OLLAMA_HOST}, checked alive. */
+final class Client {
+
+    private Client() {}
+
+    /** A client of the server at {@code OLLAMA_HOST}; throws a one-line error if no server is running there. */
+    static OllamaClient connect() {
+        OllamaClient client = OllamaClient.fromEnvironment();
+        client.heartbeat();
+        return client;
+    }
+
+    /** Whether stdout is an interactive terminal (progress bars, word wrap, the REPL). */
+    static boolean stdoutIsTerminal() {
+        return Tty.stdout();
+    }
+}

@@ -1,0 +1,24 @@
+package io.jollama.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code jollama cp SOURCE DESTINATION}. */
+@Command(name = "cp", mixinStandardHelpOptions = true, description = "Copy a model.")
+public final class CopyCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "SOURCE")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DESTINATION")
+    String destination;
+
+    @Override
+    public Integer call() {
+        Client.connect().copy(source, destination);
+        System.out.println("copied '" + source + "' to '" + destination + "'");
+        return 0;
+    }
+}

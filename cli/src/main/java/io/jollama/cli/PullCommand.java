@@ -1,0 +1,32 @@
+package io.jollama.cli;
+
+import io.jollama.client.Api.PullRequest;
+import io.jollama.client.OllamaClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code jollama pull MODEL}: downloads a model from its registry, with a progress bar per layer. */
+@Command(name = "pull", mixinStandardHelpOptions = true, description = "Pull a model from a registry.")
+public final class PullCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "MODEL")
+    String model;
+
+    @Option(names = "--insecure", description = "Use an insecure registry.")
+    boolean insecure;
+
+    @Override
+    public Integer call() {
+        pull(Client.connect(), model, insecure);
+        return 0;
+    }
+
+    static void pull(OllamaClient client, String model, boolean insecure) {
+        try (ProgressView view = new ProgressView(System.out, Client.stdoutIsTerminal(), ProgressView.Kind.PULL)) {
+            client.pull(new PullRequest(model, insecure ? true : null, null), view::update);
+        }
+    }
+}

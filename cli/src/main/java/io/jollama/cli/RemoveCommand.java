@@ -1,0 +1,33 @@
+package io.jollama.cli;
+
+import io.jollama.client.OllamaClient;
+import io.jollama.client.OllamaException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jollama rm MODEL...}: unloads and deletes each model. */
+@Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model.")
+public final class RemoveCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "MODEL")
+    List<String> models;
+
+    @Override
+    public Integer call() {
+        OllamaClient client = Client.connect();
+        for (String m : models) {
+            try {
+                StopCommand.unload(client, m);
+            } catch (OllamaException e) {
+                // not found is reported by the delete below; a server without /api/generate cannot have it loaded
+                if (e.status() != 404 && e.status() != 405) System.err.println("Warning: unable to stop model '" + m + "'");
+            }
+            client.delete(m);
+            System.out.println("deleted '" + m + "'");
+        }
+        return 0;
+    }
+}
