@@ -86,6 +86,17 @@ public abstract class TransformerModel implements AutoCloseable {
      * and returns the logits of the last one, or of every one ({@code n × vocab}) when {@code allLogits}.
      */
     public float[] forward(KvCache cache, int[] tokens, int offset, int n, int pos, boolean allLogits) {
+        return run(cache, tokens, offset, n, pos, allLogits ? Result.ALL_LOGITS : Result.LAST_LOGITS);
+    }
+
+    /** As {@link #forward}, but returns the final normed hidden states of all n tokens ({@code n × dim}), for embeddings. */
+    public float[] hidden(KvCache cache, int[] tokens, int offset, int n, int pos) {
+        return run(cache, tokens, offset, n, pos, Result.HIDDEN);
+    }
+
+    private enum Result { LAST_LOGITS, ALL_LOGITS, HIDDEN }
+
+    private float[] run(KvCache cache, int[] tokens, int offset, int n, int pos, Result result) {
         if (pos + n > cache.capacity) throw new IllegalArgumentException("context overflow: " + (pos + n) + " > " + cache.capacity);
         ModelConfig c = config;
         int dim = c.dim();
@@ -139,10 +150,11 @@ public abstract class TransformerModel implements AutoCloseable {
             project(w.down(), gate, n, down);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
-        int first = allLogits ? 0 : n - 1;
+        int first = result == Result.LAST_LOGITS ? n - 1 : 0;
         int m = n - first;
         float[] normed = new float[m * dim];
         for (int i = 0; i < m; i++) Ops.rmsnorm(normed, i * dim, x, (first + i) * dim, outputNorm, dim, c.rmsEps());
+        if (result == Result.HIDDEN) return normed;
         float[] logits = new float[m * c.vocabSize()];
         project(output, normed, m, logits);
         return logits;

@@ -142,6 +142,25 @@ public final class Sequence implements AutoCloseable {
         return new GenerationResult(reason, input.length, promptNanos, generated, evalNanos, context);
     }
 
+    /**
+     * An embedding of {@code tokens}: the mean over the tokens of the model's final normed hidden states (not
+     * normalised). Uses this sequence's cache, so the next generation starts from an empty cache.
+     */
+    public float[] embed(int[] tokens) {
+        if (tokens.length == 0 || tokens.length > numCtx) throw new IllegalArgumentException("input of " + tokens.length + " tokens does not fit the context of " + numCtx);
+        used = 0;
+        int dim = model.config().dim();
+        double[] sum = new double[dim];
+        for (int i = 0; i < tokens.length; i += numBatch) {
+            int n = Math.min(numBatch, tokens.length - i);
+            float[] h = model.hidden(cache, tokens, i, n, i);
+            for (int t = 0; t < n; t++) for (int d = 0; d < dim; d++) sum[d] += h[t * dim + d];
+        }
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) out[d] = (float) (sum[d] / tokens.length);
+        return out;
+    }
+
     /** Forgets the cached tokens (the next prompt is evaluated from the start). */
     public void reset() {
         used = 0;

@@ -108,6 +108,25 @@ public final class InferenceTypes {
     public record ProcessResponse(@JsonProperty("models") List<ProcessModel> models,
                                   @JsonProperty("running") List<RunningEntry> running) {}
 
+    public record EmbedRequest(String model, Object input, Boolean truncate, Integer dimensions, Map<String, Object> options,
+                               @JsonProperty("keep_alive") Object keepAlive) {
+        static final EmbedRequest EMPTY = new EmbedRequest(null, null, null, null, null, null);
+    }
+
+    @JsonPropertyOrder({"model", "embeddings", "total_duration", "load_duration", "prompt_eval_count"})
+    public record EmbedResponse(
+            @JsonProperty("model") String model,
+            @JsonProperty("embeddings") List<float[]> embeddings,
+            @JsonProperty("total_duration") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long totalDuration,
+            @JsonProperty("load_duration") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long loadDuration,
+            @JsonProperty("prompt_eval_count") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int promptEvalCount) {}
+
+    public record EmbeddingsRequest(String model, String prompt, Map<String, Object> options, @JsonProperty("keep_alive") Object keepAlive) {
+        static final EmbeddingsRequest EMPTY = new EmbeddingsRequest(null, null, null, null);
+    }
+
+    public record EmbeddingsResponse(@JsonProperty("embedding") double[] embedding) {}
+
     public record TokenizeRequest(String model, String content, Map<String, Object> options, @JsonProperty("keep_alive") Object keepAlive) {
         static final TokenizeRequest EMPTY = new TokenizeRequest(null, null, null, null);
     }

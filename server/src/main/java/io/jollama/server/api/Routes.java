@@ -41,6 +41,8 @@ public final class Routes {
                 Route.post("/api/blobs/{digest}", blobs::upload),
                 Route.post("/api/generate", inference::generate),
                 Route.post("/api/chat", inference::chat),
+                Route.post("/api/embed", inference::embed),
+                Route.post("/api/embeddings", inference::embeddings),
                 Route.get("/api/ps", inference::ps),
                 Route.post("/api/tokenize", inference::tokenize),
                 Route.post("/api/detokenize", inference::detokenize),

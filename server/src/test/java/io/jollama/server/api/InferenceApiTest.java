@@ -367,6 +367,55 @@ class InferenceApiTest {
     }
 
     @Test
+    void embedAndLegacyEmbeddings() throws Exception {
+        start(Map.of());
+        JsonNode e = TestServer.json(server.post("/api/embed", "{\"model\":\"tiny\",\"input\":[\"Once upon a time\",\"Lily and Tom\"]}"));
+        assertEquals("tiny", e.get("model").asString());
+        assertEquals(2, e.get("embeddings").size());
+        int lily = TestServer.json(server.post("/api/tokenize", "{\"model\":\"tiny\",\"content\":\"Lily and Tom\"}")).get("tokens").size();
+        assertEquals(5 + lily, e.get("prompt_eval_count").asInt(), "the tokens of both inputs, BOS included");
+        double[] a = vec(e.get("embeddings").get(0)), b = vec(e.get("embeddings").get(1));
+        assertEquals(64, a.length);
+        assertEquals(1.0, dot(a, a), 1e-5, "L2-normalised");
+        assertTrue(dot(a, b) < 0.9999, "different inputs, different vectors");
+        // deterministic, and a single string is the same as a one-element list
+        JsonNode one = TestServer.json(server.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"Once upon a time\"}"));
+        assertArrayEquals(a, vec(one.get("embeddings").get(0)), 1e-7);
+        // dimensions cuts and normalises again
+        JsonNode cut = TestServer.json(server.post("/api/embed", "{\"model\":\"tiny\",\"input\":\"Once upon a time\",\"dimensions\":8}"));
+        double[] c = vec(cut.get("embeddings").get(0));
+        assertEquals(8, c.length);
+        assertEquals(1.0, dot(c, c), 1e-5);
+        // legacy: one vector of float64, not normalised, pointing the same way
+        JsonNode legacy = TestServer.json(server.post("/api/embeddings", "{\"model\":\"tiny\",\"prompt\":\"Once upon a time\"}"));
+        double[] l = vec(legacy.get("embedding"));
+        assertNotEquals(1.0, dot(l, l), 1e-3);
+        assertEquals(1.0, dot(l, a) / Math.sqrt(dot(l, l)), 1e-5);
+
+        assertEquals("[]", TestServer.json(server.post("/api/embed", "{\"model\":\"tiny\",\"input\":[]}")).get("embeddings").toString());
+        assertEquals("[]", TestServer.json(server.post("/api/embeddings", "{\"model\":\"tiny\",\"prompt\":\"\"}")).get("embedding").toString());
+        assertError(server.post("/api/embed", "{\"model\":\"tiny\",\"input\":[1,2]}"), 400, "invalid input type");
+        assertError(server.post("/api/embed", "{\"model\":\"\",\"input\":\"x\"}"), 404, "model '' not found");
+        assertError(server.post("/api/embeddings", "{\"model\":\"\"}"), 400, "model is required");
+        assertError(server.post("/api/embeddings", "{\"model\":\"nope\",\"prompt\":\"x\"}"), 404, "model \"nope\" not found, try pulling it first");
+        assertError(server.post("/api/embed", "{\"model\":\"tiny\",\"truncate\":false,\"input\":" + Json.write("a b ".repeat(200)) + "}"), 400,
+                "the input length exceeds the context length");
+        assertEquals(200, server.post("/api/embed", "{\"model\":\"tiny\",\"input\":" + Json.write("a b ".repeat(200)) + "}").statusCode(), "cut to fit by default");
+    }
+
+    static double[] vec(JsonNode a) {
+        double[] r = new double[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asDouble();
+        return r;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    @Test
     void tokenizeAndDetokenize() throws Exception {
         start(Map.of());
         JsonNode ref = reference(0);
