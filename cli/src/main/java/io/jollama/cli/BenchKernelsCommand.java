@@ -72,7 +72,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 mb, COLS, seconds, n, MatMul.SCALAR ? "scalar" : "Vector API");
 
         double[] bw1 = null, bwN = null;
-        out.printf("%-5s %12s %12s %12s %12s %10s %10s%n", "type", "GB/s 1 thr", "GB/s " + n + " thr", "Mrows/s 1", "Mrows/s " + n, "% bw 1", "% bw " + n);
+        out.printf("%-5s %12s %12s %12s %12s %10s %10s %14s%n", "type", "GB/s 1 thr", "GB/s " + n + " thr", "Mrows/s 1", "Mrows/s " + n, "% bw 1", "% bw " + n, "GB/CPU-s 1 thr");
         for (GgmlType type : selected) {
             long rowBytes = type.rowSize(COLS);
             int rows = (int) Math.max(1, ((long) mb << 20) / rowBytes);
@@ -84,8 +84,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     bw1 = measure(() -> streamSum(data, 0, data.byteSize()), data.byteSize());
                     long chunk = data.byteSize() / 64;
                     bwN = measure(() -> ComputePool.parallelFor(64, (from, to) -> streamSum(data, from * chunk, to * chunk)), 64 * chunk);
-                    out.printf("%-5s %12.2f %12.2f %12s %12s %10s %10s   (plain vectorized sum over %d MiB)%n",
-                            "read", bw1[0], bwN[0], "", "", "100", "100", data.byteSize() >> 20);
+                    out.printf("%-5s %12.2f %12.2f %12s %12s %10s %10s %14.2f   (plain vectorized sum over %d MiB)%n",
+                            "read", bw1[0], bwN[0], "", "", "100", "100", bw1[1], data.byteSize() >> 20);
                 }
                 Tensor w = new Tensor("bench." + type, type, new long[]{COLS, rows}, data);
                 float[] x = new float[COLS];
@@ -95,9 +95,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 double[] one = measure(() -> MatMul.matvecRange(w, x, y, 0, rows), rows * rowBytes);
                 double[] all = measure(() -> MatMul.matvec(w, x, y), rows * rowBytes);
                 double rowsPerByte = 1.0 / rowBytes;
-                out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f%n", type, one[0], all[0],
+                out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f %14.2f%n", type, one[0], all[0],
                         one[0] * 1e3 * rowsPerByte, all[0] * 1e3 * rowsPerByte,
-                        100 * one[0] / bw1[0], 100 * all[0] / bwN[0]);
+                        100 * one[0] / bw1[0], 100 * all[0] / bwN[0], one[1]);
                 if (!Float.isFinite(y[rows / 2])) out.println("  (warning: non-finite output " + y[rows / 2] + ")");
             }
         }
@@ -109,7 +109,11 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         return 1;
     }
 
-    /** Runs the action once or more to warm up (at least 1 s), then for {@code seconds}; returns {GB/s}. */
+    /**
+     * Runs the action to warm up (at least 3 times and 1 s), then for {@code seconds}. Returns {GB/s of wall time,
+     * GB per CPU-second of the calling thread}: on a shared machine the second figure shows what the kernel does
+     * when it gets a core, the first what it got.
+     */
     private double[] measure(Runnable action, long bytesPerRun) {
         long warmEnd = System.nanoTime() + 1_000_000_000L;
         int warm = 0;
@@ -118,6 +122,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             warm++;
         }
         long budget = (long) (seconds * 1e9);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStart = mx.getCurrentThreadCpuTime();
         long start = System.nanoTime(), now;
         long runs = 0;
         do {
@@ -125,7 +131,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             runs++;
             now = System.nanoTime();
         } while (now - start < budget);
-        return new double[]{(double) bytesPerRun * runs / (now - start)};
+        long cpu = mx.getCurrentThreadCpuTime() - cpuStart;
+        return new double[]{(double) bytesPerRun * runs / (now - start), (double) bytesPerRun * runs / cpu};
     }
 
     private static volatile long sink;

@@ -33,9 +33,10 @@ public final class ActivationQuant {
     /**
      * {@code n} activation vectors of {@code cols} values in vec_dot form. Vector t's values start at {@code t·cols}
      * in {@code q} (quantized types) or {@code f} (float types); its block scales at {@code t·cols/blockSize} in
-     * {@code d}; Q8_1's {@code s} likewise; Q8_K's sums of 16 at {@code t·cols/16} in {@code bsums}.
+     * {@code d}; Q8_1's {@code s} likewise; Q8_K's sums of 16 at {@code t·cols/16} in {@code bsums}
+     * and of 32 at {@code t·cols/32} in {@code bsums32}.
      */
-    public record Activations(DotType type, int cols, int n, short[] q, float[] d, float[] s, int[] bsums, float[] f) {}
+    public record Activations(DotType type, int cols, int n, short[] q, float[] d, float[] s, int[] bsums, int[] bsums32, float[] f) {}
 
     /** Converts {@code n} vectors of {@code cols} values (vector t at {@code xs[t·cols]}) for weights of {@code weightType}. */
     public static Activations quantize(GgmlType weightType, float[] xs, int cols, int n) {
@@ -46,17 +47,17 @@ public final class ActivationQuant {
         int total = cols * n;
         switch (dt) {
             case F32 -> {
-                return new Activations(dt, cols, n, null, null, null, null, xs);
+                return new Activations(dt, cols, n, null, null, null, null, null, xs);
             }
             case F16 -> {
                 float[] f = new float[total];
                 for (int i = 0; i < total; i++) f[i] = Float.float16ToFloat(Float.floatToFloat16(xs[i]));
-                return new Activations(dt, cols, n, null, null, null, null, f);
+                return new Activations(dt, cols, n, null, null, null, null, null, f);
             }
             case BF16 -> {
                 float[] f = new float[total];
                 for (int i = 0; i < total; i++) f[i] = roundToBf16(xs[i]);
-                return new Activations(dt, cols, n, null, null, null, null, f);
+                return new Activations(dt, cols, n, null, null, null, null, null, f);
             }
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, weightType);
@@ -64,7 +65,7 @@ public final class ActivationQuant {
                 float[] d = new float[total / 32];
                 float[] s = dt == DotType.Q8_1 ? new float[total / 32] : null;
                 for (int b = 0; b < total / 32; b++) quantizeQ8Block(xs, b * 32, q, d, s, b);
-                return new Activations(dt, cols, n, q, d, s, null, null);
+                return new Activations(dt, cols, n, q, d, s, null, null, null);
             }
             case Q8_K -> {
                 requireMultiple(cols, 256, weightType);
@@ -72,7 +73,9 @@ public final class ActivationQuant {
                 float[] d = new float[total / 256];
                 int[] bsums = new int[total / 16];
                 for (int b = 0; b < total / 256; b++) quantizeQ8KBlock(xs, b * 256, q, d, bsums, b);
-                return new Activations(dt, cols, n, q, d, null, bsums, null);
+                int[] bsums32 = new int[total / 32];
+                for (int i = 0; i < bsums32.length; i++) bsums32[i] = bsums[2 * i] + bsums[2 * i + 1];
+                return new Activations(dt, cols, n, q, d, null, bsums, bsums32, null);
             }
         }
         throw new AssertionError(dt);

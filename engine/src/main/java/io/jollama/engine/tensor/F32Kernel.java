@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -29,6 +30,7 @@ final class F32Kernel {
         final int x1 = (t0 + 1) * cols;
         final int x2 = (t0 + 2) * cols;
         final int x3 = (t0 + 3) * cols;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -69,10 +71,10 @@ final class F32Kernel {
                     tail3 += wv * f[x3 + c];
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) + tail0;
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) + tail1;
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) + tail2;
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) + tail3;
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) + tail0; }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) + tail1; }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes) + tail2; }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes) + tail3; }
         }
     }
 

@@ -34,6 +34,7 @@ final class KernelSupport {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
@@ -70,6 +71,20 @@ final class KernelSupport {
         int low = i < 8 ? u8(s, off + i) & 0xF : u8(s, off + i - 8) >> 4;
         int high = (u8(s, off + 8 + (i & 3)) >> (2 * (i >> 2))) & 3;
         return (low | (high << 4)) - 32;
+    }
+
+    /**
+     * Sums 16 lanes in a fixed tree order. {@code FloatVector.reduceLanes(ADD)} leaves the order open, and the
+     * interpreter and C2 do differ, which would make one product give different bits before and after warm-up.
+     */
+    static float sumLanes(float[] l) {
+        float a0 = l[0] + l[8], a1 = l[1] + l[9], a2 = l[2] + l[10], a3 = l[3] + l[11];
+        float a4 = l[4] + l[12], a5 = l[5] + l[13], a6 = l[6] + l[14], a7 = l[7] + l[15];
+        a0 += a4;
+        a1 += a5;
+        a2 += a6;
+        a3 += a7;
+        return (a0 + a2) + (a1 + a3);
     }
 
     static boolean vectorUsable() {

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -30,10 +31,12 @@ final class Q3_KKernel {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
         final float[] ad = a.d();
+        final int[] sc = new int[16];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -43,25 +46,30 @@ final class Q3_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 110L * b;
                 final float wd = f16(w, bo + 108);
+                // the 16 six-bit scales, from two wide loads (per-byte segment reads cost more than the arithmetic)
+                final long sl = w.get(LONG, bo + 96);
+                final int sh = w.get(INT, bo + 104);
+                for (int i = 0; i < 8; i++) {
+                    int lo = (int) (sl >>> (8 * i)) & 0xFF;
+                    int hs = 8 * (i & 3) + 2 * (i >> 2);
+                    sc[i] = ((lo & 15) | (((sh >>> hs) & 3) << 4)) - 32;
+                    sc[i + 8] = ((lo >> 4) | (((sh >>> (hs + 4)) & 3) << 4)) - 32;
+                }
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
                 IntVector isum3 = IntVector.zero(I512);
                 for (int n = 0; n < 2; n++) {
                     for (int h = 0; h < 2; h++) {
-                        final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * n + 16 * h, LE);
-                        final ByteVector hm = ByteVector.fromMemorySegment(B128, w, bo + 16 * h, LE);
+                        final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * n + 16 * h, LE).convertShape(B2S, S256, 0);
+                        final ShortVector hm = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16 * h, LE).convertShape(B2S, S256, 0);
                         final int s0 = 8 * n + h;
                         final int hb = 4 * n;
                         // scale folded in: |q·scale·x| ≤ 4·32·127, two such sums fit in 16 bits
-                        final ShortVector w0 = ((ShortVector) v.and((byte) 3).sub((byte) 4, hm.and((byte) (1 << hb)).compare(EQ, 0))
-                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0));
-                        final ShortVector w1 = ((ShortVector) v.lanewise(LSHR, 2).and((byte) 3).sub((byte) 4, hm.and((byte) (1 << (hb + 1))).compare(EQ, 0))
-                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 2));
-                        final ShortVector w2 = ((ShortVector) v.lanewise(LSHR, 4).and((byte) 3).sub((byte) 4, hm.and((byte) (1 << (hb + 2))).compare(EQ, 0))
-                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 4));
-                        final ShortVector w3 = ((ShortVector) v.lanewise(LSHR, 6).sub((byte) 4, hm.and((byte) (1 << (hb + 3))).compare(EQ, 0))
-                                .convertShape(B2S, S256, 0)).mul((short) scaleQ3K(w, bo + 96, s0 + 6));
+                        final ShortVector w0 = v.and((short) 3).sub((short) 4, hm.and((short) (1 << hb)).compare(EQ, 0)).mul((short) sc[s0]);
+                        final ShortVector w1 = v.lanewise(ASHR, 2).and((short) 3).sub((short) 4, hm.and((short) (2 << hb)).compare(EQ, 0)).mul((short) sc[s0 + 2]);
+                        final ShortVector w2 = v.lanewise(ASHR, 4).and((short) 3).sub((short) 4, hm.and((short) (4 << hb)).compare(EQ, 0)).mul((short) sc[s0 + 4]);
+                        final ShortVector w3 = v.lanewise(ASHR, 6).and((short) 3).sub((short) 4, hm.and((short) (8 << hb)).compare(EQ, 0)).mul((short) sc[s0 + 6]);
                         final int xo = 256 * b + 16 * s0;
                         {
                             ShortVector p0 = w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(w1.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)));
@@ -98,10 +106,10 @@ final class Q3_KKernel {
                     acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes); }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes); }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes); }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes); }
         }
     }
 

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -30,6 +31,7 @@ final class Q4_0Kernel {
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -39,9 +41,10 @@ final class Q4_0Kernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 18L * b;
                 final float wd = f16(w, bo);
-                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
-                final ShortVector lo = (ShortVector) v.and((byte) 0x0F).sub((byte) 8).convertShape(B2S, S256, 0);
-                final ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2S, S256, 0);
+                // nibbles are split in 16-bit lanes: x86 has no byte shifts, and byte lanes would cost extra instructions
+                final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE).convertShape(B2S, S256, 0);
+                final ShortVector lo = v.and((short) 0x0F).sub((short) 8);
+                final ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
                 final int xo = b * 32;
                 {
                     ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
@@ -60,10 +63,10 @@ final class Q4_0Kernel {
                     acc3 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes); }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes); }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes); }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes); }
         }
     }
 

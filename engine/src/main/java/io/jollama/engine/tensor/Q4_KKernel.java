@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -31,10 +32,13 @@ final class Q4_KKernel {
         final short[] q = a.q();
         final float[] ad = a.d();
         final int[] bsums = a.bsums();
+        final int[] bs32 = a.bsums32();
+        final int[] sc = new int[8];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -48,51 +52,62 @@ final class Q4_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 144L * b;
                 final float wd = f16(w, bo), wmin = f16(w, bo + 2);
-                IntVector isum0 = IntVector.zero(I512);
-                IntVector isum1 = IntVector.zero(I512);
-                IntVector isum2 = IntVector.zero(I512);
-                IntVector isum3 = IntVector.zero(I512);
+                // the 8 six-bit scales and mins, from two wide loads (per-byte segment reads cost more than the arithmetic)
+                final long sl = w.get(LONG, bo + 4);
+                final int sh = w.get(INT, bo + 12);
+                // the min term Σ min_j·(sum of the activation quants of sub-block j) is taken here, per vector
                 int summs0 = 0;
                 int summs1 = 0;
                 int summs2 = 0;
                 int summs3 = 0;
                 for (int j = 0; j < 4; j++) {
-                    final int sm0 = scaleMinK4(w, bo + 4, 2 * j), sm1 = scaleMinK4(w, bo + 4, 2 * j + 1);
-                    final int sc0 = sm0 & 0xFF, sc1 = sm1 & 0xFF, mn0 = sm0 >> 8, mn1 = sm1 >> 8;
-                    final ByteVector v0 = ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j, LE);
-                    final ByteVector v1 = ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * j, LE);
-                    final ShortVector lo0 = (ShortVector) v0.and((byte) 0x0F).convertShape(B2S, S256, 0);
-                    final ShortVector lo1 = (ShortVector) v1.and((byte) 0x0F).convertShape(B2S, S256, 0);
-                    final ShortVector hi0 = (ShortVector) v0.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
-                    final ShortVector hi1 = (ShortVector) v1.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
+                    int s0 = (int) (sl >>> (8 * j)) & 0xFF, s4 = (int) (sl >>> (8 * j + 32)) & 0xFF, s8 = (sh >>> (8 * j)) & 0xFF;
+                    sc[j] = s0 & 63;
+                    sc[j + 4] = (s8 & 15) | ((s0 >> 6) << 4);
+                    final int mnA = s4 & 63, mnB = (s8 >> 4) | ((s4 >> 6) << 4);
+                    {
+                        summs0 += mnA * bs32[(d0 + b) * 8 + j] + mnB * bs32[(d0 + b) * 8 + j + 4];
+                    }
+                    if (nt > 1) {
+                        summs1 += mnA * bs32[(d1 + b) * 8 + j] + mnB * bs32[(d1 + b) * 8 + j + 4];
+                    }
+                    if (nt > 2) {
+                        summs2 += mnA * bs32[(d2 + b) * 8 + j] + mnB * bs32[(d2 + b) * 8 + j + 4];
+                    }
+                    if (nt > 3) {
+                        summs3 += mnA * bs32[(d3 + b) * 8 + j] + mnB * bs32[(d3 + b) * 8 + j + 4];
+                    }
+                }
+                IntVector isum0 = IntVector.zero(I512);
+                IntVector isum1 = IntVector.zero(I512);
+                IntVector isum2 = IntVector.zero(I512);
+                IntVector isum3 = IntVector.zero(I512);
+                for (int j = 0; j < 4; j++) {
+                    final int sc0 = sc[2 * j], sc1 = sc[2 * j + 1];
+                    final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final ShortVector lo0 = v0.and((short) 0x0F), lo1 = v1.and((short) 0x0F);
+                    final ShortVector hi0 = v0.lanewise(ASHR, 4).and((short) 0x0F), hi1 = v1.lanewise(ASHR, 4).and((short) 0x0F);
                     final int xo = 256 * b + 64 * j;
                     {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x0 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x0 + xo + 48)));
                         isum0 = isum0.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d0 + b) * 16 + 4 * j;
-                        summs0 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 1) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x1 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x1 + xo + 48)));
                         isum1 = isum1.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d1 + b) * 16 + 4 * j;
-                        summs1 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 2) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x2 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x2 + xo + 48)));
                         isum2 = isum2.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d2 + b) * 16 + 4 * j;
-                        summs2 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                     if (nt > 3) {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
                         ShortVector ph = hi0.mul(ShortVector.fromArray(S256, q, x3 + xo + 32)).add(hi1.mul(ShortVector.fromArray(S256, q, x3 + xo + 48)));
                         isum3 = isum3.add(((IntVector) pl.convertShape(S2I, I512, 0)).mul(sc0)).add(((IntVector) ph.convertShape(S2I, I512, 0)).mul(sc1));
-                        final int bi = (d3 + b) * 16 + 4 * j;
-                        summs3 += mn0 * (bsums[bi] + bsums[bi + 1]) + mn1 * (bsums[bi + 2] + bsums[bi + 3]);
                     }
                 }
                 {
@@ -112,10 +127,10 @@ final class Q4_KKernel {
                     m3 += wmin * ad[d3 + b] * summs3;
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) - m0;
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) - m1;
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) - m2;
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) - m3;
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) - m0; }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) - m1; }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes) - m2; }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes) - m3; }
         }
     }
 

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -34,6 +35,7 @@ final class Q5_1Kernel {
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -48,9 +50,9 @@ final class Q5_1Kernel {
                 final long bo = ro + 24L * b;
                 final float wd = f16(w, bo), wm = f16(w, bo + 2);
                 final int qh = w.get(INT, bo + 4);
-                final ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 8, LE);
-                ShortVector lo = (ShortVector) v.and((byte) 0x0F).convertShape(B2S, S256, 0);
-                ShortVector hi = (ShortVector) v.lanewise(LSHR, 4).convertShape(B2S, S256, 0);
+                final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 8, LE).convertShape(B2S, S256, 0);
+                ShortVector lo = v.and((short) 0x0F);
+                ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F);
                 lo = lo.add((short) 16, ShortVector.broadcast(S256, (short) qh).and(bits).compare(NE, 0));
                 hi = hi.add((short) 16, ShortVector.broadcast(S256, (short) (qh >>> 16)).and(bits).compare(NE, 0));
                 final int xo = b * 32;
@@ -75,10 +77,10 @@ final class Q5_1Kernel {
                     m3 += wm * as[d3 + b];
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD) + m0;
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD) + m1;
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD) + m2;
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD) + m3;
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) + m0; }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) + m1; }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes) + m2; }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes) + m3; }
         }
     }
 

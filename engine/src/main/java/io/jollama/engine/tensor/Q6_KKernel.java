@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -31,10 +32,12 @@ final class Q6_KKernel {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
         final float[] ad = a.d();
+        final int[] sc = new int[16];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
         final int x3 = (t0 + 3) * cols, d3 = (t0 + 3) * nb;
+        final float[] lanes = new float[16];
         for (int r = r0; r < r1; r++) {
             final long ro = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F512);
@@ -44,22 +47,28 @@ final class Q6_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 210L * b;
                 final float wd = f16(w, bo + 208);
+                // the 16 int8 scales from two wide loads
+                final long sl = w.get(LONG, bo + 192), sh = w.get(LONG, bo + 200);
+                for (int s = 0; s < 8; s++) {
+                    sc[s] = (byte) (sl >>> (8 * s));
+                    sc[s + 8] = (byte) (sh >>> (8 * s));
+                }
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
                 IntVector isum3 = IntVector.zero(I512);
                 for (int n = 0; n < 2; n++) {
                     for (int h = 0; h < 2; h++) {
-                        final ByteVector la = ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 16 * h, LE);
-                        final ByteVector lb = ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 32 + 16 * h, LE);
-                        final ByteVector hv = ByteVector.fromMemorySegment(B128, w, bo + 128 + 32 * n + 16 * h, LE);
-                        final ShortVector w0 = (ShortVector) la.and((byte) 0x0F).or(hv.and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
-                        final ShortVector w1 = (ShortVector) lb.and((byte) 0x0F).or(hv.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
-                        final ShortVector w2 = (ShortVector) la.lanewise(LSHR, 4).or(hv.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
-                        final ShortVector w3 = (ShortVector) lb.lanewise(LSHR, 4).or(hv.lanewise(LSHR, 6).lanewise(LSHL, 4)).sub((byte) 32).convertShape(B2S, S256, 0);
+                        final ShortVector la = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 16 * h, LE).convertShape(B2S, S256, 0);
+                        final ShortVector lb = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 64 * n + 32 + 16 * h, LE).convertShape(B2S, S256, 0);
+                        final ShortVector hv = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 128 + 32 * n + 16 * h, LE).convertShape(B2S, S256, 0);
+                        // hv·16 puts high bits 0-1 at bits 4-5, hv·4 bits 2-3, hv bits 4-5, hv/4 bits 6-7
+                        final ShortVector w0 = la.and((short) 0x0F).or(hv.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32);
+                        final ShortVector w1 = lb.and((short) 0x0F).or(hv.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32);
+                        final ShortVector w2 = la.lanewise(ASHR, 4).and((short) 0x0F).or(hv.and((short) 0x30)).sub((short) 32);
+                        final ShortVector w3 = lb.lanewise(ASHR, 4).and((short) 0x0F).or(hv.lanewise(ASHR, 2).and((short) 0x30)).sub((short) 32);
                         final int s0 = 8 * n + h;
-                        final long so = bo + 192 + s0;
-                        final int sc0 = w.get(BYTE, so), sc1 = w.get(BYTE, so + 2), sc2 = w.get(BYTE, so + 4), sc3 = w.get(BYTE, so + 6);
+                        final int sc0 = sc[s0], sc1 = sc[s0 + 2], sc2 = sc[s0 + 4], sc3 = sc[s0 + 6];
                         final int xo = 256 * b + 16 * s0;
                         {
                             isum0 = isum0.add(((IntVector) w0.mul(ShortVector.fromArray(S256, q, x0 + xo)).convertShape(S2I, I512, 0)).mul(sc0))
@@ -100,10 +109,10 @@ final class Q6_KKernel {
                     acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
                 }
             }
-            out[(t0 + 0) * outRows + r] = acc0.reduceLanes(ADD);
-            if (nt > 1) out[(t0 + 1) * outRows + r] = acc1.reduceLanes(ADD);
-            if (nt > 2) out[(t0 + 2) * outRows + r] = acc2.reduceLanes(ADD);
-            if (nt > 3) out[(t0 + 3) * outRows + r] = acc3.reduceLanes(ADD);
+            { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes); }
+            if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes); }
+            if (nt > 2) { acc2.intoArray(lanes, 0); out[(t0 + 2) * outRows + r] = sumLanes(lanes); }
+            if (nt > 3) { acc3.intoArray(lanes, 0); out[(t0 + 3) * outRows + r] = sumLanes(lanes); }
         }
     }
 
