@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Large language model runner (Ollama-compatible, pure Java).",
-        subcommands = {ServeCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, MakeBenchModelCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
