@@ -159,25 +159,31 @@ public abstract class TransformerModel implements AutoCloseable {
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i * d + j] += bias[j];
     }
 
-    /** Causal grouped-query attention of the n new tokens over the cache, in parallel over (token, head). */
+    /**
+     * Causal grouped-query attention of the n new tokens over the cache, in parallel over (head, token). Work items
+     * run head-major, so that each thread's contiguous share holds early and late tokens alike (causal attention
+     * costs grow with the position). For the F16 cache the rows in use are widened to floats once per layer, not
+     * once per query head.
+     */
     private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
-        ModelConfig c = config;
-        int heads = c.heads();
-        ComputePool.parallelFor(n * heads, (from, to) -> {
-            if (cache.type == KvCache.Type.F32) attendF32(cache, layer, q, out, pos, from, to);
-            else attendF16(cache, layer, q, out, pos, from, to);
-        });
+        int heads = config.heads();
+        if (cache.type == KvCache.Type.F32) {
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to));
+        } else {
+            KvCache.Widened kv = cache.widen(layer, pos + n);
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to));
+        }
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
+    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
         MemorySegment keys = cache.keys[layer], values = cache.values[layer];
-        float[] scores = new float[pos + (to - 1) / heads + 1];
+        float[] scores = new float[pos + n];
         for (int item = from; item < to; item++) {
-            int i = item / heads, h = item % heads, kvh = h / group;
+            int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
@@ -205,37 +211,38 @@ public abstract class TransformerModel implements AutoCloseable {
      * ggml's CPU flash-attention kernel over an F16 cache: q rounded to f16, an online softmax (running max M and
      * sum S), and the value accumulator kept in f16 (rounded after every scale and every add), divided by S at the end.
      * Copying its roundings is what keeps our log-probs within a few thousandths of llama.cpp's default settings.
+     * The rounding loops are written as separate float→half and half→float passes, which C2 vectorizes.
      */
-    private void attendF16(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
-        ModelConfig c = config;
+    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        int kvDim = c.kvDim(), vDim = c.vDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+        float[] keys = kv.keys(), values = kv.values();
         float[] qh = new float[hd];
-        float[] k = new float[hd];
-        float[] v = new float[hdv];
+        short[] half = new short[Math.max(hd, hdv)];
         float[] acc = new float[hdv];
         for (int item = from; item < to; item++) {
-            int i = item / heads, h = item % heads, kvh = h / group;
+            int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
             int qOff = i * c.qDim() + h * hd;
-            for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + d]));
+            for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
+            for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);
             Arrays.fill(acc, 0f);
             float m = Float.NEGATIVE_INFINITY, sum = 0f;
-            for (int t = 0; t < len; t++) {
-                cache.load(keys, (long) t * cache.kvDim + (long) kvh * hd, k, 0, hd);
-                float s = Ops.dot(qh, k, hd) * scale;
+            for (int t = 0, kOff = kvh * hd, vOff = kvh * hdv; t < len; t++, kOff += kvDim, vOff += vDim) {
+                float s = Ops.dot(qh, 0, keys, kOff, hd) * scale;
                 float ms = 1f, vs = 1f;
                 if (s > m) {
                     float old = m;
                     m = s;
                     ms = (float) Math.exp(old - m);
-                    for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] * ms));
+                    for (int d = 0; d < hdv; d++) half[d] = Float.floatToFloat16(acc[d] * ms);
+                    for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(half[d]);
                 } else {
                     vs = (float) Math.exp(s - m);
                 }
-                cache.load(values, (long) t * cache.vDim + (long) kvh * hdv, v, 0, hdv);
-                for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] + v[d] * vs));
+                for (int d = 0; d < hdv; d++) half[d] = Float.floatToFloat16(acc[d] + values[vOff + d] * vs);
+                for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(half[d]);
                 sum = sum * ms + vs;
             }
             float inv = sum == 0f ? 0f : 1f / sum;
