@@ -106,15 +106,21 @@ public abstract class TransformerModel implements AutoCloseable {
         float[] down = new float[n * dim];
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.attnNorm(), dim, c.rmsEps());
-            project(w.wq(), xb, n, q);
-            project(w.wk(), xb, n, k);
-            project(w.wv(), xb, n, v);
-            addBias(q, w.bq(), n);
-            addBias(k, w.bk(), n);
-            addBias(v, w.bv(), n);
-            for (int i = 0; i < n; i++) {
+            rmsnormRows(xb, x, w.attnNorm(), n);
+            if (n == 1) {
+                matvecTogether(xb, w.wq(), q, w.wk(), k, w.wv(), v);
+            } else {
+                project(w.wq(), xb, n, q);
+                project(w.wk(), xb, n, k);
+                project(w.wv(), xb, n, v);
+            }
+            final int layer = l;
+            // biases, q/k norms and RoPE per token, then the keys and values into the cache
+            forEachToken(n, i -> {
                 int p = pos + i;
+                addBias(q, i * c.qDim(), w.bq());
+                addBias(k, i * c.kvDim(), w.bk());
+                addBias(v, i * c.vDim(), w.bv());
                 for (int h = 0; h < c.heads(); h++) {
                     int off = i * c.qDim() + h * c.headDim();
                     if (w.qNorm() != null) Ops.rmsnorm(q, off, q, off, w.qNorm(), c.headDim(), c.rmsEps());
@@ -125,17 +131,24 @@ public abstract class TransformerModel implements AutoCloseable {
                     if (w.kNorm() != null) Ops.rmsnorm(k, off, k, off, w.kNorm(), c.headDim(), c.rmsEps());
                     Ops.rope(k, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
-                cache.storeKey(l, p, k, i * c.kvDim());
-                cache.storeValue(l, p, v, i * c.vDim());
-            }
+                cache.storeKey(layer, p, k, i * c.kvDim());
+                cache.storeValue(layer, p, v, i * c.vDim());
+            });
             attention(cache, l, q, att, n, pos);
             project(w.wo(), att, n, attOut);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
 
-            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.ffnNorm(), dim, c.rmsEps());
-            project(w.gate(), xb, n, gate);
-            project(w.up(), xb, n, up);
-            for (int i = 0; i < gate.length; i++) gate[i] = Ops.silu(gate[i]) * up[i];
+            rmsnormRows(xb, x, w.ffnNorm(), n);
+            if (n == 1) {
+                matvecTogether(xb, w.gate(), gate, w.up(), up, null, null);
+            } else {
+                project(w.gate(), xb, n, gate);
+                project(w.up(), xb, n, up);
+            }
+            int ffn = c.ffnDim();
+            forEachToken(n, i -> {
+                for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
+            });
             project(w.down(), gate, n, down);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
@@ -153,10 +166,38 @@ public abstract class TransformerModel implements AutoCloseable {
         else MatMul.matmul(w, in, n, out);
     }
 
-    private static void addBias(float[] x, float[] bias, int n) {
+    private static void addBias(float[] x, int off, float[] bias) {
         if (bias == null) return;
-        int d = bias.length;
-        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i * d + j] += bias[j];
+        for (int j = 0; j < bias.length; j++) x[off + j] += bias[j];
+    }
+
+    private void rmsnormRows(float[] out, float[] x, float[] weight, int n) {
+        int dim = config.dim();
+        forEachToken(n, i -> Ops.rmsnorm(out, i * dim, x, i * dim, weight, dim, config.rmsEps()));
+    }
+
+    /** Runs a per-token step for tokens [0, n): on the compute threads for a batch, inline for one token. */
+    private static void forEachToken(int n, java.util.function.IntConsumer step) {
+        if (n == 1) {
+            step.accept(0);
+            return;
+        }
+        ComputePool.parallelFor(n, (from, to) -> {
+            for (int i = from; i < to; i++) step.accept(i);
+        });
+    }
+
+    /**
+     * Two or three matrix×vector products of the same input in one parallel pass over their concatenated rows
+     * (one hand-off to the compute threads instead of one per matrix; every row is computed exactly as by matvec).
+     */
+    private static void matvecTogether(float[] x, Tensor w1, float[] o1, Tensor w2, float[] o2, Tensor w3, float[] o3) {
+        int r1 = w1.rows(), r2 = w2.rows(), r3 = w3 == null ? 0 : w3.rows();
+        ComputePool.parallelFor(r1 + r2 + r3, (from, to) -> {
+            if (from < r1) MatMul.matvecRange(w1, x, o1, from, Math.min(to, r1));
+            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, x, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
+            if (to > r1 + r2) MatMul.matvecRange(w3, x, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
+        });
     }
 
     /**
