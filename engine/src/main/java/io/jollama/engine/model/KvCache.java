@@ -117,12 +117,15 @@ public final class KvCache implements AutoCloseable {
         }
         MemorySegment k = keys[layer], v = values[layer];
         float[] wk = wideKeys, wv = wideValues;
-        ComputePool.parallelFor((len + 63) / 64, (from, to) -> {
+        ComputePool.RangeTask rows = (from, to) -> {
             short[] half = new short[64 * Math.max(kvDim, vDim)];
             int r0 = from * 64, r1 = Math.min(len, to * 64);
             widenRange(k, (long) r0 * kvDim, (r1 - r0) * kvDim, wk, half);
             widenRange(v, (long) r0 * vDim, (r1 - r0) * vDim, wv, half);
-        });
+        };
+        // a few hundred rows take microseconds: not worth a hand-off to the compute threads
+        if (len <= 512) rows.run(0, (len + 63) / 64);
+        else ComputePool.parallelFor((len + 63) / 64, rows);
         return new Widened(wk, wv);
     }
 
