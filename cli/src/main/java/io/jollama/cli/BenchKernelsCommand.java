@@ -81,9 +81,11 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 fillRandom(type, data, rowBytes, rows);
                 if (bw1 == null) {
                     // The machine's streaming read bandwidth, over the first buffer (same size as every weight matrix).
-                    bw1 = measure(() -> streamSum(data, 0, data.byteSize()), data.byteSize());
-                    long chunk = data.byteSize() / 64;
-                    bwN = measure(() -> ComputePool.parallelFor(64, (from, to) -> streamSum(data, from * chunk, to * chunk)), 64 * chunk);
+                    long few = Math.min(data.byteSize(), 4L << 20);
+                    bw1 = measure(() -> streamSum(data, 0, data.byteSize()), data.byteSize(), () -> streamSum(data, 0, few));
+                    long chunk = data.byteSize() / 64, fewChunk = few / 64;
+                    bwN = measure(() -> ComputePool.parallelFor(64, (from, to) -> streamSum(data, from * chunk, to * chunk)), 64 * chunk,
+                            () -> ComputePool.parallelFor(64, (from, to) -> streamSum(data, from * fewChunk, to * fewChunk)));
                     out.printf("%-5s %12.2f %12.2f %12s %12s %10s %10s %14.2f   (plain vectorized sum over %d MiB)%n",
                             "read", bw1[0], bwN[0], "", "", "100", "100", bw1[1], data.byteSize() >> 20);
                 }
@@ -92,14 +94,18 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 SplittableRandom rnd = new SplittableRandom(7);
                 for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
                 float[] y = new float[rows];
-                double[] one = measure(() -> MatMul.matvecRange(w, x, y, 0, rows), rows * rowBytes);
-                double[] all = measure(() -> MatMul.matvec(w, x, y), rows * rowBytes);
+                int fewRows = (int) Math.min(rows, (4L << 20) / rowBytes + 1);
+                Tensor small = new Tensor(w.name(), type, new long[]{COLS, fewRows}, data.asSlice(0, fewRows * rowBytes));
+                double[] one = measure(() -> MatMul.matvecRange(w, x, y, 0, rows), rows * rowBytes, () -> MatMul.matvecRange(small, x, y, 0, fewRows));
+                double[] all = measure(() -> MatMul.matvec(w, x, y), rows * rowBytes, () -> MatMul.matvec(small, x, y));
                 double rowsPerByte = 1.0 / rowBytes;
                 out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f %14.2f%n", type, one[0], all[0],
                         one[0] * 1e3 * rowsPerByte, all[0] * 1e3 * rowsPerByte,
                         100 * one[0] / bw1[0], 100 * all[0] / bwN[0], one[1]);
                 if (!Float.isFinite(y[rows / 2])) out.println("  (warning: non-finite output " + y[rows / 2] + ")");
             }
+            // lets the heap shrink back before the next GiB is allocated (the warm-up garbage grows it)
+            System.gc();
         }
         return 0;
     }
@@ -110,17 +116,17 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the action to warm up (at least 3 times and 1 s), then for {@code seconds}. Returns {GB/s of wall time,
+     * Warms up (see below), then runs the action for {@code seconds}. Returns {GB/s of wall time,
      * GB per CPU-second of the calling thread}: on a shared machine the second figure shows what the kernel does
      * when it gets a core, the first what it got.
      */
-    private double[] measure(Runnable action, long bytesPerRun) {
+    private double[] measure(Runnable action, long bytesPerRun, Runnable onFewMiB) {
+        // Warm up on a few MiB first: until C2 has compiled the vector code it allocates on the heap, and over
+        // a whole GiB that garbage would grow the heap by gigabytes. C2 compiles in the background, hence 1 s.
         long warmEnd = System.nanoTime() + 1_000_000_000L;
-        int warm = 0;
-        while (warm < 3 || System.nanoTime() < warmEnd) {
-            action.run();
-            warm++;
-        }
+        for (int i = 0; i < 200 || System.nanoTime() < warmEnd; i++) onFewMiB.run();
+        action.run();
+        action.run();
         long budget = (long) (seconds * 1e9);
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long cpuStart = mx.getCurrentThreadCpuTime();

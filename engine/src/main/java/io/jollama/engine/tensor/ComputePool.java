@@ -10,7 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * virtual-thread carrier or the common pool would be shared with unrelated work.
  * <p>
  * Idle workers spin briefly (a decode step issues hundreds of matvecs back to back, so a park/unpark
- * round trip per call would be a visible cost), then park. One {@link #parallelFor} runs at a time;
+ * round trip per call would be a visible cost), then park. The caller does not run a chunk itself: it may be a
+ * virtual thread, whose carrier must not be held for milliseconds of compute. One {@link #parallelFor} runs at a time;
  * concurrent callers queue on a lock, and a call made from a pool thread runs inline.
  */
 public final class ComputePool {
@@ -21,7 +22,14 @@ public final class ComputePool {
     }
 
     private static final int THREADS = configuredThreads();
-    private static final long SPIN_NANOS = 50_000;
+    /**
+     * How long an idle worker spins before parking: long enough to catch the next matvec of a decode step, short
+     * enough not to steal the core from the caller's own work between calls (on a 2-core machine every spinning
+     * thread competes with it).
+     */
+    private static final long WORKER_SPIN_NANOS = 20_000;
+    /** The caller waits for whole chunks, so it parks almost at once and leaves the cores to the workers. */
+    private static final long CALLER_SPIN_NANOS = 2_000;
 
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Worker[] WORKERS = new Worker[THREADS];
@@ -78,7 +86,7 @@ public final class ComputePool {
             }
             long start = System.nanoTime();
             while (PENDING.get() != 0) {
-                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                if (System.nanoTime() - start < CALLER_SPIN_NANOS) Thread.onSpinWait();
                 else LockSupport.park(ComputePool.class);
             }
             waiter = null;
@@ -123,7 +131,7 @@ public final class ComputePool {
             while (true) {
                 long start = System.nanoTime();
                 while (seq == seen) {
-                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    if (System.nanoTime() - start < WORKER_SPIN_NANOS) Thread.onSpinWait();
                     else LockSupport.park(this);
                 }
                 seen = seq;

@@ -18,6 +18,10 @@ import java.nio.ByteOrder;
  * {@code vector(w, rowBytes, r0, r1, acts, t0, nt, out, outRows)} and {@code scalar(...)}: for each row r in
  * [r0, r1) and each of the {@code nt} (1..{@value #TILE}) activation vectors t0, t0+1, …, they store the dot product of
  * row r with vector t at {@code out[t·outRows + r]}. Each weight block is decoded once and used for all nt vectors.
+ * <p>
+ * The per-vector code in a kernel is written out four times ({@code acc0}…{@code acc3}, guarded by {@code nt > k})
+ * rather than looped over, because vectors kept in arrays would not stay in registers; the four copies differ
+ * only in their index and must be edited together.
  */
 final class KernelSupport {
     private KernelSupport() {}

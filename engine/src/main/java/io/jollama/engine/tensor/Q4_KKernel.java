@@ -31,9 +31,7 @@ final class Q4_KKernel {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
         final float[] ad = a.d();
-        final int[] bsums = a.bsums();
         final int[] bs32 = a.bsums32();
-        final int[] sc = new int[8];
         final int x0 = (t0 + 0) * cols, d0 = (t0 + 0) * nb;
         final int x1 = (t0 + 1) * cols, d1 = (t0 + 1) * nb;
         final int x2 = (t0 + 2) * cols, d2 = (t0 + 2) * nb;
@@ -52,38 +50,17 @@ final class Q4_KKernel {
             for (int b = 0; b < nb; b++) {
                 final long bo = ro + 144L * b;
                 final float wd = f16(w, bo), wmin = f16(w, bo + 2);
-                // the 8 six-bit scales and mins, from two wide loads (per-byte segment reads cost more than the arithmetic)
-                final long sl = w.get(LONG, bo + 4);
-                final int sh = w.get(INT, bo + 12);
-                // the min term Σ min_j·(sum of the activation quants of sub-block j) is taken here, per vector
-                int summs0 = 0;
-                int summs1 = 0;
-                int summs2 = 0;
-                int summs3 = 0;
-                for (int j = 0; j < 4; j++) {
-                    int s0 = (int) (sl >>> (8 * j)) & 0xFF, s4 = (int) (sl >>> (8 * j + 32)) & 0xFF, s8 = (sh >>> (8 * j)) & 0xFF;
-                    sc[j] = s0 & 63;
-                    sc[j + 4] = (s8 & 15) | ((s0 >> 6) << 4);
-                    final int mnA = s4 & 63, mnB = (s8 >> 4) | ((s4 >> 6) << 4);
-                    {
-                        summs0 += mnA * bs32[(d0 + b) * 8 + j] + mnB * bs32[(d0 + b) * 8 + j + 4];
-                    }
-                    if (nt > 1) {
-                        summs1 += mnA * bs32[(d1 + b) * 8 + j] + mnB * bs32[(d1 + b) * 8 + j + 4];
-                    }
-                    if (nt > 2) {
-                        summs2 += mnA * bs32[(d2 + b) * 8 + j] + mnB * bs32[(d2 + b) * 8 + j + 4];
-                    }
-                    if (nt > 3) {
-                        summs3 += mnA * bs32[(d3 + b) * 8 + j] + mnB * bs32[(d3 + b) * 8 + j + 4];
-                    }
-                }
+                // The 8 six-bit scales and mins, unpacked four at a time with 32-bit masks: byte j of
+                // scales is the scale of sub-block j, byte j of mins its min (per-byte reads cost more than this).
+                final int u0 = w.get(INT, bo + 4), u1 = w.get(INT, bo + 8), u2 = w.get(INT, bo + 12);
+                final long scales = (u0 & 0x3f3f3f3fL) | ((long) ((u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4)) << 32);
+                final long mins = (u1 & 0x3f3f3f3fL) | ((long) (((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4)) << 32);
                 IntVector isum0 = IntVector.zero(I512);
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
                 IntVector isum3 = IntVector.zero(I512);
                 for (int j = 0; j < 4; j++) {
-                    final int sc0 = sc[2 * j], sc1 = sc[2 * j + 1];
+                    final int sc0 = (int) (scales >>> (16 * j)) & 0xFF, sc1 = (int) (scales >>> (16 * j + 8)) & 0xFF;
                     final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j, LE).convertShape(B2S, S256, 0);
                     final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * j, LE).convertShape(B2S, S256, 0);
                     final ShortVector lo0 = v0.and((short) 0x0F), lo1 = v1.and((short) 0x0F);
@@ -112,19 +89,31 @@ final class Q4_KKernel {
                 }
                 {
                     acc0 = ((FloatVector) isum0.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
-                    m0 += wmin * ad[d0 + b] * summs0;
+                    // the min term: Σ min_j·(sum of the activation quants of sub-block j)
+                    int summs = 0;
+                    for (int j = 0; j < 8; j++) summs += ((int) (mins >>> (8 * j)) & 0xFF) * bs32[(d0 + b) * 8 + j];
+                    m0 += wmin * ad[d0 + b] * summs;
                 }
                 if (nt > 1) {
                     acc1 = ((FloatVector) isum1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
-                    m1 += wmin * ad[d1 + b] * summs1;
+                    // the min term: Σ min_j·(sum of the activation quants of sub-block j)
+                    int summs = 0;
+                    for (int j = 0; j < 8; j++) summs += ((int) (mins >>> (8 * j)) & 0xFF) * bs32[(d1 + b) * 8 + j];
+                    m1 += wmin * ad[d1 + b] * summs;
                 }
                 if (nt > 2) {
                     acc2 = ((FloatVector) isum2.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
-                    m2 += wmin * ad[d2 + b] * summs2;
+                    // the min term: Σ min_j·(sum of the activation quants of sub-block j)
+                    int summs = 0;
+                    for (int j = 0; j < 8; j++) summs += ((int) (mins >>> (8 * j)) & 0xFF) * bs32[(d2 + b) * 8 + j];
+                    m2 += wmin * ad[d2 + b] * summs;
                 }
                 if (nt > 3) {
                     acc3 = ((FloatVector) isum3.convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
-                    m3 += wmin * ad[d3 + b] * summs3;
+                    // the min term: Σ min_j·(sum of the activation quants of sub-block j)
+                    int summs = 0;
+                    for (int j = 0; j < 8; j++) summs += ((int) (mins >>> (8 * j)) & 0xFF) * bs32[(d3 + b) * 8 + j];
+                    m3 += wmin * ad[d3 + b] * summs;
                 }
             }
             { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) - m0; }
