@@ -53,6 +53,14 @@ class MakeBenchModelCommandTest {
                 assertTrue(Arrays.stream(gen).distinct().count() > 1, Arrays.toString(gen));
             }
         }
+        // and jollama bench runs it, naming the file type as llama-bench does
+        var b = BenchKernelsCommandTest.run("bench", f.toString(), "-p", "16", "-n", "4", "-r", "1");
+        assertEquals(0, b.code(), b.err());
+        for (String test : new String[]{"pp16", "tg4"}) {
+            var m = java.util.regex.Pattern.compile("\\| llama Q8_0 \\|.*\\| " + test + " \\| ([0-9.]+) ±").matcher(b.out());
+            assertTrue(m.find(), b.out());
+            assertTrue(Double.parseDouble(m.group(1)) > 0, b.out());
+        }
         Path again = dir.resolve("tl2.gguf");
         assertEquals(0, BenchKernelsCommandTest.run("make-bench-model", "--shape", "tinyllama", "--type", "q8_0",
                 "--layers", "2", "--dim", "256", "--ffn", "512", "-o", again.toString()).code());
