@@ -112,7 +112,10 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The file type as llama-bench names it ({@code general.file_type}), else the type holding most bytes. */
     private static String describeType(TransformerModel m) {
+        var ft = io.jollama.engine.tensor.FileType.byId(m.file().getInt("general.file_type", -1));
+        if (ft != null) return ft.displayName;
         var counts = new java.util.TreeMap<String, Long>();
         for (var t : m.file().tensors()) if (t.shape().length > 1) counts.merge(t.type().name(), t.byteSize(), Long::sum);
         return counts.entrySet().stream().max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey).orElse("?");

@@ -1,5 +1,7 @@
 package io.jollama.engine.model;
 
+import io.jollama.engine.tensor.ComputePool;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -96,6 +98,45 @@ public final class KvCache implements AutoCloseable {
 
     void loadKeyRow(int layer, int pos, float[] dst) {
         load(keys[layer], (long) pos * kvDim, dst, 0, kvDim);
+    }
+
+    /** The first rows of one layer's keys and values as floats (valid until the next {@link #widen}). */
+    record Widened(float[] keys, float[] values) {}
+
+    private float[] wideKeys = new float[0], wideValues = new float[0];
+
+    /**
+     * Widens rows [0, len) of an F16 layer to floats, into scratch arrays owned by this cache (a sequence runs
+     * one forward pass at a time), so attention converts each cached value once per layer, not once per query head.
+     */
+    Widened widen(int layer, int len) {
+        if (wideKeys.length < len * kvDim) {
+            int rows = Math.min(capacity, Math.max(len, 2 * wideKeys.length / Math.max(1, kvDim)));
+            wideKeys = new float[rows * kvDim];
+            wideValues = new float[rows * vDim];
+        }
+        MemorySegment k = keys[layer], v = values[layer];
+        float[] wk = wideKeys, wv = wideValues;
+        ComputePool.RangeTask rows = (from, to) -> {
+            short[] half = new short[64 * Math.max(kvDim, vDim)];
+            int r0 = from * 64, r1 = Math.min(len, to * 64);
+            widenRange(k, (long) r0 * kvDim, (r1 - r0) * kvDim, wk, half);
+            widenRange(v, (long) r0 * vDim, (r1 - r0) * vDim, wv, half);
+        };
+        // a few hundred rows take microseconds: not worth a hand-off to the compute threads
+        if (len <= 512) rows.run(0, (len + 63) / 64);
+        else ComputePool.parallelFor((len + 63) / 64, rows);
+        return new Widened(wk, wv);
+    }
+
+    private static void widenRange(MemorySegment seg, long index, int count, float[] dst, short[] half) {
+        for (int done = 0; done < count; ) {
+            int m = Math.min(half.length, count - done);
+            MemorySegment.copy(seg, HALF, (index + done) * Short.BYTES, half, 0, m);
+            int base = (int) index + done;
+            for (int j = 0; j < m; j++) dst[base + j] = Float.float16ToFloat(half[j]);
+            done += m;
+        }
     }
 
     /** Moves rows [from, from+count) to start at row {@code to} in every layer (used by context shift). */

@@ -59,13 +59,18 @@ final class Ops {
     }
 
     static float dot(float[] a, float[] b, int n) {
+        return dot(a, 0, b, 0, n);
+    }
+
+    /** The dot product of a[aOff..+n) and b[bOff..+n), with the same lanes and order as {@link #dot(float[], float[], int)}. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
         for (; i <= n - F.length(); i += F.length()) {
-            acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += a[i] * b[i];
+        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
 

@@ -117,15 +117,21 @@ public abstract class TransformerModel implements AutoCloseable {
         float[] down = new float[n * dim];
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.attnNorm(), dim, c.rmsEps());
-            project(w.wq(), xb, n, q);
-            project(w.wk(), xb, n, k);
-            project(w.wv(), xb, n, v);
-            addBias(q, w.bq(), n);
-            addBias(k, w.bk(), n);
-            addBias(v, w.bv(), n);
-            for (int i = 0; i < n; i++) {
+            rmsnormRows(xb, x, w.attnNorm(), n);
+            if (n == 1) {
+                matvecTogether(xb, w.wq(), q, w.wk(), k, w.wv(), v);
+            } else {
+                project(w.wq(), xb, n, q);
+                project(w.wk(), xb, n, k);
+                project(w.wv(), xb, n, v);
+            }
+            final int layer = l;
+            // biases, q/k norms and RoPE per token, then the keys and values into the cache
+            forEachToken(n, i -> {
                 int p = pos + i;
+                addBias(q, i * c.qDim(), w.bq());
+                addBias(k, i * c.kvDim(), w.bk());
+                addBias(v, i * c.vDim(), w.bv());
                 for (int h = 0; h < c.heads(); h++) {
                     int off = i * c.qDim() + h * c.headDim();
                     if (w.qNorm() != null) Ops.rmsnorm(q, off, q, off, w.qNorm(), c.headDim(), c.rmsEps());
@@ -136,17 +142,24 @@ public abstract class TransformerModel implements AutoCloseable {
                     if (w.kNorm() != null) Ops.rmsnorm(k, off, k, off, w.kNorm(), c.headDim(), c.rmsEps());
                     Ops.rope(k, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
-                cache.storeKey(l, p, k, i * c.kvDim());
-                cache.storeValue(l, p, v, i * c.vDim());
-            }
+                cache.storeKey(layer, p, k, i * c.kvDim());
+                cache.storeValue(layer, p, v, i * c.vDim());
+            });
             attention(cache, l, q, att, n, pos);
             project(w.wo(), att, n, attOut);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
 
-            for (int i = 0; i < n; i++) Ops.rmsnorm(xb, i * dim, x, i * dim, w.ffnNorm(), dim, c.rmsEps());
-            project(w.gate(), xb, n, gate);
-            project(w.up(), xb, n, up);
-            for (int i = 0; i < gate.length; i++) gate[i] = Ops.silu(gate[i]) * up[i];
+            rmsnormRows(xb, x, w.ffnNorm(), n);
+            if (n == 1) {
+                matvecTogether(xb, w.gate(), gate, w.up(), up, null, null);
+            } else {
+                project(w.gate(), xb, n, gate);
+                project(w.up(), xb, n, up);
+            }
+            int ffn = c.ffnDim();
+            forEachToken(n, i -> {
+                for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
+            });
             project(w.down(), gate, n, down);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
@@ -165,31 +178,65 @@ public abstract class TransformerModel implements AutoCloseable {
         else MatMul.matmul(w, in, n, out);
     }
 
-    private static void addBias(float[] x, float[] bias, int n) {
+    private static void addBias(float[] x, int off, float[] bias) {
         if (bias == null) return;
-        int d = bias.length;
-        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i * d + j] += bias[j];
+        for (int j = 0; j < bias.length; j++) x[off + j] += bias[j];
     }
 
-    /** Causal grouped-query attention of the n new tokens over the cache, in parallel over (token, head). */
-    private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
-        ModelConfig c = config;
-        int heads = c.heads();
-        ComputePool.parallelFor(n * heads, (from, to) -> {
-            if (cache.type == KvCache.Type.F32) attendF32(cache, layer, q, out, pos, from, to);
-            else attendF16(cache, layer, q, out, pos, from, to);
+    private void rmsnormRows(float[] out, float[] x, float[] weight, int n) {
+        int dim = config.dim();
+        forEachToken(n, i -> Ops.rmsnorm(out, i * dim, x, i * dim, weight, dim, config.rmsEps()));
+    }
+
+    /** Runs a per-token step for tokens [0, n): on the compute threads for a batch, inline for one token. */
+    private static void forEachToken(int n, java.util.function.IntConsumer step) {
+        if (n == 1) {
+            step.accept(0);
+            return;
+        }
+        ComputePool.parallelFor(n, (from, to) -> {
+            for (int i = from; i < to; i++) step.accept(i);
         });
     }
 
+    /**
+     * Two or three matrix×vector products of the same input in one parallel pass over their concatenated rows
+     * (one hand-off to the compute threads instead of one per matrix; every row is computed exactly as by matvec).
+     */
+    private static void matvecTogether(float[] x, Tensor w1, float[] o1, Tensor w2, float[] o2, Tensor w3, float[] o3) {
+        int r1 = w1.rows(), r2 = w2.rows(), r3 = w3 == null ? 0 : w3.rows();
+        ComputePool.parallelFor(r1 + r2 + r3, (from, to) -> {
+            if (from < r1) MatMul.matvecRange(w1, x, o1, from, Math.min(to, r1));
+            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, x, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
+            if (to > r1 + r2) MatMul.matvecRange(w3, x, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
+        });
+    }
+
+    /**
+     * Causal grouped-query attention of the n new tokens over the cache, in parallel over (head, token). Work items
+     * run head-major, so that each thread's contiguous share holds early and late tokens alike (causal attention
+     * costs grow with the position). For the F16 cache the rows in use are widened to floats once per layer, not
+     * once per query head.
+     */
+    private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
+        int heads = config.heads();
+        if (cache.type == KvCache.Type.F32) {
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to));
+        } else {
+            KvCache.Widened kv = cache.widen(layer, pos + n);
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to));
+        }
+    }
+
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
+    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
         MemorySegment keys = cache.keys[layer], values = cache.values[layer];
-        float[] scores = new float[pos + (to - 1) / heads + 1];
+        float[] scores = new float[pos + n];
         for (int item = from; item < to; item++) {
-            int i = item / heads, h = item % heads, kvh = h / group;
+            int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
@@ -217,37 +264,38 @@ public abstract class TransformerModel implements AutoCloseable {
      * ggml's CPU flash-attention kernel over an F16 cache: q rounded to f16, an online softmax (running max M and
      * sum S), and the value accumulator kept in f16 (rounded after every scale and every add), divided by S at the end.
      * Copying its roundings is what keeps our log-probs within a few thousandths of llama.cpp's default settings.
+     * The rounding loops are written as separate float→half and half→float passes, which C2 vectorizes.
      */
-    private void attendF16(KvCache cache, int layer, float[] q, float[] out, int pos, int from, int to) {
-        ModelConfig c = config;
+    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        int kvDim = c.kvDim(), vDim = c.vDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+        float[] keys = kv.keys(), values = kv.values();
         float[] qh = new float[hd];
-        float[] k = new float[hd];
-        float[] v = new float[hdv];
+        short[] half = new short[Math.max(hd, hdv)];
         float[] acc = new float[hdv];
         for (int item = from; item < to; item++) {
-            int i = item / heads, h = item % heads, kvh = h / group;
+            int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
             int qOff = i * c.qDim() + h * hd;
-            for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + d]));
+            for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
+            for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);
             Arrays.fill(acc, 0f);
             float m = Float.NEGATIVE_INFINITY, sum = 0f;
-            for (int t = 0; t < len; t++) {
-                cache.load(keys, (long) t * cache.kvDim + (long) kvh * hd, k, 0, hd);
-                float s = Ops.dot(qh, k, hd) * scale;
+            for (int t = 0, kOff = kvh * hd, vOff = kvh * hdv; t < len; t++, kOff += kvDim, vOff += vDim) {
+                float s = Ops.dot(qh, 0, keys, kOff, hd) * scale;
                 float ms = 1f, vs = 1f;
                 if (s > m) {
                     float old = m;
                     m = s;
                     ms = (float) Math.exp(old - m);
-                    for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] * ms));
+                    for (int d = 0; d < hdv; d++) half[d] = Float.floatToFloat16(acc[d] * ms);
+                    for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(half[d]);
                 } else {
                     vs = (float) Math.exp(s - m);
                 }
-                cache.load(values, (long) t * cache.vDim + (long) kvh * hdv, v, 0, hdv);
-                for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(Float.floatToFloat16(acc[d] + v[d] * vs));
+                for (int d = 0; d < hdv; d++) half[d] = Float.floatToFloat16(acc[d] + values[vOff + d] * vs);
+                for (int d = 0; d < hdv; d++) acc[d] = Float.float16ToFloat(half[d]);
                 sum = sum * ms + vs;
             }
             float inv = sum == 0f ? 0f : 1f / sum;

@@ -52,13 +52,21 @@ public final class Runner implements AutoCloseable {
         return new Sequence(model, tokenizer, numCtx, numBatch, kvType);
     }
 
-    /** A few forward passes so that the first request does not run interpreted code. */
+    /**
+     * Forward passes through both code paths, so that the first request runs compiled code: a few prompt batches
+     * (matrix×matrix kernels, batched attention) and a run of single-token steps (matrix×vector kernels). The
+     * cache is thrown away afterwards.
+     */
     public void warmUp() {
-        try (Sequence s = newSequence()) {
-            int t = Math.max(0, tokenizer.bos());
-            int[] prompt = new int[Math.min(8, numCtx - 4)];
-            java.util.Arrays.fill(prompt, t);
-            s.generate(prompt, GenerateOptions.greedy(2), x -> {}, () -> false);
+        var cache = model.newCache(numCtx);
+        try (cache) {
+            int batch = Math.max(2, Math.min(Math.min(numBatch, 32), numCtx / 2));
+            int steps = Math.min(16, numCtx - batch);
+            int[] tokens = new int[batch + steps];
+            int vocab = model.config().vocabSize();
+            for (int i = 0; i < tokens.length; i++) tokens[i] = (int) ((i * 2654435761L + 1) % vocab);
+            for (int round = 0; round < 3; round++) model.forward(cache, tokens, 0, batch, 0, false);
+            for (int i = 0; i < steps; i++) model.forward(cache, tokens, batch + i, 1, batch + i, false);
         }
     }
 
