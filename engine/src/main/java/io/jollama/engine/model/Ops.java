@@ -1,7 +1,6 @@
 package io.jollama.engine.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -53,7 +52,7 @@ final class Ops {
             FloatVector vb = FloatVector.fromMemorySegment(F, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
             acc = va.fma(vb, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += a[aOff + i] * b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, bOff / Float.BYTES + i);
         return s;
     }
@@ -69,7 +68,7 @@ final class Ops {
         for (; i <= n - F.length(); i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -84,6 +83,18 @@ final class Ops {
             vb.fma(vw, vo).intoArray(out, outOff + i);
         }
         for (; i < n; i++) out[outOff + i] += w * b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, bOff / Float.BYTES + i);
+    }
+
+    /**
+     * The lanes summed in one fixed order. {@code reduceLanes(ADD)} may add them in a different order before and after
+     * C2 compiles the caller, so the same dot product could change its last bit during a run.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = new float[F.length()];
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (float x : lanes) s += x;
+        return s;
     }
 
     static float silu(float x) {
