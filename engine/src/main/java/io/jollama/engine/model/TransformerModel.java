@@ -46,11 +46,17 @@ public abstract class TransformerModel implements AutoCloseable {
         int dim = config.dim();
         for (int l = 0; l < layers.length; l++) {
             String p = "blk." + l + ".";
+            // phi3 keeps q, k and v in one matrix, and gate and up in another: their row ranges are used as views
+            Tensor[] qkv = file.hasTensor(p + "attn_qkv.weight")
+                    ? rows(tensor(p + "attn_qkv.weight", dim, config.qDim() + config.kvDim() + config.vDim()), config.qDim(), config.kvDim(), config.vDim())
+                    : new Tensor[]{tensor(p + "attn_q.weight", dim, config.qDim()), tensor(p + "attn_k.weight", dim, config.kvDim()),
+                            tensor(p + "attn_v.weight", dim, config.vDim())};
+            Tensor[] gateUp = file.hasTensor(p + "ffn_gate.weight")
+                    ? new Tensor[]{tensor(p + "ffn_gate.weight", dim, config.ffnDim()), tensor(p + "ffn_up.weight", dim, config.ffnDim())}
+                    : rows(tensor(p + "ffn_up.weight", dim, 2 * config.ffnDim()), config.ffnDim(), config.ffnDim());
             layers[l] = new Layer(
                     vector(p + "attn_norm.weight", dim),
-                    tensor(p + "attn_q.weight", dim, config.qDim()),
-                    tensor(p + "attn_k.weight", dim, config.kvDim()),
-                    tensor(p + "attn_v.weight", dim, config.vDim()),
+                    qkv[0], qkv[1], qkv[2],
                     tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim),
                     optionalVector(p + "attn_q.bias", config.qDim()),
                     optionalVector(p + "attn_k.bias", config.kvDim()),
@@ -58,10 +64,29 @@ public abstract class TransformerModel implements AutoCloseable {
                     optionalVector(p + "attn_q_norm.weight", config.headDim()),
                     optionalVector(p + "attn_k_norm.weight", config.headDim()),
                     vector(p + "ffn_norm.weight", dim),
-                    tensor(p + "ffn_gate.weight", dim, config.ffnDim()),
-                    tensor(p + "ffn_up.weight", dim, config.ffnDim()),
+                    gateUp[0], gateUp[1],
                     tensor(p + "ffn_down.weight", config.ffnDim(), dim));
         }
+    }
+
+    /** Consecutive row ranges of a matrix as matrices of their own (views of the same bytes). */
+    private static Tensor[] rows(Tensor t, int... counts) {
+        Tensor[] out = new Tensor[counts.length];
+        long offset = 0;
+        for (int i = 0; i < counts.length; i++) {
+            long bytes = counts[i] * t.rowBytes();
+            out[i] = new Tensor(t.name() + "[" + i + "]", t.type(), new long[]{t.shape()[0], counts[i]}, t.data().asSlice(offset, bytes));
+            offset += bytes;
+        }
+        return out;
+    }
+
+    /**
+     * Whether the family multiplies q by 1/√head_dim before attention and attends with scale 1 (phi3, as llama.cpp's
+     * graph does), instead of scaling the scores: the same math, with llama.cpp's rounding.
+     */
+    protected boolean scalesQueryFirst() {
+        return false;
     }
 
     public ModelConfig config() {
@@ -220,19 +245,24 @@ public abstract class TransformerModel implements AutoCloseable {
      */
     private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
         int heads = config.heads();
+        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        if (scalesQueryFirst()) {
+            for (int i = 0; i < n * config.qDim(); i++) q[i] *= scale;
+            scale = 1f;
+        }
+        float attnScale = scale;
         if (cache.type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to, attnScale));
         } else {
             KvCache.Widened kv = cache.widen(layer, pos + n);
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to, attnScale));
         }
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to) {
+    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to, float scale) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(hd));
         MemorySegment keys = cache.keys[layer], values = cache.values[layer];
         float[] scores = new float[pos + n];
         for (int item = from; item < to; item++) {
@@ -267,9 +297,12 @@ public abstract class TransformerModel implements AutoCloseable {
      * The rounding loops are written as separate float→half and half→float passes, which C2 vectorizes.
      */
     static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to) {
+        attendF16(c, kv, q, out, n, pos, from, to, (float) (1.0 / Math.sqrt(c.headDim())));
+    }
+
+    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to, float scale) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
-        float scale = (float) (1.0 / Math.sqrt(hd));
         float[] keys = kv.keys(), values = kv.values();
         float[] qh = new float[hd];
         short[] half = new short[Math.max(hd, hdv)];

@@ -28,7 +28,7 @@ class ForwardF32Test {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf"})
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf"})
     void greedyMatchesLlamaCpp(String file) throws Exception {
         Reference ref = Reference.arch(file);
         try (TransformerModel m = Models.load(ref.model(), true)) {
@@ -55,7 +55,7 @@ class ForwardF32Test {
      * plain f32 math, about 5e-3 reachable with the emulation; we hold ourselves to 6e-3).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf"})
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf"})
     void teacherForcedLogprobsMatch(String file) throws Exception {
         Reference ref = Reference.arch(file);
         double worstF32 = worst(ref, ref.f32KvCases(), KvCache.Type.F32);
