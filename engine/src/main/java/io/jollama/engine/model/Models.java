@@ -9,7 +9,7 @@ import java.util.List;
 
 /** Loads a model of a supported architecture from a GGUF file. */
 public final class Models {
-    public static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "phi3");
+    public static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "phi3", "gemma3");
 
     private Models() {}
 
@@ -33,6 +33,7 @@ public final class Models {
             case "qwen2" -> new Qwen2Model(file);
             case "qwen3" -> new Qwen3Model(file);
             case "phi3" -> new Phi3Model(file);
+            case "gemma3" -> new Gemma3Model(file);
             default -> throw new GgufFormatException(file.path() + ": unsupported model architecture '" + arch
                     + "' (supported: " + String.join(", ", SUPPORTED) + ")");
         };

@@ -97,6 +97,18 @@ final class Ops {
         return s;
     }
 
+    /**
+     * ggml's GELU (tanh form) as its CPU backend computes it: a table of f16 results indexed by the f16-rounded input,
+     * for -10 < x < 10; x itself above, 0 below.
+     */
+    static float geluTable(float x) {
+        if (x >= 10f) return x;
+        if (x <= -10f) return 0f;
+        float h = Float.float16ToFloat(Float.floatToFloat16(x));
+        float y = 0.5f * h * (1.0f + (float) Math.tanh(0.7978845608028654f * h * (1.0f + 0.044715f * h * h)));
+        return Float.float16ToFloat(Float.floatToFloat16(y));
+    }
+
     static float silu(float x) {
         return x / (1.0f + (float) Math.exp(-x));
     }

@@ -23,7 +23,7 @@ public abstract class TransformerModel implements AutoCloseable {
     /** One layer's weights; optional parts are null. */
     record Layer(float[] attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
                  float[] bq, float[] bk, float[] bv, float[] qNorm, float[] kNorm,
-                 float[] ffnNorm, Tensor gate, Tensor up, Tensor down) {}
+                 float[] ffnNorm, Tensor gate, Tensor up, Tensor down, float[] postAttnNorm, float[] postFfnNorm) {}
 
     protected final GgufFile file;
     protected final ModelConfig config;
@@ -32,7 +32,9 @@ public abstract class TransformerModel implements AutoCloseable {
     private final Tensor output;
     private final Layer[] layers;
     private final float[] ropeFreqs;
-    private final float thetaScale;
+    /** Per layer: the RoPE angle step (families may use another base on some layers) and the sliding window (0 = none). */
+    private final float[] thetaScale;
+    private final int[] window;
 
     protected TransformerModel(GgufFile file, ModelConfig config) throws GgufFormatException {
         this.file = file;
@@ -41,7 +43,12 @@ public abstract class TransformerModel implements AutoCloseable {
         this.outputNorm = vector("output_norm.weight", config.dim());
         this.output = file.hasTensor("output.weight") ? tensor("output.weight", config.dim(), config.vocabSize()) : tokenEmbd;
         this.ropeFreqs = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", config.ropeDim() / 2) : null;
-        this.thetaScale = (float) Math.pow(config.ropeTheta(), -2.0 / config.ropeDim());
+        this.thetaScale = new float[config.layers()];
+        this.window = new int[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            thetaScale[l] = (float) Math.pow(ropeBase(l), -2.0 / config.ropeDim());
+            window[l] = slidingWindow(l);
+        }
         this.layers = new Layer[config.layers()];
         int dim = config.dim();
         for (int l = 0; l < layers.length; l++) {
@@ -65,7 +72,9 @@ public abstract class TransformerModel implements AutoCloseable {
                     optionalVector(p + "attn_k_norm.weight", config.headDim()),
                     vector(p + "ffn_norm.weight", dim),
                     gateUp[0], gateUp[1],
-                    tensor(p + "ffn_down.weight", config.ffnDim(), dim));
+                    tensor(p + "ffn_down.weight", config.ffnDim(), dim),
+                    optionalVector(p + "post_attention_norm.weight", dim),
+                    optionalVector(p + "post_ffw_norm.weight", dim));
         }
     }
 
@@ -86,6 +95,26 @@ public abstract class TransformerModel implements AutoCloseable {
      * graph does), instead of scaling the scores: the same math, with llama.cpp's rounding.
      */
     protected boolean scalesQueryFirst() {
+        return false;
+    }
+
+    /** The RoPE base of a layer (called from the constructor: may use only {@code file} and {@code config}). */
+    protected float ropeBase(int layer) {
+        return config.ropeTheta();
+    }
+
+    /** The sliding attention window of a layer, 0 for full causal attention (called from the constructor). */
+    protected int slidingWindow(int layer) {
+        return 0;
+    }
+
+    /** The factor applied to token embeddings (Gemma: √dim). */
+    protected float embeddingScale() {
+        return 1f;
+    }
+
+    /** Whether the feed-forward block is GEGLU (gelu(gate)·up, Gemma) rather than SwiGLU. */
+    protected boolean geluFeedForward() {
         return false;
     }
 
@@ -131,6 +160,8 @@ public abstract class TransformerModel implements AutoCloseable {
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
             Dequant.row(tokenEmbd, t, x, i * dim);
         }
+        float embScale = embeddingScale();
+        if (embScale != 1f) for (int i = 0; i < x.length; i++) x[i] *= embScale;
         float[] xb = new float[n * dim];
         float[] q = new float[n * c.qDim()];
         float[] k = new float[n * c.kvDim()];
@@ -160,18 +191,19 @@ public abstract class TransformerModel implements AutoCloseable {
                 for (int h = 0; h < c.heads(); h++) {
                     int off = i * c.qDim() + h * c.headDim();
                     if (w.qNorm() != null) Ops.rmsnorm(q, off, q, off, w.qNorm(), c.headDim(), c.rmsEps());
-                    Ops.rope(q, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                    Ops.rope(q, off, c.ropeDim(), p, thetaScale[layer], c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
                 for (int h = 0; h < c.kvHeads(); h++) {
                     int off = i * c.kvDim() + h * c.headDim();
                     if (w.kNorm() != null) Ops.rmsnorm(k, off, k, off, w.kNorm(), c.headDim(), c.rmsEps());
-                    Ops.rope(k, off, c.ropeDim(), p, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                    Ops.rope(k, off, c.ropeDim(), p, thetaScale[layer], c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
                 cache.storeKey(layer, p, k, i * c.kvDim());
                 cache.storeValue(layer, p, v, i * c.vDim());
             });
             attention(cache, l, q, att, n, pos);
             project(w.wo(), att, n, attOut);
+            if (w.postAttnNorm() != null) rmsnormRows(attOut, attOut, w.postAttnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
 
             rmsnormRows(xb, x, w.ffnNorm(), n);
@@ -182,10 +214,13 @@ public abstract class TransformerModel implements AutoCloseable {
                 project(w.up(), xb, n, up);
             }
             int ffn = c.ffnDim();
+            boolean gelu = geluFeedForward();
             forEachToken(n, i -> {
-                for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
+                if (gelu) for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.geluTable(gate[j]) * up[j];
+                else for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
             });
             project(w.down(), gate, n, down);
+            if (w.postFfnNorm() != null) rmsnormRows(down, down, w.postFfnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
         int first = result == Result.LAST_LOGITS ? n - 1 : 0;
@@ -251,16 +286,17 @@ public abstract class TransformerModel implements AutoCloseable {
             scale = 1f;
         }
         float attnScale = scale;
+        int win = window[layer];
         if (cache.type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to, attnScale));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to, attnScale, win));
         } else {
             KvCache.Widened kv = cache.widen(layer, pos + n);
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to, attnScale));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to, attnScale, win));
         }
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to, float scale) {
+    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         MemorySegment keys = cache.keys[layer], values = cache.values[layer];
@@ -268,15 +304,16 @@ public abstract class TransformerModel implements AutoCloseable {
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
+            int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
+            for (int t = start; t < len; t++) {
                 float s = Ops.dot(q, qOff, keys, ((long) t * cache.kvDim + (long) kvh * hd) * Float.BYTES, hd) * scale;
                 scores[t] = s;
                 if (s > max) max = s;
             }
             double sum = 0;
-            for (int t = 0; t < len; t++) {
+            for (int t = start; t < len; t++) {
                 float e = (float) Math.exp(scores[t] - max);
                 scores[t] = e;
                 sum += e;
@@ -284,7 +321,7 @@ public abstract class TransformerModel implements AutoCloseable {
             float inv = (float) (1.0 / sum);
             int oOff = i * heads * hdv + h * hdv;
             Arrays.fill(out, oOff, oOff + hdv, 0f);
-            for (int t = 0; t < len; t++) {
+            for (int t = start; t < len; t++) {
                 Ops.axpy(out, oOff, scores[t] * inv, values, ((long) t * cache.vDim + (long) kvh * hdv) * Float.BYTES, hdv);
             }
         }
@@ -301,6 +338,11 @@ public abstract class TransformerModel implements AutoCloseable {
     }
 
     static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to, float scale) {
+        attendF16(c, kv, q, out, n, pos, from, to, scale, 0);
+    }
+
+    /** With a sliding window: a query at position p sees keys p-window+1 .. p (the masked keys ggml skips). */
+    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
         float[] keys = kv.keys(), values = kv.values();
@@ -310,12 +352,13 @@ public abstract class TransformerModel implements AutoCloseable {
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
             int len = pos + i + 1;
+            int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
             for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);
             Arrays.fill(acc, 0f);
             float m = Float.NEGATIVE_INFINITY, sum = 0f;
-            for (int t = 0, kOff = kvh * hd, vOff = kvh * hdv; t < len; t++, kOff += kvDim, vOff += vDim) {
+            for (int t = start, kOff = kvh * hd + start * kvDim, vOff = kvh * hdv + start * vDim; t < len; t++, kOff += kvDim, vOff += vDim) {
                 float s = Ops.dot(qh, 0, keys, kOff, hd) * scale;
                 float ms = 1f, vs = 1f;
                 if (s > m) {
@@ -350,7 +393,7 @@ public abstract class TransformerModel implements AutoCloseable {
             for (int p = keep; p < keep + moved; p++) {
                 cache.loadKeyRow(l, p, row);
                 for (int h = 0; h < c.kvHeads(); h++) {
-                    Ops.rope(row, h * c.headDim(), c.ropeDim(), -discard, thetaScale, c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
+                    Ops.rope(row, h * c.headDim(), c.ropeDim(), -discard, thetaScale[l], c.ropeFreqScale(), ropeFreqs, c.ropeNeox());
                 }
                 cache.storeKeyRow(l, p, row);
             }

@@ -28,7 +28,7 @@ class ForwardF32Test {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf"})
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf", "gemma3-f32.gguf"})
     void greedyMatchesLlamaCpp(String file) throws Exception {
         Reference ref = Reference.arch(file);
         try (TransformerModel m = Models.load(ref.model(), true)) {
@@ -55,13 +55,15 @@ class ForwardF32Test {
      * plain f32 math, about 5e-3 reachable with the emulation; we hold ourselves to 6e-3).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf"})
+    @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf", "gemma3-f32.gguf"})
     void teacherForcedLogprobsMatch(String file) throws Exception {
         Reference ref = Reference.arch(file);
         double worstF32 = worst(ref, ref.f32KvCases(), KvCache.Type.F32);
         double worstF16 = worst(ref, ref.cases(), KvCache.Type.F16);
         System.out.printf("%s: max |dlogprob| F32 cache vs f32-KV variant %.2e; F16 cache vs default references %.2e%n", file, worstF32, worstF16);
-        assertTrue(worstF32 < 1e-4, file + ": " + worstF32);
+        // gemma3's GELU is ggml's f16 table, emulated: the README measured 5.3e-4 for that and allows 1e-3
+        double f32Tolerance = file.startsWith("gemma3") ? 1e-3 : 1e-4;
+        assertTrue(worstF32 < f32Tolerance, file + ": " + worstF32);
         assertTrue(worstF16 < 6e-3, file + ": " + worstF16);
     }
 
