@@ -12,8 +12,15 @@ import java.util.List;
  * @param stop       stop sequences: generation ends before them and they are never emitted
  * @param numKeep    tokens at the start kept when the context shifts
  * @param shift      whether a full context shifts (drop half of what follows numKeep) or ends the generation
+ * @param jsonFormat Ollama's JSON mode: the output is constrained to one JSON object, then generation stops
  */
-public record GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift) {
+public record GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift,
+                              boolean jsonFormat) {
+
+    /** Without a format constraint. */
+    public GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift) {
+        this(numPredict, stop, sampler, numKeep, shift, false);
+    }
 
     public static GenerateOptions greedy(int numPredict) {
         return new GenerateOptions(numPredict, List.of(), SamplerOptions.GREEDY, 4, true);

@@ -2,6 +2,7 @@ package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.sample.JsonConstraint;
 import io.jollama.engine.sample.Sampler;
 import io.jollama.engine.tokenizer.StreamingDecoder;
 import io.jollama.engine.tokenizer.Tokenizer;
@@ -96,13 +97,26 @@ public final class Sequence implements AutoCloseable {
         int historyLen = input.length;
         int generated = 0;
         String reason = "length";
+        JsonConstraint json = opts.jsonFormat() ? new JsonConstraint() : null;
         long t1 = System.nanoTime();
         while (generated < maxTokens) {
             if (cancelled.getAsBoolean()) {
                 reason = "cancel";
                 break;
             }
+            if (json != null && json.complete()) {
+                reason = "stop";
+                break;
+            }
             int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+            if (json != null && (tokenizer.isEog(token) || !json.accepts(tokenizer.tokenBytes(token)))) {
+                token = sampleAllowed(sampler, logits, vocab, history, historyLen, json);
+                if (token < 0) {
+                    reason = "stop";
+                    break;
+                }
+            }
+            if (json != null) json.feed(tokenizer.tokenBytes(token));
             if (tokenizer.isEog(token)) {
                 reason = "stop";
                 break;
@@ -159,6 +173,24 @@ public final class Sequence implements AutoCloseable {
         float[] out = new float[dim];
         for (int d = 0; d < dim; d++) out[d] = (float) (sum[d] / tokens.length);
         return out;
+    }
+
+    /**
+     * Samples again with every token the JSON constraint refuses masked out (llama.cpp does the same when the
+     * freely sampled token breaks its grammar); -1 when no token can continue the output.
+     */
+    private int sampleAllowed(Sampler sampler, float[] logits, int vocab, int[] history, int historyLen, JsonConstraint json) {
+        float[] masked = new float[vocab];
+        boolean any = false;
+        for (int id = 0; id < vocab; id++) {
+            if (!tokenizer.isEog(id) && json.accepts(tokenizer.tokenBytes(id))) {
+                masked[id] = logits[id];
+                any = true;
+            } else {
+                masked[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return any ? sampler.sample(masked, 0, vocab, history, historyLen, numCtx) : -1;
     }
 
     /** Forgets the cached tokens (the next prompt is evaluated from the start). */

@@ -117,6 +117,22 @@ class SequenceTest {
     }
 
     @Test
+    void jsonModeOutputIsJson() throws Exception {
+        for (SamplerOptions s : new SamplerOptions[]{SamplerOptions.GREEDY, SamplerOptions.DEFAULTS.withSeed(7)}) {
+            GenerateOptions o = new GenerateOptions(120, List.of(), s, 4, true, true);
+            Run r = run("Once upon a time", o);
+            String text = r.text();
+            assertTrue(text.startsWith("{"), text);
+            io.jollama.engine.sample.JsonConstraint c = new io.jollama.engine.sample.JsonConstraint();
+            assertTrue(c.feed(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "a valid JSON prefix: " + text);
+            if (r.result().doneReason().equals("stop")) {
+                assertTrue(c.complete(), text);
+                assertTrue(JsonMapper.builder().build().readTree(text).isObject(), text);
+            }
+        }
+    }
+
+    @Test
     void seededSamplingIsReproducible() {
         SamplerOptions o = SamplerOptions.DEFAULTS.withSeed(1234);
         GenerateOptions g = new GenerateOptions(40, List.of(), o, 4, true);

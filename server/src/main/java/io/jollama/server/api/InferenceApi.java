@@ -87,7 +87,7 @@ public final class InferenceApi {
         if (nonEmpty(req.suffix()) && !caps.contains("insert")) throw ApiException.badRequest(m.name + " does not support insert");
         Object think = thinkValue(req.think(), caps, raw);
         checkImages(req.images(), caps, m);
-        checkFormat(req.format());
+        boolean json = checkFormat(req.format());
         RunOptions opts = options(m, req.options());
 
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
@@ -135,7 +135,7 @@ public final class InferenceApi {
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
             GenerationResult r;
             try {
-                r = run(lease, text, opts, req.shift(), piece -> {
+                r = run(lease, text, opts, req.shift(), json, piece -> {
                     ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
                     emitGenerate(out, raw, d, all, allThinking, lp);
                 }, lp);
@@ -198,7 +198,7 @@ public final class InferenceApi {
                 imageCount += msg.images().size();
             }
         }
-        checkFormat(req.format());
+        boolean json = checkFormat(req.format());
         RunOptions opts = options(m, req.options());
 
         try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
@@ -233,7 +233,7 @@ public final class InferenceApi {
                     hasTools ? ToolCallParser.forTemplate(template, req.tools()) : null, lp);
             GenerationResult r;
             try {
-                r = run(lease, text, opts, req.shift(), pieces::add, lp);
+                r = run(lease, text, opts, req.shift(), json, pieces::add, lp);
                 pieces.finish();
             } catch (ApiException e) {
                 out.fail(e.status(), e.getMessage());
@@ -517,7 +517,8 @@ public final class InferenceApi {
         }
     }
 
-    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, java.util.function.Consumer<String> onText,
+    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,
+                                        java.util.function.Consumer<String> onText,
                                         LogprobCollector logprobs) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
@@ -527,7 +528,7 @@ public final class InferenceApi {
                     + "adjust the context length in settings, or use a model with a longer context length");
         }
         if (tokens.length == 0) throw ApiException.badRequest("the prompt is empty after tokenization");
-        GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift);
+        GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift, json);
         CancelOnGone cancel = new CancelOnGone();
         try {
             return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
@@ -659,13 +660,19 @@ public final class InferenceApi {
     }
 
     /** Structured output is not implemented yet: refuse it clearly instead of ignoring it. */
-    private static void checkFormat(Object format) {
-        if (format == null || "".equals(format)) return;
-        if ("json".equals(format) || format instanceof Map) {
-            throw ApiException.badRequest("structured outputs (the format field) are not supported by Jollama yet");
+    /**
+     * {@code "json"} turns on JSON mode (the output is constrained to one JSON object); a JSON schema is not enforced
+     * yet and is refused clearly rather than ignored; anything else is Ollama's "invalid format" error.
+     */
+    private static boolean checkFormat(Object format) {
+        if (format == null || "".equals(format)) return false;
+        if ("json".equals(format)) return true;
+        if (format instanceof Map) {
+            throw ApiException.badRequest("structured outputs with a JSON schema in format are not supported by Jollama yet; use \"format\": \"json\"");
         }
         throw new ApiException(500, "invalid format: " + Json.write(format) + "; expected \"json\" or a valid JSON Schema object");
     }
+
 
     private static ThinkingParser thinkingParser(Template template, Object think, String prompt, boolean raw) {
         if (raw || think == null || Boolean.FALSE.equals(think)) return null;

@@ -162,7 +162,7 @@ class InferenceApiTest {
                 "registry.ollama.ai/library/tiny:latest does not support vision");
         assertError(server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}"),
                 400, "registry.ollama.ai/library/tinychat:latest does not support tools");
-        HttpResponse<String> fmt = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"json\"}");
+        HttpResponse<String> fmt = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":{\"type\":\"object\"}}");
         assertEquals(400, fmt.statusCode());
         assertTrue(TestServer.json(fmt).get("error").asString().contains("not supported"), fmt.body());
         assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"xml\"}"), 500,
@@ -413,6 +413,21 @@ class InferenceApiTest {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
         return s;
+    }
+
+    @Test
+    void jsonModeAnswersJson() throws Exception {
+        start(Map.of());
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Once upon a time", 100) + ",\"format\":\"json\",\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode j = TestServer.json(r);
+        String text = j.get("response").asString();
+        assertTrue(text.stripLeading().startsWith("{"), text);
+        if (j.get("done_reason").asString().equals("stop")) assertTrue(Json.MAPPER.readTree(text).isObject(), text);
+        HttpResponse<String> chat = server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"Lily\"}],"
+                + "\"format\":\"json\",\"options\":{\"temperature\":0,\"num_predict\":40},\"stream\":false}");
+        assertEquals(200, chat.statusCode(), chat.body());
+        assertTrue(TestServer.json(chat).get("message").get("content").asString().stripLeading().startsWith("{"));
     }
 
     @Test
