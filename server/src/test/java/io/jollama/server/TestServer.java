@@ -88,10 +88,9 @@ public final class TestServer implements AutoCloseable {
         return Json.MAPPER.readTree(r.body());
     }
 
-    /** The shared test data directory: {@code JOLLAMA_TESTDATA}, else the {@code jollama.testdata} property. */
+    /** The shared test data directory (see {@link io.jollama.engine.TestData}). */
     public static Path testdata() {
-        String env = System.getenv("JOLLAMA_TESTDATA");
-        return Path.of(env != null && !env.isEmpty() ? env : System.getProperty("jollama.testdata", "../../shared/testdata"));
+        return io.jollama.engine.TestData.dir();
     }
 
     /** The smallest real model of the test data (TinyStories 260K, F32). */

@@ -15,10 +15,7 @@ final class TensorTestData {
     private TensorTestData() {}
 
     static Path root() {
-        String env = System.getenv("JOLLAMA_TESTDATA");
-        String dir = env != null && !env.isBlank() ? env : System.getProperty("jollama.testdata");
-        assumeTrue(dir != null && Files.isDirectory(Path.of(dir)), "no test data directory (set JOLLAMA_TESTDATA)");
-        return Path.of(dir);
+        return io.jollama.engine.TestData.dir();
     }
 
     static Path models() {

@@ -1,5 +1,6 @@
 package io.jollama.engine.tokenizer;
 
+import io.jollama.engine.TestData;
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufValue;
 import io.jollama.engine.gguf.GgufWriter;

@@ -85,9 +85,7 @@ class NamedTemplatesTest {
     }
 
     private static Path testdata() {
-        String env = System.getenv("JOLLAMA_TESTDATA");
-        String dir = env != null && !env.isEmpty() ? env : System.getProperty("jollama.testdata");
-        return dir == null ? null : Path.of(dir);
+        return io.jollama.server.TestServer.testdata();
     }
 
     @Test
