@@ -5,12 +5,12 @@ import io.jollama.engine.tensor.FileType;
 import io.jollama.engine.tensor.GgufQuantizer;
 import io.jollama.server.Json;
 import io.jollama.server.api.ApiException;
-import io.jollama.server.api.Progress;
+import io.jollama.server.Progress;
 import io.jollama.server.store.Digest;
 import io.jollama.server.store.Layer;
 import io.jollama.server.store.Manifest;
 import io.jollama.server.store.MediaTypes;
-import io.jollama.server.store.ModelConfig;
+import io.jollama.server.store.ConfigBlob;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
@@ -187,9 +187,9 @@ public final class ModelCreator {
         List<String> toPin = new ArrayList<>();
         if (hasFiles) toPin.addAll(r.files().values());
         if (r.adapters() != null) toPin.addAll(r.adapters().values());
-        try (ModelStore.Lease lease = store.pin(toPin)) {
+        try (ModelStore.Pin lease = store.pin(toPin)) {
             List<Pending> layers = new ArrayList<>();
-            ModelConfig config;
+            ConfigBlob config;
             Map<String, Object> params = new LinkedHashMap<>();
             String autodetected = null;
 
@@ -204,7 +204,7 @@ public final class ModelCreator {
                     if (ff.detected.stop() != null && !ff.detected.stop().isEmpty()) {
                         params.put("stop", new ArrayList<>(ff.detected.stop()));
                     }
-                    progress.accept(Progress.of("using autodetected template " + autodetected));
+                    progress.accept(Progress.status("using autodetected template " + autodetected));
                 }
             } else {
                 ModelName base = ModelName.parse(r.from());
@@ -284,7 +284,7 @@ public final class ModelCreator {
                 String d = p.layer().digest();
                 lease.add(d);
                 boolean exists = store.hasBlob(d);
-                progress.accept(Progress.of((exists ? "using existing layer " : "creating new layer ") + d));
+                progress.accept(Progress.status((exists ? "using existing layer " : "creating new layer ") + d));
                 if (!exists) {
                     if (p.content() == null) throw new StoreException("blob " + d + " is missing");
                     store.writeBlob(p.layer().mediaType(), p.content());
@@ -292,7 +292,7 @@ public final class ModelCreator {
                 store.touch(d);
                 if (p != configLayer) finalLayers.add(p.layer());
             }
-            progress.accept(Progress.of("writing manifest"));
+            progress.accept(Progress.status("writing manifest"));
             StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
             progress.accept(Progress.SUCCESS);
             return stored;
@@ -350,7 +350,7 @@ public final class ModelCreator {
 
     // ------------------------------------------------------------------ files
 
-    private record FromFiles(List<Layer> layers, ModelConfig config, TemplateSupport.Named detected) {}
+    private record FromFiles(List<Layer> layers, ConfigBlob config, TemplateSupport.Named detected) {}
 
     private record GgufPart(String file, String digest, Path path, GgufFile header) {}
 
@@ -369,7 +369,7 @@ public final class ModelCreator {
                 throw ApiException.badRequest("unknown type");
             }
             if (!isGguf(p)) throw ApiException.badRequest("supplied file was not in GGUF format");
-            progress.accept(Progress.of("parsing GGUF"));
+            progress.accept(Progress.status("parsing GGUF"));
             GgufFile h;
             try {
                 h = GgufFile.readHeader(p);
@@ -395,7 +395,7 @@ public final class ModelCreator {
         LinkedHashSet<String> families = new LinkedHashSet<>();
         for (GgufPart m : models) families.add(GgufFacts.architecture(m.header));
         long params = models.size() == 1 ? GgufFacts.parameterCount(primary) : splitParameterCount(models);
-        ModelConfig config = ModelConfig.gguf(GgufFacts.architecture(primary), new ArrayList<>(families),
+        ConfigBlob config = ConfigBlob.gguf(GgufFacts.architecture(primary), new ArrayList<>(families),
                 GgufFacts.humanNumber(params), GgufFacts.fileTypeName(primary));
 
         TemplateSupport.Named detected = null;
@@ -441,8 +441,8 @@ public final class ModelCreator {
     // ------------------------------------------------------------------ quantization
 
     /** Quantizes the model layer with the engine's quantizer (llama-quantize's rules); a no-op for the same type. */
-    private ModelConfig quantize(String requested, ModelConfig config, List<Pending> layers, Consumer<Progress> progress,
-                                 ModelStore.Lease lease) throws IOException {
+    private ConfigBlob quantize(String requested, ConfigBlob config, List<Pending> layers, Consumer<Progress> progress,
+                                 ModelStore.Pin lease) throws IOException {
         FileType target;
         try {
             target = FileType.parse(requested);
@@ -470,7 +470,7 @@ public final class ModelCreator {
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage());
             }
-            progress.accept(Progress.of("verifying conversion"));
+            progress.accept(Progress.status("verifying conversion"));
             GgufFile.readHeader(tmp);
             String d = lease.adoptBlob(tmp);
             layers.set(idx, new Pending(new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), model.from(), model.name()), null));

@@ -2,6 +2,7 @@ package io.jollama.server.registry;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
+import io.jollama.server.Progress;
 import io.jollama.server.ServerConfig;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
@@ -106,11 +107,10 @@ public final class RegistryApi {
      * default options). A {@code from} name spelled with {@code http://} may use a plain-http registry, as create
      * has no {@code insecure} field.
      */
-    public void pullFrom(ModelName name, Consumer<io.jollama.server.api.Progress> progress) throws IOException {
+    public void pullFrom(ModelName name, Consumer<Progress> progress) throws IOException {
         RegistryName target = StoreStorage.toRegistryName(store.resolve(name));
         try {
-            registry.pull(target, target.scheme().equalsIgnoreCase("http"), p -> progress.accept(
-                    new io.jollama.server.api.Progress(p.status(), p.digest(), p.total(), p.completed())));
+            registry.pull(target, target.scheme().equalsIgnoreCase("http"), progress);
         } catch (RegistryException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -119,7 +119,7 @@ public final class RegistryApi {
     private void run(Context ctx, TransferRequest r, String what, Consumer<Consumer<Progress>> work) {
         ProgressStream out = new ProgressStream(ctx, r.streaming());
         try {
-            work.accept(p -> out.send(new io.jollama.server.api.Progress(p.status(), p.digest(), p.total(), p.completed())));
+            work.accept(out::send);
             out.finish();
         } catch (ProgressStream.ClientGoneException e) {
             log.info("{}: client went away", what);

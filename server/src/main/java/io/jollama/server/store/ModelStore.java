@@ -444,10 +444,10 @@ public final class ModelStore {
     }
 
     /**
-     * Protects blobs from garbage collection until the returned lease is closed: a create pins the blobs it will
+     * Protects blobs from garbage collection until the returned pin is closed: a create pins the blobs it will
      * reference before it checks them, so a concurrent delete cannot remove them before the manifest is written.
      */
-    public Lease pin(Collection<String> digests) {
+    public Pin pin(Collection<String> digests) {
         List<String> canon = digests.stream().filter(Digest::isValid).map(Digest::canonical).toList();
         lock.lock();
         try {
@@ -455,20 +455,20 @@ public final class ModelStore {
         } finally {
             lock.unlock();
         }
-        return new Lease(canon);
+        return new Pin(canon);
     }
 
     /** Pinned digests; close to release. */
-    public final class Lease implements AutoCloseable {
+    public final class Pin implements AutoCloseable {
         private final List<String> digests;
         private final List<String> extra = new ArrayList<>();
         private boolean closed;
 
-        private Lease(List<String> digests) {
+        private Pin(List<String> digests) {
             this.digests = digests;
         }
 
-        /** Pins more digests under this lease. */
+        /** Pins more digests under this pin. */
         public void add(String digest) {
             String c = Digest.canonical(digest);
             lock.lock();
@@ -482,7 +482,7 @@ public final class ModelStore {
         }
 
         /**
-         * The model stored under {@code name} with every blob its manifest references pinned under this lease. Reading
+         * The model stored under {@code name} with every blob its manifest references pinned under this pin. Reading
          * the manifest and pinning happen under the store's lock, so a concurrent delete cannot remove those blobs in
          * between (as it can with {@code find} followed by {@link #add}).
          */
@@ -498,7 +498,7 @@ public final class ModelStore {
         }
 
         /**
-         * Like {@link ModelStore#adoptBlob(Path)}, with the digest pinned under this lease before the blob appears, so
+         * Like {@link ModelStore#adoptBlob(Path)}, with the digest pinned under this pin before the blob appears, so
          * a concurrent delete cannot remove it before the caller has pinned it.
          */
         public String adoptBlob(Path file) throws IOException {

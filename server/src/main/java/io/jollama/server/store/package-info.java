@@ -10,10 +10,10 @@
  *     {@code writeBlob(InputStream, expectedDigest)} (temp file, sha256 verified, rename), {@code adoptBlob(Path)},
  *     {@code writeBlob(mediaType, bytes)}; {@code pin} (protect blobs from GC while a manifest referencing them is
  *     being prepared; a blob a GC spared only because of a pin is collected when its last pin is released) with
- *     {@code Lease.add}, {@code Lease.pinModel(name)} (find and pin atomically) and {@code Lease.adoptBlob(path)}
+ *     {@code Pin.add}, {@code Pin.pinModel(name)} (find and pin atomically) and {@code Pin.adoptBlob(path)}
  *     (pinned before it appears); start-up {@code fixBlobNames} and {@code prune}.</li>
  * <li>{@link io.jollama.server.store.Manifest}, {@link io.jollama.server.store.Layer},
- *     {@link io.jollama.server.store.ModelConfig}, {@link io.jollama.server.store.MediaTypes}: the JSON shapes,
+ *     {@link io.jollama.server.store.ConfigBlob}, {@link io.jollama.server.store.MediaTypes}: the JSON shapes,
  *     serialised byte-identically to Ollama's.</li>
  * <li>{@link io.jollama.server.store.ModelContents}: a model's small layers read (template, system, params,
  *     messages, licenses) and its weight blob paths.</li>

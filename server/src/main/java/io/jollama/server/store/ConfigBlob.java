@@ -13,7 +13,7 @@ import java.util.List;
 @JsonPropertyOrder({"model_format", "model_family", "model_families", "model_type", "file_type", "renderer", "parser",
         "requires", "remote_host", "remote_model", "capabilities", "context_length", "embedding_length", "base_name",
         "architecture", "os"})
-public record ModelConfig(
+public record ConfigBlob(
         @JsonProperty("model_format") String modelFormat,
         @JsonProperty("model_family") String modelFamily,
         @JsonProperty("model_families") List<String> modelFamilies,
@@ -31,20 +31,20 @@ public record ModelConfig(
         @JsonProperty("architecture") String architecture,
         @JsonProperty("os") String os) {
 
-    public static final ModelConfig EMPTY = new ModelConfig("", "", null, "", "", null, null, null, null, null, null, 0, 0, null, "amd64", "linux");
+    public static final ConfigBlob EMPTY = new ConfigBlob("", "", null, "", "", null, null, null, null, null, null, 0, 0, null, "amd64", "linux");
 
-    public static ModelConfig gguf(String family, List<String> families, String modelType, String fileType) {
-        return new ModelConfig("gguf", family, families, modelType, fileType, null, null, null, null, null, null, 0, 0, null, "amd64", "linux");
+    public static ConfigBlob gguf(String family, List<String> families, String modelType, String fileType) {
+        return new ConfigBlob("gguf", family, families, modelType, fileType, null, null, null, null, null, null, 0, 0, null, "amd64", "linux");
     }
 
-    public ModelConfig withRendererParserRequires(String newRenderer, String newParser, String newRequires) {
-        return new ModelConfig(modelFormat, modelFamily, modelFamilies, modelType, fileType,
+    public ConfigBlob withRendererParserRequires(String newRenderer, String newParser, String newRequires) {
+        return new ConfigBlob(modelFormat, modelFamily, modelFamilies, modelType, fileType,
                 newRenderer, newParser, newRequires, remoteHost, remoteModel, capabilities, contextLength, embeddingLength, baseName,
                 architecture == null ? "amd64" : architecture, os == null ? "linux" : os);
     }
 
-    public ModelConfig withFileType(String newFileType) {
-        return new ModelConfig(modelFormat, modelFamily, modelFamilies, modelType, newFileType, renderer, parser, requires,
+    public ConfigBlob withFileType(String newFileType) {
+        return new ConfigBlob(modelFormat, modelFamily, modelFamilies, modelType, newFileType, renderer, parser, requires,
                 remoteHost, remoteModel, capabilities, contextLength, embeddingLength, baseName, architecture, os);
     }
 }
