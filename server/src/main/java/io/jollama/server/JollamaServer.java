@@ -20,9 +20,7 @@ import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The HTTP server: Javalin (Jetty, virtual threads) with Ollama's routes, CORS/Host guard, error mapping and logging.
@@ -42,16 +40,8 @@ public final class JollamaServer implements AutoCloseable {
         this.context = context;
     }
 
-    /** Starts with the core routes. */
+    /** Opens the store (fixing old blob names and pruning unless {@code noPrune}), then listens with the routes of {@link Routes}. */
     public static JollamaServer start(ServerConfig config) {
-        return start(config, s -> List.of());
-    }
-
-    /**
-     * Opens the store (fixing old blob names and pruning unless {@code noPrune}), then starts listening.
-     * @param extraRoutes further routes built from the context (generate, chat, ... added by later parts)
-     */
-    public static JollamaServer start(ServerConfig config, Function<ServerContext, List<Route>> extraRoutes) {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
@@ -59,8 +49,7 @@ public final class JollamaServer implements AutoCloseable {
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
                 new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
-        List<Route> routes = new ArrayList<>(Routes.core(ctx));
-        routes.addAll(extraRoutes.apply(ctx));
+        List<Route> routes = Routes.core(ctx);
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
 
         Javalin app = Javalin.create(c -> {

@@ -659,7 +659,6 @@ public final class InferenceApi {
         throw ApiException.badRequest("image input is not supported by Jollama yet");
     }
 
-    /** Structured output is not implemented yet: refuse it clearly instead of ignoring it. */
     /**
      * {@code "json"} turns on JSON mode (the output is constrained to one JSON object); a JSON schema is not enforced
      * yet and is refused clearly rather than ignored; anything else is Ollama's "invalid format" error.

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one list of the server's routes. To add an endpoint, add a line here (or pass extra routes to
- * {@link io.jollama.server.JollamaServer#start}); handlers are small functions of a Javalin context.
+ * The one list of the server's routes. To add an endpoint, add a line here; handlers are small functions of a
+ * Javalin context.
  */
 public final class Routes {
 
