@@ -5,8 +5,9 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.NotFoundResponse;
 import io.jollama.server.api.AccessGuard;
-import io.jollama.server.api.ApiException;
+import io.jollama.server.api.ApiErrors;
 import io.jollama.server.api.Http;
+import io.jollama.server.api.RegistryApi;
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
@@ -14,9 +15,8 @@ import io.jollama.server.sched.Scheduler;
 import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.create.TemplateSupport;
-import io.jollama.server.registry.RegistryApi;
+import io.jollama.server.registry.ServerRegistry;
 import io.jollama.server.store.ModelStore;
-import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +45,7 @@ public final class JollamaServer implements AutoCloseable {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
-        RegistryApi registry = RegistryApi.forServer(store, config);
+        RegistryApi registry = new RegistryApi(store, ServerRegistry.create(store, config));
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
                 new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
@@ -65,8 +65,9 @@ public final class JollamaServer implements AutoCloseable {
                 if (!guard.admit(rc)) rc.skipRemainingHandlers();
             });
             for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
-            c.routes.exception(ApiException.class, (e, rc) -> Http.error(rc, e.status(), e.getMessage()));
-            c.routes.exception(StoreException.class, (e, rc) -> Http.error(rc, 500, e.getMessage()));
+            for (Class<? extends RuntimeException> expected : ApiErrors.EXPECTED) {
+                c.routes.exception(expected, (e, rc) -> ApiErrors.answer(rc, e));
+            }
             c.routes.exception(MethodNotAllowedResponse.class, (e, rc) ->
                     rc.status(405).contentType("text/plain").result("405 method not allowed"));
             c.routes.exception(NotFoundResponse.class, (e, rc) ->

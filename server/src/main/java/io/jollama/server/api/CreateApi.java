@@ -27,11 +27,13 @@ public final class CreateApi {
             out.finish();
         } catch (ProgressStream.ClientGoneException e) {
             log.info("create {}: client went away", r.targetName());
-        } catch (ApiException e) {
-            out.fail(e.status(), e.getMessage());
-        } catch (StoreException | IOException e) {
+        } catch (IOException e) {
             log.warn("create {} failed: {}", r.targetName(), e.getMessage());
             out.fail(500, e.getMessage());
+        } catch (RuntimeException e) {
+            if (!ApiErrors.expected(e)) throw e;
+            if (e instanceof StoreException) log.warn("create {} failed: {}", r.targetName(), e.getMessage());
+            out.fail(ApiErrors.status(e), e.getMessage());
         }
     }
 }

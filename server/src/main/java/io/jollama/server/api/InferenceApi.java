@@ -12,7 +12,6 @@ import io.jollama.server.api.InferenceTypes.*;
 import io.jollama.server.sched.KeepAlive;
 import io.jollama.server.sched.LoadRequest;
 import io.jollama.server.sched.Scheduler;
-import io.jollama.server.sched.SchedulerException;
 import io.jollama.server.store.Layer;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
@@ -140,8 +139,9 @@ public final class InferenceApi {
                     emitGenerate(out, raw, d, all, allThinking, lp);
                 }, lp);
                 if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking, lp);
-            } catch (ApiException e) {
-                out.fail(e.status(), e.getMessage());
+            } catch (RuntimeException e) {
+                if (!ApiErrors.expected(e)) throw e;
+                out.fail(ApiErrors.status(e), e.getMessage());
                 return;
             }
             if (out.gone()) return;
@@ -235,8 +235,9 @@ public final class InferenceApi {
             try {
                 r = run(lease, text, opts, req.shift(), json, pieces::add, lp);
                 pieces.finish();
-            } catch (ApiException e) {
-                out.fail(e.status(), e.getMessage());
+            } catch (RuntimeException e) {
+                if (!ApiErrors.expected(e)) throw e;
+                out.fail(ApiErrors.status(e), e.getMessage());
                 return;
             }
             if (out.gone()) return;
@@ -510,11 +511,7 @@ public final class InferenceApi {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents.stored().name().displayShortest(), m.digest, m.contents.modelPath(), m.size,
                 opts.numCtx(), opts.numBatch(), mmap);
-        try {
-            return s.scheduler().acquire(lr, keepAlive, () -> false);
-        } catch (SchedulerException e) {
-            throw new ApiException(e.status(), e.getMessage());
-        }
+        return s.scheduler().acquire(lr, keepAlive, () -> false);
     }
 
     private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,

@@ -3,7 +3,6 @@ package io.jollama.server.api;
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
 import io.jollama.server.openai.OpenAiApi;
-import io.jollama.server.registry.RegistryApi;
 
 import java.util.List;
 import java.util.Map;

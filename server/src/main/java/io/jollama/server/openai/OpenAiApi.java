@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.jollama.server.Json;
 import io.jollama.server.ServerContext;
+import io.jollama.server.api.ApiErrors;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
@@ -12,7 +13,6 @@ import io.jollama.server.openai.OpenAiTypes.*;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
-import io.jollama.server.store.StoreException;
 import io.jollama.server.store.StoredModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,13 +138,13 @@ public final class OpenAiApi {
         return ctx -> {
             try {
                 h.handle(ctx);
-            } catch (ApiException e) {
-                error(ctx, e.status(), e.getMessage());
-            } catch (StoreException e) {
-                error(ctx, 500, e.getMessage());
             } catch (ProgressStream.ClientGoneException e) {
                 // the client closed the connection; nothing more to write
             } catch (RuntimeException e) {
+                if (ApiErrors.expected(e)) {
+                    error(ctx, ApiErrors.status(e), e.getMessage());
+                    return;
+                }
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             }

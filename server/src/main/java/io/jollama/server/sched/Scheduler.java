@@ -137,11 +137,11 @@ public final class Scheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 f.cancel(true);
                 Thread.currentThread().interrupt();
-                throw new SchedulerException(499, "request canceled", e);
+                throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", e);
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 if (e.getCause() instanceof Error err) throw err;
-                throw new SchedulerException(500, String.valueOf(e.getCause()), e.getCause());
+                throw new SchedulerException(SchedulerException.Reason.FAILED, String.valueOf(e.getCause()), e.getCause());
             }
         }
 
@@ -159,8 +159,8 @@ public final class Scheduler implements AutoCloseable {
      * Gets a slot on the model, loading it if needed. {@code keepAlive} null keeps the model's current keep-alive.
      * Blocks while the model loads or all its slots are busy; {@code cancelled} is polled while waiting.
      *
-     * @throws SchedulerException 503 when too many requests are waiting, 500 when the model fails to load,
-     *                            499 when the request was cancelled while waiting
+     * @throws SchedulerException QUEUE_FULL when too many requests are waiting, LOAD_FAILED when the model fails to
+     *                            load, CANCELLED when the request was cancelled while waiting
      */
     public Lease acquire(LoadRequest request, Duration keepAlive, BooleanSupplier cancelled) {
         long start = System.nanoTime();
@@ -169,7 +169,7 @@ public final class Scheduler implements AutoCloseable {
             while (true) {
                 Loaded ready;
                 synchronized (lock) {
-                    if (closed) throw new SchedulerException(503, "server shutting down", null);
+                    if (closed) throw new SchedulerException(SchedulerException.Reason.SHUTTING_DOWN, "server shutting down", null);
                     Loaded l = loaded.get(request.key());
                     if (l != null && !l.request.sameRunner(request) && l.inUse == 0) {
                         unload(l);
@@ -195,17 +195,17 @@ public final class Scheduler implements AutoCloseable {
                     } else {
                         if (!counted) {
                             if (waiting >= settings.maxQueue()) {
-                                throw new SchedulerException(503, "server busy, please try again.  maximum pending requests exceeded", null);
+                                throw new SchedulerException(SchedulerException.Reason.QUEUE_FULL, "server busy, please try again.  maximum pending requests exceeded", null);
                             }
                             waiting++;
                             counted = true;
                         }
-                        if (cancelled.getAsBoolean()) throw new SchedulerException(499, "request canceled", null);
+                        if (cancelled.getAsBoolean()) throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", null);
                         try {
                             lock.wait(100);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                            throw new SchedulerException(499, "request canceled", e);
+                            throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", e);
                         }
                         continue;
                     }
@@ -224,7 +224,7 @@ public final class Scheduler implements AutoCloseable {
                     log.warn("loading {} failed: {}", request.name(), e.toString());
                     String msg = e.getMessage() == null ? e.toString() : e.getMessage();
                     if (e instanceof OutOfMemoryError) msg = "model requires more memory than is available: " + msg;
-                    throw new SchedulerException(500, "unable to load model " + request.name() + ": " + msg, e);
+                    throw new SchedulerException(SchedulerException.Reason.LOAD_FAILED, "unable to load model " + request.name() + ": " + msg, e);
                 }
                 synchronized (lock) {
                     loading.remove(request.key());
