@@ -35,6 +35,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -58,14 +59,14 @@ public final class InferenceApi {
     public void generate(Context ctx) {
         long start = System.nanoTime();
         GenerateRequest req = Http.decode(ctx, GenerateRequest.class, GenerateRequest.EMPTY);
-        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), ClientConnection.of(ctx), start);
     }
 
     /**
      * Serves a decoded generate request into {@code out} (the native NDJSON writer, or another API's translation of
      * the same responses). Request errors are thrown as {@link ApiException} before anything is written.
      */
-    public void generate(GenerateRequest req, Output out, long start) {
+    public void generate(GenerateRequest req, Output out, BooleanSupplier clientGone, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
@@ -89,7 +90,7 @@ public final class InferenceApi {
         boolean json = checkFormat(req.format());
         RunOptions opts = options(m, req.options());
 
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
+        try (Scheduler.Lease lease = acquire(m, opts, keepAlive, clientGone)) {
             Runner runner = lease.runner();
             if (prompt.isEmpty()) {
                 out.single(new GenerateResponse(raw, now(), "", null, true, "load", null,
@@ -170,11 +171,11 @@ public final class InferenceApi {
     public void chat(Context ctx) {
         long start = System.nanoTime();
         ChatRequest req = Http.decode(ctx, ChatRequest.class, ChatRequest.EMPTY);
-        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), ClientConnection.of(ctx), start);
     }
 
     /** Serves a decoded chat request into {@code out}; see {@link #generate(GenerateRequest, Output, long)}. */
-    public void chat(ChatRequest req, Output out, long start) {
+    public void chat(ChatRequest req, Output out, BooleanSupplier clientGone, long start) {
         checkTopLogprobs(req.topLogprobs());
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.badRequest("model is required");
@@ -201,7 +202,7 @@ public final class InferenceApi {
         boolean json = checkFormat(req.format());
         RunOptions opts = options(m, req.options());
 
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
+        try (Scheduler.Lease lease = acquire(m, opts, keepAlive, clientGone)) {
             Runner runner = lease.runner();
             if (messages.isEmpty()) {
                 out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
@@ -363,7 +364,7 @@ public final class InferenceApi {
         Resolved m = resolve(raw);
         Duration keepAlive = keepAlive(req.keepAlive());
         RunOptions opts = options(m, req.options());
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
+        try (Scheduler.Lease lease = acquire(m, opts, keepAlive, ClientConnection.of(ctx))) {
             Tokenizer tok = lease.runner().tokenizer();
             int limit = lease.runner().numCtx() - (tok.addBos() ? 1 : 0) - (tok.addEos() ? 1 : 0);
             List<float[]> vectors = new ArrayList<>();
@@ -402,7 +403,7 @@ public final class InferenceApi {
         }
         Duration keepAlive = keepAlive(req.keepAlive());
         RunOptions opts = options(m, req.options());
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
+        try (Scheduler.Lease lease = acquire(m, opts, keepAlive, ClientConnection.of(ctx))) {
             String prompt = req.prompt() == null ? "" : req.prompt();
             if (prompt.isEmpty()) {
                 Http.json(ctx, new EmbeddingsResponse(new double[0]));
@@ -507,11 +508,11 @@ public final class InferenceApi {
         }
     }
 
-    private Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive) {
+    private Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive, BooleanSupplier clientGone) {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents.stored().name().displayShortest(), m.digest, m.contents.modelPath(), m.size,
                 opts.numCtx(), opts.numBatch(), mmap);
-        return s.scheduler().acquire(lr, keepAlive, () -> false);
+        return s.scheduler().acquire(lr, keepAlive, clientGone);
     }
 
     private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,

@@ -5,6 +5,7 @@ import io.javalin.http.Handler;
 import io.jollama.server.Json;
 import io.jollama.server.ServerContext;
 import io.jollama.server.api.ApiErrors;
+import io.jollama.server.api.ClientConnection;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
@@ -47,7 +48,7 @@ public final class OpenAiApi {
         ChatCompletionRequest req = decode(ctx, ChatCompletionRequest.class);
         var nativeReq = RequestTranslator.chat(req);
         boolean usage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
-        inference.chat(nativeReq, new ChatCompletionOutput(ctx, nativeReq.stream(), usage, "chatcmpl-" + randomId()), start);
+        inference.chat(nativeReq, new ChatCompletionOutput(ctx, nativeReq.stream(), usage, "chatcmpl-" + randomId()), ClientConnection.of(ctx), start);
     }
 
     public void completions(Context ctx) {
@@ -55,7 +56,7 @@ public final class OpenAiApi {
         CompletionRequest req = decode(ctx, CompletionRequest.class);
         var nativeReq = RequestTranslator.generate(req);
         boolean usage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
-        inference.generate(nativeReq, new CompletionOutput(ctx, nativeReq.stream(), usage, "cmpl-" + randomId()), start);
+        inference.generate(nativeReq, new CompletionOutput(ctx, nativeReq.stream(), usage, "cmpl-" + randomId()), ClientConnection.of(ctx), start);
     }
 
     public void models(Context ctx) {

@@ -312,6 +312,13 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Requests waiting for a slot, a load or an eviction (they count against {@code maxQueue}). */
+    public int waiting() {
+        synchronized (lock) {
+            return waiting;
+        }
+    }
+
     /** Loaded models, latest expiry first (as /api/ps sorts them). */
     public List<Status> status() {
         synchronized (lock) {

@@ -3,6 +3,8 @@ package io.jollama.server.api;
 import io.jollama.server.Json;
 import io.jollama.server.ServerConfig;
 import io.jollama.server.TestServer;
+import io.jollama.server.sched.LoadRequest;
+import io.jollama.server.sched.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -277,7 +279,7 @@ class InferenceApiTest {
         var busy = CompletableFuture.supplyAsync(() -> server.post("/api/generate", longBody));
         waitFor(() -> "running".equals(TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString()));
         var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
-        Thread.sleep(300);
+        waitFor(() -> server.server.context().scheduler().waiting() == 1);
         HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
         assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
         // unload when idle: the long generation is cut short by closing the server at the end of the test
@@ -315,6 +317,35 @@ class InferenceApiTest {
         // and still answers
         HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + ",\"stream\":false}");
         assertEquals(200, r.statusCode());
+    }
+
+    @Test
+    void clientThatLeavesWhileQueuedIsCancelled() throws Exception {
+        start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
+        Scheduler scheduler = server.server.context().scheduler();
+        // hold the only slot of tiny's runner (the options /api/generate resolves for it: num_ctx 128, num_batch 512)
+        Path blob = server.models.resolve("blobs/sha256-" + TestServer.sha256Hex(TestServer.storiesF32()));
+        LoadRequest same = new LoadRequest("tiny:latest", "", blob, 0, 128, 512, false);
+        try (Scheduler.Lease held = scheduler.acquire(same, null, () -> false)) {
+            String body = "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + "}";
+            try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
+                byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                out.write(b);
+                out.flush();
+                waitFor(() -> scheduler.waiting() == 1);
+            }
+            // the server notices the closed connection while the request waits, and drops it from the queue
+            waitFor(() -> scheduler.waiting() == 0);
+            // so the queue has room again: the next request waits instead of being refused with 503
+            var next = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
+            waitFor(() -> scheduler.waiting() == 1 || next.isDone());
+            assertFalse(next.isDone(), () -> next.join().body());
+            held.close();
+            assertEquals(200, next.get(30, TimeUnit.SECONDS).statusCode());
+        }
     }
 
     @Test
