@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -44,11 +45,19 @@ public final class Scheduler implements AutoCloseable {
         Runner load(LoadRequest r, SchedulerSettings s) throws IOException;
     }
 
+    /** Runs a task after a delay: the keep-alive timers (tests run them by hand instead of waiting). */
+    @FunctionalInterface
+    public interface Timers {
+        Future<?> schedule(Runnable task, Duration delay);
+    }
+
     /** A loaded model, as /api/ps shows it. */
     public record Status(String name, String digest, long size, String gguf, Instant expiresAt, int contextLength, int inUse) {}
 
     private final SchedulerSettings settings;
     private final Loader loader;
+    private final InstantSource clock;
+    private final Timers timers;
     private final Object lock = new Object();
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
     private final Set<String> loading = new HashSet<>();
@@ -60,7 +69,7 @@ public final class Scheduler implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "jollama-keepalive");
         t.setDaemon(true);
         return t;
@@ -82,6 +91,16 @@ public final class Scheduler implements AutoCloseable {
     public Scheduler(SchedulerSettings settings, Loader loader) {
         this.settings = settings;
         this.loader = loader;
+        this.clock = InstantSource.system();
+        this.timers = (task, delay) -> timerThread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A scheduler whose keep-alive runs on {@code clock} and {@code timers} (for tests). */
+    public Scheduler(SchedulerSettings settings, Loader loader, InstantSource clock, Timers timers) {
+        this.settings = settings;
+        this.loader = loader;
+        this.clock = clock;
+        this.timers = timers;
     }
 
     public SchedulerSettings settings() {
@@ -97,7 +116,7 @@ public final class Scheduler implements AutoCloseable {
         int inUse;
         long lastUsed = System.nanoTime();
         Instant expiresAt;
-        ScheduledFuture<?> timer;
+        Future<?> timer;
         boolean unloadWhenIdle;
 
         Loaded(LoadRequest request, Runner runner, Duration keepAlive) {
@@ -271,8 +290,8 @@ public final class Scheduler implements AutoCloseable {
             } else if (KeepAlive.isForever(l.keepAlive)) {
                 l.expiresAt = null;
             } else {
-                l.expiresAt = Instant.now().plus(l.keepAlive);
-                l.timer = timers.schedule(() -> expire(l), l.keepAlive.toNanos(), TimeUnit.NANOSECONDS);
+                l.expiresAt = clock.instant().plus(l.keepAlive);
+                l.timer = timers.schedule(() -> expire(l), l.keepAlive);
             }
         }
         lock.notifyAll();
@@ -323,7 +342,7 @@ public final class Scheduler implements AutoCloseable {
     public List<Status> status() {
         synchronized (lock) {
             List<Status> out = new ArrayList<>();
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             for (Loaded l : loaded.values()) {
                 Instant exp = KeepAlive.isForever(l.keepAlive) ? now.plus(Duration.ofDays(365L * 292))
                         : l.expiresAt != null && l.inUse == 0 ? l.expiresAt : now.plus(l.keepAlive);
@@ -344,7 +363,7 @@ public final class Scheduler implements AutoCloseable {
             }
             lock.notifyAll();
         }
-        timers.shutdownNow();
+        timerThread.shutdownNow();
         workers.shutdown();
     }
 }
