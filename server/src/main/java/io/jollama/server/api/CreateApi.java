@@ -3,6 +3,8 @@ package io.jollama.server.api;
 import io.javalin.http.Context;
 import io.jollama.server.create.CreateRequest;
 import io.jollama.server.create.ModelCreator;
+import io.jollama.server.ndjson.ClientGoneException;
+import io.jollama.server.ndjson.ProgressStream;
 import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,7 @@ public final class CreateApi {
         try {
             creator.create(r, out::send);
             out.finish();
-        } catch (ProgressStream.ClientGoneException e) {
+        } catch (ClientGoneException e) {
             log.info("create {}: client went away", r.targetName());
         } catch (IOException e) {
             log.warn("create {} failed: {}", r.targetName(), e.getMessage());

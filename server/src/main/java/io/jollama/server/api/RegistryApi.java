@@ -3,6 +3,8 @@ package io.jollama.server.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
 import io.jollama.server.Progress;
+import io.jollama.server.ndjson.ClientGoneException;
+import io.jollama.server.ndjson.ProgressStream;
 import io.jollama.server.registry.Registry;
 import io.jollama.server.registry.RegistryException;
 import io.jollama.server.registry.RegistryName;
@@ -86,7 +88,7 @@ public final class RegistryApi {
         try {
             work.accept(out::send);
             out.finish();
-        } catch (ProgressStream.ClientGoneException e) {
+        } catch (ClientGoneException e) {
             log.info("{}: client went away", what);
         } catch (RegistryException e) {
             log.warn("{} failed: {}", what, e.getMessage());

@@ -9,7 +9,7 @@ import io.jollama.server.api.ClientConnection;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
-import io.jollama.server.api.ProgressStream;
+import io.jollama.server.ndjson.ClientGoneException;
 import io.jollama.server.openai.OpenAiTypes.*;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
@@ -139,7 +139,7 @@ public final class OpenAiApi {
         return ctx -> {
             try {
                 h.handle(ctx);
-            } catch (ProgressStream.ClientGoneException e) {
+            } catch (ClientGoneException e) {
                 // the client closed the connection; nothing more to write
             } catch (RuntimeException e) {
                 if (ApiErrors.expected(e)) {

@@ -1,11 +1,7 @@
-package io.jollama.server.api;
+package io.jollama.server.ndjson;
 
 import io.javalin.http.Context;
 import io.jollama.server.Json;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The response side of the progress endpoints (create, pull, push). Streaming: each {@link #send} writes one NDJSON
@@ -16,61 +12,43 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ProgressStream {
 
-    /** The client closed the connection. */
-    public static final class ClientGoneException extends RuntimeException {
-        public ClientGoneException(Throwable cause) {
-            super("client disconnected", cause, false, false);
-        }
-    }
+    private static final String JSON = "application/json";
 
     private final Context ctx;
     private final boolean stream;
-    private OutputStream out;
+    private final NdjsonWriter out;
     private Object last;
 
     public ProgressStream(Context ctx, boolean stream) {
         this.ctx = ctx;
         this.stream = stream;
+        this.out = new NdjsonWriter(ctx);
     }
 
     public void send(Object message) {
         last = message;
-        if (!stream) return;
-        try {
-            if (out == null) {
-                ctx.status(200);
-                ctx.res().setContentType(Http.NDJSON);
-                out = ctx.res().getOutputStream();
-            }
-            out.write((Json.write(message) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        } catch (IOException e) {
-            throw new ClientGoneException(e);
-        }
+        if (stream) out.line(message);
     }
 
     /** Ends a successful exchange: for {@code stream:false}, answers with the last message. */
     public void finish() {
         if (!stream) {
             ctx.status(200);
-            ctx.contentType(Http.JSON);
+            ctx.contentType(JSON);
             ctx.result(last == null ? "{}" : Json.write(last));
         }
     }
 
     /** Ends with an error. */
     public void fail(int status, String message) {
-        if (out != null) {
-            try {
-                out.write((Json.write(new Http.ErrorBody(message)) + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            } catch (IOException ignored) {
-                // the client is gone; nothing to tell it
-            }
+        if (out.started()) {
+            out.errorLine(message);
             return;
         }
         ctx.status(status);
-        ctx.contentType(Http.JSON);
-        ctx.result(Json.write(new Http.ErrorBody(message)));
+        ctx.contentType(JSON);
+        ctx.result(Json.write(new ErrorBody(message)));
     }
+
+    private record ErrorBody(String error) {}
 }

@@ -1,12 +1,12 @@
-package io.jollama.server.api;
+package io.jollama.server.thinking;
 
 /**
  * Splits streamed model output into thinking and content by the template's tags (spec §8.2): leading whitespace is
  * skipped; output that starts with the opening tag is thinking up to the closing tag (whitespace right after either tag
  * dropped), anything else first means no thinking at all. Partial tags at the end of a chunk are held back.
  */
-final class ThinkingParser {
-    record Delta(String thinking, String content) {}
+public final class ThinkingParser {
+    public record Delta(String thinking, String content) {}
 
     private enum State { LOOKING_FOR_OPEN, THINKING, AFTER_CLOSE, CONTENT }
 
@@ -16,7 +16,7 @@ final class ThinkingParser {
     private State state;
 
     /** @param startInside the rendered prompt already ends with the opening tag */
-    ThinkingParser(String open, String close, boolean startInside) {
+    public ThinkingParser(String open, String close, boolean startInside) {
         this.open = open;
         this.close = close;
         this.state = startInside ? State.THINKING : State.LOOKING_FOR_OPEN;
@@ -25,7 +25,7 @@ final class ThinkingParser {
 
     private boolean skipWhitespace;
 
-    Delta add(String text) {
+    public Delta add(String text) {
         buf.append(text);
         StringBuilder thinking = new StringBuilder(), content = new StringBuilder();
         boolean progress = true;
@@ -82,7 +82,7 @@ final class ThinkingParser {
     }
 
     /** What is held back at the end of generation. */
-    Delta flush() {
+    public Delta flush() {
         String rest = buf.toString();
         buf.setLength(0);
         return switch (state) {

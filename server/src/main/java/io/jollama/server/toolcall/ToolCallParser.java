@@ -1,4 +1,4 @@
-package io.jollama.server.api;
+package io.jollama.server.toolcall;
 
 import io.jollama.server.Json;
 import io.jollama.server.template.Template;

@@ -1,7 +1,7 @@
-package io.jollama.server.api;
+package io.jollama.server.toolcall;
 
 import io.jollama.server.Json;
-import io.jollama.server.api.ToolCallParser.ToolCall;
+import io.jollama.server.toolcall.ToolCallParser.ToolCall;
 import io.jollama.server.template.NamedTemplates;
 import io.jollama.server.template.Template;
 import org.junit.jupiter.api.Test;
