@@ -18,7 +18,7 @@ import io.jollama.server.template.ChatMessage;
 import io.jollama.server.template.PromptBuilder;
 import io.jollama.server.template.RenderRequest;
 import io.jollama.server.template.Template;
-import io.jollama.server.template.TemplateException;
+import io.jollama.server.gotemplate.TemplateException;
 import io.jollama.server.template.TemplateTags;
 import io.jollama.server.thinking.ThinkingParser;
 import io.jollama.server.toolcall.ToolCallParser;

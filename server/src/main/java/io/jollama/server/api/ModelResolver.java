@@ -11,7 +11,7 @@ import io.jollama.server.store.ModelName;
 import io.jollama.server.store.StoreException;
 import io.jollama.server.store.StoredModel;
 import io.jollama.server.template.Template;
-import io.jollama.server.template.TemplateException;
+import io.jollama.server.gotemplate.TemplateException;
 
 import java.time.Duration;
 import java.util.Map;

@@ -113,7 +113,7 @@ public final class ModelViews {
         if (templates.size() > 64) templates.clear();
         try {
             return templates.computeIfAbsent(text, io.jollama.server.template.Template::parse);
-        } catch (io.jollama.server.template.TemplateException e) {
+        } catch (io.jollama.server.gotemplate.TemplateException e) {
             return null;
         }
     }

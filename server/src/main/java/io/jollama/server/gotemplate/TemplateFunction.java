@@ -1,4 +1,4 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 import java.util.List;
 

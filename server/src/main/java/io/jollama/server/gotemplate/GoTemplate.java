@@ -1,6 +1,6 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
-import io.jollama.server.template.Node.ListNode;
+import io.jollama.server.gotemplate.Node.ListNode;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 import java.time.Clock;
 import java.time.LocalDate;
@@ -250,9 +250,9 @@ final class Funcs {
         List<?> anyOf;
         List<?> types;
         switch (v) {
-            case TemplateData.ToolProperty p -> {
-                anyOf = p.AnyOf();
-                types = p.Type() == null ? List.of() : p.Type().types();
+            case SchemaProperty p -> {
+                anyOf = p.anyOf();
+                types = p.types();
             }
             case Map<?, ?> m -> {
                 anyOf = m.get("anyOf") instanceof List<?> l ? l : List.of();

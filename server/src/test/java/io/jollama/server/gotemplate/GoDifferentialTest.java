@@ -1,10 +1,11 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jollama.server.template.TemplateData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

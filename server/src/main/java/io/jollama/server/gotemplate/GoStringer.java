@@ -1,4 +1,4 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 /**
  * A template value with its own printed form, like a Go type with a {@code String()} method:

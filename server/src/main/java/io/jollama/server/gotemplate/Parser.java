@@ -1,8 +1,8 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
-import io.jollama.server.template.Lexer.Item;
-import io.jollama.server.template.Lexer.Kind;
-import io.jollama.server.template.Node.*;
+import io.jollama.server.gotemplate.Lexer.Item;
+import io.jollama.server.gotemplate.Lexer.Kind;
+import io.jollama.server.gotemplate.Node.*;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,10 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jollama.server.template.TemplateData;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,4 +1,4 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 /**
  * A Go-template parse or execution error. The message has Go's wording and shape
@@ -23,7 +23,7 @@ public final class TemplateException extends RuntimeException {
         this(message, "", 0, 0);
     }
 
-    static TemplateException parse(String name, String src, int pos, String msg) {
+    public static TemplateException parse(String name, String src, int pos, String msg) {
         int[] lc = lineCol(src, pos);
         return new TemplateException("template: " + name + ":" + lc[0] + ": " + msg, name, lc[0], lc[1]);
     }

@@ -1,6 +1,6 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
-import io.jollama.server.template.Node.*;
+import io.jollama.server.gotemplate.Node.*;
 import java.util.stream.Collectors;
 
 /** Go-like source text of a node, for error messages. */

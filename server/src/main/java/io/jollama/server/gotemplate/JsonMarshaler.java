@@ -1,4 +1,4 @@
-package io.jollama.server.template;
+package io.jollama.server.gotemplate;
 
 /**
  * A value with a custom JSON form for the template function {@code json} (Go's json.Marshaler):
