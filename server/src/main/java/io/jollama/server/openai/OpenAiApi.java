@@ -11,9 +11,9 @@ import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
 import io.jollama.server.ndjson.ClientGoneException;
 import io.jollama.server.openai.OpenAiTypes.*;
+import io.jollama.server.store.Manifests;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
-import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoredModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +61,7 @@ public final class OpenAiApi {
 
     public void models(Context ctx) {
         List<ModelEntry> data = new ArrayList<>();
-        for (ModelStore.Entry e : s.store().list()) {
+        for (Manifests.Entry e : s.store().list()) {
             if (e.model() == null) continue; // unreadable manifest; /api/tags logs and skips it too
             StoredModel m = e.model();
             data.add(entry(m.name().displayShortest(), m));

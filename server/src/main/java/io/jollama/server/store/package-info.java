@@ -3,7 +3,10 @@
  * <ul>
  * <li>{@link io.jollama.server.store.ModelName}: parse ({@code parse}, {@code parseBare}), {@code isValid},
  *     {@code displayShortest}, {@code filepath}.</li>
- * <li>{@link io.jollama.server.store.ModelStore}: {@code resolve} (case-insensitive to the stored spelling),
+ * <li>{@link io.jollama.server.store.ModelStore}: the store, one lock over the changes of its three parts:
+ *     {@link io.jollama.server.store.Manifests} (the {@code manifests/} tree: names, reading, listing, atomic
+ *     writes), {@link io.jollama.server.store.Blobs} (the content-addressed {@code blobs/}) and
+ *     {@code BlobCollector} (garbage collection with pins, start-up prune). Its operations: {@code resolve} (case-insensitive to the stored spelling),
  *     {@code manifestPath}, {@code find}, {@code readManifestBytes}, {@code list}; {@code commitManifest} /
  *     {@code commitManifestBytes} (atomic write after checking every blob exists, then pruning the replaced
  *     manifest's unused blobs); {@code copy}, {@code delete} (with GC); blobs: {@code blobPath}, {@code hasBlob},

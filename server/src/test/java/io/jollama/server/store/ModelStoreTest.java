@@ -34,7 +34,7 @@ class ModelStoreTest {
         assertEquals(Digest.of(b("data")), d);
         assertArrayEquals(b("data"), Files.readAllBytes(store.blobPath(d)));
         assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(store.blobPath(d))));
-        var e = assertThrows(ModelStore.DigestMismatchException.class,
+        var e = assertThrows(Blobs.DigestMismatchException.class,
                 () -> store.writeBlob(new ByteArrayInputStream(b("other")), Digest.of(b("data2"))));
         assertTrue(e.getMessage().startsWith("digest mismatch, expected \"" + Digest.of(b("data2")) + "\", got \"sha256:"));
         try (var files = Files.list(store.blobsDir())) {
@@ -195,9 +195,9 @@ class ModelStoreTest {
         Path hidden = store.manifestsDir().resolve("registry.ollama.ai/library/.tmp/latest");
         Files.createDirectories(hidden.getParent());
         Files.writeString(hidden, "{}");
-        List<ModelStore.Entry> entries = store.list();
+        List<Manifests.Entry> entries = store.list();
         assertEquals(2, entries.size());
-        ModelStore.Entry broken = entries.stream().filter(e -> e.model() == null).findFirst().orElseThrow();
+        Manifests.Entry broken = entries.stream().filter(e -> e.model() == null).findFirst().orElseThrow();
         assertEquals("bad:latest", broken.name().displayShortest());
         assertTrue(broken.error().contains("corrupt manifest"), broken.error());
         assertThrows(StoreException.class, () -> store.find(ModelName.parse("bad")));
