@@ -215,7 +215,7 @@ class InferenceApiTest {
         server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 2) + ",\"stream\":false}");
         exp = java.time.Instant.parse(TestServer.json(server.get("/api/ps")).get("models").get(0).get("expires_at").asString());
         assertTrue(exp.isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(365 * 200))));
-        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"500ms\"}");
+        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"100ms\"}");
         long deadline = System.currentTimeMillis() + 5000;
         while (TestServer.json(server.get("/api/ps")).get("models").size() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
         assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size(), "expired after its keep-alive");
