@@ -273,18 +273,21 @@ class InferenceApiTest {
     @Test
     void fullQueueAnswers503() throws Exception {
         start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
-        server.post("/api/generate", "{\"model\":\"tiny\"}");
-        // one long generation holds the only slot, one waits, the next finds the queue full
-        String longBody = "{\"model\":\"tiny\"," + greedy("Once upon a time", 200000) + ",\"stream\":false}";
-        var busy = CompletableFuture.supplyAsync(() -> server.post("/api/generate", longBody));
-        waitFor(() -> "running".equals(TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString()));
-        var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
-        waitFor(() -> server.server.context().scheduler().waiting() == 1);
-        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
-        assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
-        // unload when idle: the long generation is cut short by closing the server at the end of the test
-        assertFalse(waiting.isDone());
-        busy.cancel(true);
+        Scheduler scheduler = server.server.context().scheduler();
+        // the only slot is held (as a long generation would hold it), one request waits, the next finds the queue full
+        try (Scheduler.Lease busy = scheduler.acquire(tinyRunner(), null, () -> false)) {
+            var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
+            waitFor(() -> scheduler.waiting() == 1);
+            HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
+            assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
+            assertFalse(waiting.isDone());
+        }
+    }
+
+    /** What /api/generate asks the scheduler for on "tiny" with default options (num_ctx 4096 clamped to 128). */
+    LoadRequest tinyRunner() throws Exception {
+        Path blob = server.models.resolve("blobs/sha256-" + TestServer.sha256Hex(TestServer.storiesF32()));
+        return new LoadRequest("tiny:latest", "", blob, 0, 128, 512, false);
     }
 
     static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
@@ -323,10 +326,8 @@ class InferenceApiTest {
     void clientThatLeavesWhileQueuedIsCancelled() throws Exception {
         start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
         Scheduler scheduler = server.server.context().scheduler();
-        // hold the only slot of tiny's runner (the options /api/generate resolves for it: num_ctx 128, num_batch 512)
-        Path blob = server.models.resolve("blobs/sha256-" + TestServer.sha256Hex(TestServer.storiesF32()));
-        LoadRequest same = new LoadRequest("tiny:latest", "", blob, 0, 128, 512, false);
-        try (Scheduler.Lease held = scheduler.acquire(same, null, () -> false)) {
+        // hold the only slot of tiny's runner
+        try (Scheduler.Lease held = scheduler.acquire(tinyRunner(), null, () -> false)) {
             String body = "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + "}";
             try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
                 byte[] b = body.getBytes(StandardCharsets.UTF_8);
