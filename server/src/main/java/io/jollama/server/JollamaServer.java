@@ -51,17 +51,19 @@ public final class JollamaServer implements AutoCloseable {
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
         List<Route> routes = Routes.core(ctx);
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
+        long maxBody = config.maxRequestBody();
 
         Javalin app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE;
             c.http.prefer405over404 = true;
-            c.http.maxRequestSize = 1L << 30; // JSON bodies with images; blob uploads stream and are not bounded by this
+            c.http.maxRequestSize = maxBody; // Http.body reads JSON bodies with this limit; blob uploads stream
             c.http.generateEtags = false;
             c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
                     String.format("%.1f", ms)));
             c.routes.before(rc -> {
+                rc.attribute(Http.MAX_BODY, maxBody);
                 if (!guard.admit(rc)) rc.skipRemainingHandlers();
             });
             for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());

@@ -145,6 +145,16 @@ public record ServerConfig(String scheme, String host, int port, Path models, Li
         return List.copyOf(out);
     }
 
+    /** The largest JSON request body read ({@code JOLLAMA_MAX_REQUEST_BODY} bytes, default 64 MiB); larger is 413. */
+    public long maxRequestBody() {
+        String v = var(env, "JOLLAMA_MAX_REQUEST_BODY");
+        try {
+            return v.isEmpty() ? io.jollama.server.api.Http.DEFAULT_MAX_BODY : Math.max(1, Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            return io.jollama.server.api.Http.DEFAULT_MAX_BODY;
+        }
+    }
+
     /** How long start-up pruning leaves recently written blobs alone. */
     public static final Duration PRUNE_GRACE = Duration.ofHours(1);
 }

@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
  * only seen at the next write; this check reads the connection itself (non-blocking). End of stream means the client
  * is gone. Bytes mean the client pipelined another request; they cannot be handed back to Jetty, so the connection is
  * closed after this response (RFC 9112 §9.3.2: the client retries requests a closed connection left unanswered).
- * Must be called on the handler's thread, before the response is committed.
+ * Called by one thread at a time: the handler's while it waits in the queue, then the generation thread of a
+ * non-streaming request (which writes nothing until the end, so only this check sees the client leave).
  */
 public final class ClientConnection implements BooleanSupplier {
 

@@ -23,7 +23,7 @@ public final class Http {
      * is 400 with the decoder's message, a {@code null} body gives an all-empty request (from {@code emptyValue}).
      */
     public static <T> T decode(Context ctx, Class<T> type, T emptyValue) {
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = body(ctx);
         if (body.length == 0) throw ApiException.badRequest("missing request body");
         try {
             T v = Json.MAPPER.readValue(body, type);
@@ -31,6 +31,32 @@ public final class Http {
         } catch (JacksonException e) {
             throw ApiException.badRequest(Json.decodeError(e));
         }
+    }
+
+    /** The request attribute holding the largest JSON body a handler reads, in bytes (set per server). */
+    public static final String MAX_BODY = "jollama.maxBody";
+    public static final long DEFAULT_MAX_BODY = 64L << 20;
+
+    /**
+     * The request body, read up to the server's limit: a larger body is 413, a body the client cut short (a
+     * malformed chunk, a connection closed mid-body) is 400 {@code unexpected EOF}, as Go's JSON decoder says.
+     */
+    public static byte[] body(Context ctx) {
+        Long attr = ctx.attribute(MAX_BODY);
+        long limit = attr == null ? DEFAULT_MAX_BODY : attr;
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > limit) throw tooLarge(limit);
+        try (var in = ctx.req().getInputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+            if (body.length > limit) throw tooLarge(limit);
+            return body;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("unexpected EOF");
+        }
+    }
+
+    private static ApiException tooLarge(long limit) {
+        return new ApiException(413, "request body too large (more than " + limit + " bytes)");
     }
 
     /** 200 with a Go-style JSON body. */

@@ -126,17 +126,20 @@ public final class InferenceApi {
      * {@code out}), or a client that went away.
      */
     private static GenerationResult generate(Turn t, String text, Boolean shift, Consumer<String> onText, Runnable finish,
-                                             LogprobCollector lp, Output out) {
+                                             LogprobCollector lp, Output out, BooleanSupplier clientGone) {
         GenerationResult r;
         try {
-            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp);
+            // streaming notices a closed connection at its next write; a non-streaming answer writes nothing until
+            // the end, so its connection is read between tokens (at most every POLL) instead
+            BooleanSupplier gone = out.stream() ? () -> false : new Throttled(clientGone, POLL_NANOS);
+            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp, gone);
             finish.run();
         } catch (RuntimeException e) {
             if (!ApiErrors.expected(e)) throw e;
             out.fail(ApiErrors.status(e), e.getMessage());
             return null;
         }
-        return out.gone() ? null : r;
+        return out.gone() || "cancel".equals(r.doneReason()) ? null : r;
     }
 
     // ------------------------------------------------------------------ generate
@@ -185,7 +188,7 @@ public final class InferenceApi {
                             text = Template.parse(req.template()).render(rr);
                         } else {
                             text = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), true, false,
-                                    p -> tok.encode(p, true, true).length).text();
+                                    tokenCounter(tok, clientGone)).text();
                         }
                     }
                 } catch (TemplateException e) {
@@ -207,7 +210,7 @@ public final class InferenceApi {
                 emitGenerate(out, raw, d, all, allThinking, lp);
             }, () -> {
                 if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking, lp);
-            }, lp, out);
+            }, lp, out, clientGone);
             if (r == null) return;
             Metrics metrics = metrics(start, t.lease(), r);
             int[] context = rawMode ? null : r.context();
@@ -261,7 +264,7 @@ public final class InferenceApi {
             int imageCount;
             try {
                 PromptBuilder.Prompt p = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), req.truncate() == null || req.truncate(),
-                        false, x -> tok.encode(x, true, true).length);
+                        false, tokenCounter(tok, clientGone));
                 text = p.text();
                 imageCount = p.imageCount();
             } catch (TemplateException e) {
@@ -275,7 +278,7 @@ public final class InferenceApi {
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             ChatPieces pieces = new ChatPieces(out, raw, thinkingParser(template, t.think(), text, false),
                     hasTools ? ToolCallParser.forTemplate(template, req.tools()) : null, lp);
-            GenerationResult r = generate(t, text, req.shift(), pieces::add, pieces::finish, lp, out);
+            GenerationResult r = generate(t, text, req.shift(), pieces::add, pieces::finish, lp, out, clientGone);
             if (r == null) return;
             Metrics metrics = metrics(start, t.lease(), r);
             if (out.stream()) {
@@ -290,7 +293,7 @@ public final class InferenceApi {
     // ------------------------------------------------------------------ running the model
 
     private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,
-                                        Consumer<String> onText, LogprobCollector logprobs) {
+                                        Consumer<String> onText, LogprobCollector logprobs, BooleanSupplier clientGone) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
         boolean canShift = shift == null || shift;
@@ -308,14 +311,51 @@ public final class InferenceApi {
                 } catch (ClientGoneException gone) {
                     cancel.gone = true;
                 }
-            }, () -> cancel.gone, logprobs == null ? null : logprobs::add));
+            }, () -> cancel.gone || clientGone.getAsBoolean(), logprobs == null ? null : logprobs::add));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
     }
 
+    /** Counts a candidate prompt's tokens during truncation, first checking that the client is still there. */
+    private static java.util.function.ToIntFunction<String> tokenCounter(Tokenizer tok, BooleanSupplier clientGone) {
+        return text -> {
+            if (clientGone.getAsBoolean()) {
+                throw new io.jollama.server.sched.SchedulerException(io.jollama.server.sched.SchedulerException.Reason.CANCELLED,
+                        "request canceled", null);
+            }
+            return tok.encode(text, true, true).length;
+        };
+    }
+
     private static final class CancelOnGone {
         volatile boolean gone;
+    }
+
+    /** How often a non-streaming generation reads its connection to see whether the client left. */
+    private static final long POLL_NANOS = 100_000_000L;
+
+    /** A check run at most once per interval (reading the connection per token would cost a system call each). */
+    private static final class Throttled implements BooleanSupplier {
+        private final BooleanSupplier check;
+        private final long interval;
+        private long next = System.nanoTime();
+        private boolean result;
+
+        Throttled(BooleanSupplier check, long interval) {
+            this.check = check;
+            this.interval = interval;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            long now = System.nanoTime();
+            if (!result && now - next >= 0) {
+                result = check.getAsBoolean();
+                next = now + interval;
+            }
+            return result;
+        }
     }
 
     private static Metrics metrics(long start, Scheduler.Lease lease, GenerationResult r) {

@@ -111,7 +111,7 @@ public final class OpenAiApi {
 
     /** Decodes a body as Go's decoder would; an empty body is Go's {@code EOF}, as Ollama's /v1 answers. */
     private static <T> T decode(Context ctx, Class<T> type) {
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = Http.body(ctx);
         if (body.length == 0) throw ApiException.badRequest("EOF");
         try {
             T v = Json.MAPPER.readValue(body, type);

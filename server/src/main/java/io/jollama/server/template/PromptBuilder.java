@@ -68,30 +68,19 @@ public final class PromptBuilder {
         List<ChatMessage> msgs = request.messages();
         int last = msgs.size() - 1;
         int current = 0;
-        List<ChatMessage> system = new ArrayList<>();
-        if (truncate) {
-            for (int i = 0; i <= last; i++) {
-                system = new ArrayList<>();
-                for (int j = 0; j < i; j++) {
-                    if ("system".equals(msgs.get(j).role())) system.add(msgs.get(j));
-                }
-                List<ChatMessage> candidate = new ArrayList<>(system);
-                candidate.addAll(msgs.subList(i, msgs.size()));
-                String p = template.render(request.withMessages(candidate));
-                long len = tokenCount.applyAsInt(p);
-                if (hasProjector) {
-                    for (ChatMessage m : msgs.subList(i, msgs.size())) len += (long) IMAGE_TOKENS * m.images();
-                }
-                if (len <= numCtx) {
-                    current = i;
-                    break;
-                }
-                if (i == last) {
-                    current = last;
-                    break;
-                }
+        if (truncate && last > 0 && !fits(template, request, 0, numCtx, hasProjector, tokenCount)) {
+            // Ollama drops messages from the front one at a time until the prompt fits (the first fitting start, or
+            // the last message alone); dropping messages only shortens the prompt, so the first fitting start is
+            // found by binary search: log(n) renders instead of n, which is quadratic in the history's length
+            int lo = 1, hi = last; // fits(hi) is assumed: the last message is kept even when it does not fit
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (fits(template, request, mid, numCtx, hasProjector, tokenCount)) hi = mid;
+                else lo = mid + 1;
             }
+            current = lo;
         }
+        List<ChatMessage> system = systemBefore(msgs, current);
         List<ChatMessage> tagged = new ArrayList<>(system);
         int images = 0;
         for (ChatMessage m : msgs.subList(Math.max(current, 0), msgs.size())) {
@@ -107,6 +96,25 @@ public final class PromptBuilder {
         }
         String text = template.render(request.withMessages(tagged));
         return new Prompt(text, images, current);
+    }
+
+    /** Whether the prompt made of the system messages before {@code start} and the messages from it fits {@code numCtx}. */
+    private static boolean fits(Template template, RenderRequest request, int start, int numCtx, boolean hasProjector,
+            ToIntFunction<String> tokenCount) {
+        List<ChatMessage> msgs = request.messages();
+        List<ChatMessage> candidate = systemBefore(msgs, start);
+        candidate.addAll(msgs.subList(start, msgs.size()));
+        long len = tokenCount.applyAsInt(template.render(request.withMessages(candidate)));
+        if (hasProjector) {
+            for (ChatMessage m : msgs.subList(start, msgs.size())) len += (long) IMAGE_TOKENS * m.images();
+        }
+        return len <= numCtx;
+    }
+
+    private static List<ChatMessage> systemBefore(List<ChatMessage> msgs, int start) {
+        List<ChatMessage> system = new ArrayList<>();
+        for (ChatMessage m : msgs.subList(0, start)) if ("system".equals(m.role())) system.add(m);
+        return system;
     }
 
     /** Convenience for callers without tools or thinking. */

@@ -1,0 +1,134 @@
+package io.jollama.server.api;
+
+import io.jollama.server.Json;
+import io.jollama.server.ServerConfig;
+import io.jollama.server.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What hostile testing found (issue 15): requests that must not keep the server busy, and bad input that must be a clear 4xx. */
+class ReliabilityTest {
+
+    @TempDir
+    Path dir;
+    TestServer server;
+
+    TestServer start(Map<String, String> env) throws Exception {
+        server = new TestServer(ServerConfig.local(0, dir.resolve("models")).withEnv(env));
+        String d = server.upload(TestServer.storiesF32());
+        HttpResponse<String> r = server.post("/api/create", "{\"model\":\"tiny\",\"files\":{\"s.gguf\":\"" + d + "\"},\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        r = server.post("/api/create", "{\"model\":\"tinychat\",\"from\":\"tiny\",\"template\":\"{{ range .Messages }}{{ .Content }}{{ end }}\",\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.close();
+    }
+
+    static Socket send(TestServer server, String path, String body) throws Exception {
+        Socket socket = new Socket("127.0.0.1", server.server.port());
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(b);
+        out.flush();
+        return socket;
+    }
+
+    String status() {
+        var running = TestServer.json(server.get("/api/ps")).get("running");
+        return running.isEmpty() ? "none" : running.get(0).get("status").asString();
+    }
+
+    /** Item 1: a non-streaming request writes nothing until the end, yet its generation stops when the client leaves. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"Once\",\"stream\":false,\"options\":{\"num_predict\":100000}}",
+            "/api/chat|{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"Once\"}],\"stream\":false,\"options\":{\"num_predict\":100000}}",
+            "/v1/chat/completions|{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"Once\"}],\"max_tokens\":100000}"})
+    void nonStreamingRequestStopsWhenItsClientLeaves(String path, String body) throws Exception {
+        start(Map.of());
+        server.post("/api/generate", "{\"model\":\"tiny\"}");
+        try (Socket socket = send(server, path, body)) {
+            InferenceApiTest.waitFor(() -> status().equals("running"));
+        }
+        long left = System.nanoTime();
+        InferenceApiTest.waitFor(() -> status().equals("idle"));
+        long ms = (System.nanoTime() - left) / 1_000_000;
+        assertTrue(ms < 1500, "generation went on for " + ms + " ms after the client left");
+        // the model serves the next request at once
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"Once\",\"stream\":false,\"options\":{\"num_predict\":3}}");
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    /** Item 2: truncating a long history to the context is near-linear, not one render per dropped message. */
+    @Test
+    void longChatHistoryIsTruncatedQuickly() throws Exception {
+        start(Map.of());
+        StringBuilder b = new StringBuilder("{\"model\":\"tinychat\",\"stream\":false,\"options\":{\"num_predict\":1,\"temperature\":0},\"messages\":[");
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
+            if (i > 0) b.append(',');
+            b.append("{\"role\":\"").append(i % 2 == 0 ? "user" : "assistant").append("\",\"content\":\"Once upon a time \"}");
+        }
+        b.append("]}");
+        assertTrue(b.length() > 2_000_000);
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.uri("/api/chat")).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(b.toString())));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(200, r.statusCode(), r.body());
+        var json = TestServer.json(r);
+        // the kept suffix of the history fits the context (128 tokens for this model)
+        assertTrue(json.get("prompt_eval_count").asInt() <= 128, r.body());
+        assertTrue(json.get("prompt_eval_count").asInt() > 64, r.body());
+        assertTrue(ms < 10_000, "took " + ms + " ms");
+    }
+
+    @Test
+    void bodyOverTheLimitIs413AndAMalformedChunkedBodyIs400() throws Exception {
+        start(Map.of("JOLLAMA_MAX_REQUEST_BODY", "2000"));
+        String big = "{\"model\":\"tinychat\",\"prompt\":\"" + "a".repeat(3000) + "\"}";
+        HttpResponse<String> r = server.post("/api/generate", big);
+        InferenceApiTest.assertError(r, 413, "request body too large (more than 2000 bytes)");
+        r = server.post("/v1/chat/completions", big);
+        assertEquals(413, r.statusCode(), r.body());
+        // without a length: a chunked body is bounded too
+        r = server.send(HttpRequest.newBuilder(server.uri("/api/chat"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))));
+        InferenceApiTest.assertError(r, 413, "request body too large (more than 2000 bytes)");
+
+        try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/show HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\nzz\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String answer = readAll(socket.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertFalse(answer.contains("Exception") || answer.contains("at io."), answer);
+        }
+    }
+
+    static String readAll(InputStream in) throws Exception {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
