@@ -30,8 +30,8 @@ public final class ApiErrors {
                 case LOAD_FAILED, FAILED -> 500;
             };
             case CreateException c -> 400;
-            // Ollama answers a failed pull or push, whatever the registry said, with 500
-            case RegistryException r -> 500;
+            // Ollama answers a failed pull or push, whatever the registry said, with 500; no disk space is 507
+            case RegistryException r -> r.status() == 507 ? 507 : 500;
             case StoreException s -> 500;
             default -> 500;
         };

@@ -264,8 +264,17 @@ public final class BlobDownloader {
                 }
                 Throwable first = failures.stream().filter(t -> !(t instanceof CancelledPart)).findFirst()
                         .orElse(failures.isEmpty() ? null : failures.getFirst());
-                if (first instanceof RegistryException re) throw re;
+                boolean network = first instanceof IOException
+                        || first instanceof RegistryException re && re.status() == 500 && re.getCause() instanceof IOException;
+                if (first instanceof RegistryException re && !network) throw re;
                 if (first instanceof CancelledPart) throw new RegistryException(499, "request canceled");
+                if (network) {
+                    // the parts keep what they received (saved in the part files): the next pull resumes there
+                    throw new RegistryException(500, "unexpected end of data while downloading " + digest + " ("
+                            + completed.get() + " of " + total + " bytes received: "
+                            + (first instanceof IOException ? RegistryClient.describe(first) : first.getMessage())
+                            + "); the partial download is kept, pull again to resume", first);
+                }
                 if (first != null) throw new RegistryException(500, RegistryClient.describe(first), first);
             }
         }

@@ -45,6 +45,11 @@ public final class RegistryClient {
         this.userAgent = userAgent;
     }
 
+    /** The largest manifest read (the limit of Docker's distribution registry). */
+    static final long MAX_MANIFEST = 4L << 20;
+    /** The largest token or status response read. */
+    static final long MAX_SMALL = 1L << 20;
+
     public RegistryName name() {
         return name;
     }
@@ -65,7 +70,8 @@ public final class RegistryClient {
             HttpRequest req = request(uri).header("Accept", MANIFEST_V2).GET().build();
             // our token only goes to the registry's own host
             HttpResponse<byte[]> resp = host.equalsIgnoreCase(uri.getHost())
-                    ? send(req, BodyHandlers.ofByteArray(), true) : sendOnce(req, BodyHandlers.ofByteArray());
+                    ? send(req, BoundedBody.bytes("manifest", MAX_MANIFEST), true)
+                    : sendOnce(req, BoundedBody.bytes("manifest", MAX_MANIFEST));
             int code = resp.statusCode();
             Optional<String> location = resp.headers().firstValue("Location");
             if (code >= 300 && code < 400 && location.isPresent()) {
@@ -132,6 +138,11 @@ public final class RegistryClient {
                 : sendOnce(req, BodyHandlers.ofInputStream());
         int code = resp.statusCode();
         if (code == 206 || (code == 200 && start == 0)) return resp;
+        if (code == 200) {
+            closeQuietly(resp.body());
+            throw new RegistryException(500, "the server cannot resume a download: asked for bytes " + start + "-" + endInclusive
+                    + ", it sent the whole blob (200 instead of 206)");
+        }
         String body = readError(resp.body());
         throw new RegistryException(code >= 400 && code < 500 ? code : 500, code + ": " + body);
     }
@@ -151,7 +162,7 @@ public final class RegistryClient {
                 : "?mount=" + enc(digest) + "&from=" + enc(fromRepository);
         URI uri = URI.create(name.baseUri(insecure) + "/v2/" + name.repository() + "/blobs/uploads/" + query);
         HttpRequest req = request(uri).POST(HttpRequest.BodyPublishers.noBody()).build();
-        HttpResponse<String> resp = send(req, BodyHandlers.ofString(), true);
+        HttpResponse<String> resp = send(req, BoundedBody.string("registry response", MAX_SMALL), true);
         if (resp.statusCode() == 201) return new UploadSession(true, null);
         return new UploadSession(false, nextUploadUri(uri, resp).orElseThrow(
                 () -> new RegistryException(500, "registry gave no upload location")));
@@ -171,7 +182,7 @@ public final class RegistryClient {
                 .header("Content-Range", start + "-" + end)
                 .method("PATCH", slice(file, start, length, sent))
                 .build();
-        HttpResponse<String> resp = send(req, BodyHandlers.ofString(), true);
+        HttpResponse<String> resp = send(req, BoundedBody.string("registry response", MAX_SMALL), true);
         if (resp.statusCode() == 307) {
             URI target = uploadUri.resolve(resp.headers().firstValue("Location").orElseThrow(
                     () -> new RegistryException(500, "upload redirect without Location")));
@@ -180,7 +191,7 @@ public final class RegistryClient {
                     .header("Content-Type", "application/octet-stream")
                     .PUT(slice(file, start, length, sent))
                     .build();
-            HttpResponse<String> putResp = sendOnce(put, BodyHandlers.ofString());
+            HttpResponse<String> putResp = sendOnce(put, BoundedBody.string("storage response", MAX_SMALL));
             if (putResp.statusCode() >= 400) {
                 throw new RegistryException(500, putResp.statusCode() + ": " + putResp.body());
             }
@@ -194,7 +205,7 @@ public final class RegistryClient {
         String sep = uploadUri.getRawQuery() == null ? "?" : "&";
         URI uri = URI.create(uploadUri + sep + "digest=" + enc(digest) + (etag == null ? "" : "&etag=" + enc(etag)));
         HttpRequest req = request(uri).PUT(HttpRequest.BodyPublishers.noBody()).build();
-        send(req, BodyHandlers.ofString(), true);
+        send(req, BoundedBody.string("registry response", MAX_SMALL), true);
     }
 
     public void putManifest(byte[] manifest) {
@@ -203,7 +214,7 @@ public final class RegistryClient {
                 .header("Content-Type", MANIFEST_V2)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest))
                 .build();
-        send(req, BodyHandlers.ofString(), true);
+        send(req, BoundedBody.string("registry response", MAX_SMALL), true);
     }
 
     /** A re-readable body of {@code length} bytes of {@code file} from {@code start}, streamed from disk. */
@@ -331,7 +342,7 @@ public final class RegistryClient {
                 .timeout(Duration.ofMinutes(1)).GET();
         String auth = signer.authorization("GET", tokenUri);
         if (auth != null) b.header("Authorization", auth);
-        HttpResponse<byte[]> resp = sendOnce(b.build(), BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> resp = sendOnce(b.build(), BoundedBody.bytes("token response", MAX_SMALL));
         if (resp.statusCode() >= 400) {
             throw new RegistryException(resp.statusCode() == 401 ? 401 : 500,
                     resp.statusCode() + ": " + new String(resp.body(), StandardCharsets.UTF_8).strip());

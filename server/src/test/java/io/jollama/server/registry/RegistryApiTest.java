@@ -233,6 +233,44 @@ class RegistryApiTest {
         assertArrayEquals(weights, Files.readAllBytes(store().blobPath(TestRegistry.digest(weights))));
     }
 
+    /** Issue 15, item 7: a blob cut short says what happened; a registry that cannot resume says so. */
+    @Test
+    void cutShortBlobIsReportedAsResumable() throws Exception {
+        reg.failAfterBytes = 150_000;
+        HttpResponse<String> r = post("/api/pull", "{\"model\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
+        assertEquals(500, r.statusCode(), r.body());
+        String error = JSON.readTree(r.body()).path("error").asString();
+        assertTrue(error.startsWith("unexpected end of data while downloading " + TestRegistry.digest(weights)), error);
+        assertTrue(error.endsWith("the partial download is kept, pull again to resume"), error);
+
+        reg.failAfterBytes = -1;
+        reg.ignoreRange = true;
+        r = post("/api/pull", "{\"model\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
+        error = JSON.readTree(r.body()).path("error").asString();
+        assertTrue(error.contains("the server cannot resume a download: asked for bytes "), error);
+        assertTrue(error.endsWith(", it sent the whole blob (200 instead of 206)"), error);
+    }
+
+    /** Issue 15, item 7: not enough disk space for a pull is 507, as the registry code means it. */
+    @Test
+    void notEnoughDiskSpaceIs507() throws Exception {
+        String manifest = new String(DirectoryStorage.manifestJson(config, weights), StandardCharsets.UTF_8)
+                .replace("\"size\":" + weights.length, "\"size\":" + (1L << 60));
+        reg.putManifest("library/huge", "latest", manifest.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = post("/api/pull", "{\"model\":\"" + reg.host() + "/library/huge\",\"insecure\":true,\"stream\":false}");
+        assertEquals(507, r.statusCode(), r.body());
+        assertTrue(JSON.readTree(r.body()).path("error").asString().startsWith("not enough disk space to pull this model"), r.body());
+    }
+
+    /** Issue 15, item 3: a manifest larger than any real one is refused as it arrives, not read into memory. */
+    @Test
+    void hugeManifestIsRefused() throws Exception {
+        reg.manifestPadding = 5 << 20;
+        HttpResponse<String> r = post("/api/pull", "{\"model\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
+        assertEquals(500, r.statusCode(), r.body());
+        assertTrue(JSON.readTree(r.body()).path("error").asString().endsWith("manifest is too large (more than 4194304 bytes)"), r.body());
+    }
+
     @Test
     void clientCancellingMidPullLeavesAResumablePartial() throws Exception {
         reg.slowMillisPer8k = 250; // five parallel 64 KiB parts at 32 KB/s each: about 2 s in all

@@ -51,6 +51,8 @@ final class TestRegistry implements AutoCloseable {
     volatile boolean redirectManifests; // answer manifest GETs with a redirect to the other host spelling
     volatile long failAfterBytes = -1; // data bytes served before every blob transfer starts dropping
     volatile boolean corrupt;
+    volatile boolean ignoreRange; // a server without range support: always the whole blob with 200
+    volatile int manifestPadding; // spaces appended to every manifest served (a hostile, huge manifest)
     volatile int slowMillisPer8k;
     final AtomicInteger urlGeneration = new AtomicInteger(); // signed CDN URLs name their generation
     volatile long expireUrlsAtBytes = -1; // once this much was served, the CDN URLs handed out so far expire
@@ -209,6 +211,11 @@ final class TestRegistry implements AutoCloseable {
                     send(ex, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}");
                     return;
                 }
+                if (manifestPadding > 0) {
+                    byte[] padded = java.util.Arrays.copyOf(body, body.length + manifestPadding);
+                    java.util.Arrays.fill(padded, body.length, padded.length, (byte) ' ');
+                    body = padded;
+                }
                 ex.getResponseHeaders().set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json");
                 ex.getResponseHeaders().set("Docker-Content-Digest", digest(body));
                 sendBytes(ex, 200, body);
@@ -260,7 +267,7 @@ final class TestRegistry implements AutoCloseable {
         long start = 0, end = data.length - 1;
         int code = 200;
         String range = ex.getRequestHeaders().getFirst("Range");
-        if (range != null) {
+        if (range != null && !ignoreRange) {
             rangeHeaders.add(range);
             Matcher m = Pattern.compile("bytes=(\\d+)-(\\d*)").matcher(range);
             if (!m.matches()) {
