@@ -60,7 +60,7 @@ final class Exec {
             case ListNode l -> {
                 for (Node n : l.nodes()) walk(dot, n);
             }
-            case TextNode t -> out.append(t.text());
+            case TextNode t -> emit(t, t.text());
             case ActionNode a -> {
                 Object v = evalPipeline(dot, a.pipe());
                 if (a.pipe().decl().isEmpty()) printValue(a, v);
@@ -193,12 +193,25 @@ final class Exec {
         throw error(at, "undefined variable: " + name);
     }
 
+    /**
+     * The most a template may write (in characters): a prompt beyond this cannot fit any context, and a template
+     * such as a range printing wide numbers would otherwise fill the heap.
+     */
+    static final int MAX_OUTPUT = 64 << 20;
+
+    private void emit(Node at, String text) {
+        if ((long) out.length() + text.length() > MAX_OUTPUT) {
+            throw error(at, "template output exceeds " + MAX_OUTPUT + " characters");
+        }
+        out.append(text);
+    }
+
     private void printValue(Node at, Object v) {
         if (v == null) {
-            out.append("<no value>");
+            emit(at, "<no value>");
             return;
         }
-        out.append(GoFmt.print(v));
+        emit(at, GoFmt.print(v));
     }
 
     Object evalPipeline(Object dot, PipeNode pipe) {

@@ -107,6 +107,25 @@ public final class GoFmt {
         return b.append('\n').toString();
     }
 
+    /** Go's fmt refuses widths and precisions beyond a million ({@code %!(BADWIDTH)}, {@code %!(BADPREC)}). */
+    private static final int MAX_WIDTH = 1_000_000;
+
+    /** The digits from {@code start} to {@code end} as Go's parsenum reads them: -1 once the number passed a million before its last digit. */
+    private static int parsenum(String s, int start, int end) {
+        long num = 0;
+        for (int i = start; i < end; i++) {
+            if (num > MAX_WIDTH) return -1;
+            num = num * 10 + (s.charAt(i) - '0');
+        }
+        return (int) num;
+    }
+
+    private static boolean tooLarge(Number n) {
+        if (n instanceof Double || n instanceof Float) return true; // Go's intFromArg takes integers only
+        long v = n.longValue();
+        return v > MAX_WIDTH || v < -MAX_WIDTH;
+    }
+
     /** fmt.Sprintf with verbs v s d q t f F e E g G x X c o b U T %, flags {@code +-# 0}, width and precision. */
     public static String sprintf(String format, List<Object> args) {
         StringBuilder out = new StringBuilder();
@@ -137,7 +156,7 @@ public final class GoFmt {
             // width
             if (i < n && format.charAt(i) == '*') {
                 i++;
-                if (argi < args.size() && args.get(argi) instanceof Number w) {
+                if (argi < args.size() && args.get(argi) instanceof Number w && !tooLarge(w)) {
                     spec.width = w.intValue();
                     if (spec.width < 0) {
                         spec.minus = true;
@@ -150,15 +169,21 @@ public final class GoFmt {
             } else {
                 int start = i;
                 while (i < n && Character.isDigit(format.charAt(i))) i++;
-                if (i > start) spec.width = Integer.parseInt(format.substring(start, i));
+                if (i > start) {
+                    spec.width = parsenum(format, start, i);
+                    if (spec.width < 0) { // Go's parsenum gives up on a crazy long number, and the verb with it
+                        out.append("%!(NOVERB)");
+                        break;
+                    }
+                }
             }
             // precision
             if (i < n && format.charAt(i) == '.') {
                 i++;
                 if (i < n && format.charAt(i) == '*') {
                     i++;
-                    if (argi < args.size() && args.get(argi) instanceof Number p) {
-                        spec.prec = Math.max(0, p.intValue());
+                    if (argi < args.size() && args.get(argi) instanceof Number p && !tooLarge(p) && p.longValue() >= 0) {
+                        spec.prec = p.intValue();
                     } else {
                         out.append("%!(BADPREC)");
                     }
@@ -166,7 +191,11 @@ public final class GoFmt {
                 } else {
                     int start = i;
                     while (i < n && Character.isDigit(format.charAt(i))) i++;
-                    spec.prec = i > start ? Integer.parseInt(format.substring(start, i)) : 0;
+                    spec.prec = i > start ? parsenum(format, start, i) : 0;
+                    if (spec.prec < 0) {
+                        out.append("%!(NOVERB)");
+                        break;
+                    }
                 }
             }
             if (i >= n) {

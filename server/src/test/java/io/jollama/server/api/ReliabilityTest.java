@@ -128,6 +128,42 @@ class ReliabilityTest {
         }
     }
 
+    static String render(TestServer server, String template) {
+        return server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"_debug_render_only\":true,\"template\":"
+                + Json.write(template) + "}").body();
+    }
+
+    /** Item 4: widths and precisions are bounded as in Go's fmt, and so is the rendered prompt (a clear 400, quickly). */
+    @Test
+    void templateOutputIsBounded() throws Exception {
+        start(Map.of());
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"_debug_render_only\":true,"
+                + "\"template\":\"{{ printf \\\"%*d|%.*f|%100000000d\\\" 1000000000 1 -1 2.5 3 }}\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        // what Go's fmt prints for a width over 1e6, a negative precision and a literal width that overflows its parser
+        assertEquals("%!(BADWIDTH)1|%!(BADPREC)2.500000|%!(NOVERB)%!(EXTRA int=3)",
+                TestServer.json(r).get("_debug_info").get("rendered_template").asString());
+
+        r = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"template\":"
+                + Json.write("{{ range 100 }}{{ printf \"%*d\" 1000000 1 }}{{ end }}") + "}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(TestServer.json(r).get("error").asString().endsWith("template output exceeds 67108864 characters"), r.body());
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+    }
+
+    /** Item 6: define/template run as in Go; a template call without data is refused as Ollama's template parser does. */
+    @Test
+    void definedTemplatesRunAsInGo() throws Exception {
+        start(Map.of());
+        String out = render(server, "{{ define \"a\" }}A{{ .Prompt }}{{ end }}{{ template \"a\" . }}");
+        assertEquals("Ahi", Json.MAPPER.readTree(out).get("_debug_info").get("rendered_template").asString(), out);
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"hi\",\"_debug_render_only\":true,\"template\":"
+                + Json.write("{{ define \"a\" }}A{{ end }}{{ template \"a\" }}") + "}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(TestServer.json(r).get("error").asString().endsWith("undefined template specified"), r.body());
+    }
+
     static String readAll(InputStream in) throws Exception {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
