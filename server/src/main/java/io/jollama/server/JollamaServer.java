@@ -75,6 +75,13 @@ public final class JollamaServer implements AutoCloseable {
             c.routes.exception(NotFoundResponse.class, (e, rc) ->
                     rc.status(404).contentType("text/plain").result("404 page not found"));
             c.routes.exception(Exception.class, (e, rc) -> {
+                if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+                    // a client that left mid-body, a full disk, a closed stream: what happened, without a stack trace
+                    log.warn("{} {} failed: {}", rc.method(), rc.path(), e.getMessage());
+                    boolean noSpace = String.valueOf(e.getMessage()).contains("No space left on device");
+                    Http.error(rc, noSpace ? 507 : 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    return;
+                }
                 log.error("{} {} failed", rc.method(), rc.path(), e);
                 Http.error(rc, 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             });

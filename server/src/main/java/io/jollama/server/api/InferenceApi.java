@@ -195,6 +195,11 @@ public final class InferenceApi {
                     throw ApiException.badRequest(e.getMessage());
                 }
                 if (hasContext) {
+                    for (int id : req.context()) {
+                        if (id < 0 || id >= tok.vocabSize()) {
+                            throw ApiException.badRequest("context token id " + id + " is out of range (vocabulary of " + tok.vocabSize() + ")");
+                        }
+                    }
                     text = tok.decode(req.context().stream().mapToInt(Integer::intValue).toArray()) + text;
                 }
             }

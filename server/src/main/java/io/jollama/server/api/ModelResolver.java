@@ -55,6 +55,14 @@ final class ModelResolver {
     }
 
     RunOptions options(Resolved m, Map<String, Object> requestOptions) {
+        if (requestOptions != null) {
+            for (Object v : requestOptions.values()) {
+                // Go's decoder refuses a number float64 cannot hold (1e999999); Jackson reads it as infinity
+                if (v instanceof Number n && !Double.isFinite(n.doubleValue())) {
+                    throw ApiException.badRequest("json: cannot unmarshal number into Go struct field .options of type float64");
+                }
+            }
+        }
         GgufFile h = s.views().requireHeader(m.contents());
         int train = h == null ? 0 : h.getInt(h.getString("general.architecture", "") + ".context_length", 0);
         try {

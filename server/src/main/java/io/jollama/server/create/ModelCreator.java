@@ -84,6 +84,7 @@ public final class ModelCreator {
             r = fromModelfile(r);
         }
         checkFiles(r.files());
+        checkParameters(r.parameters());
         checkFiles(r.draftFiles());
         checkFiles(r.adapters());
         if (r.draftQuantize() != null && !r.draftQuantize().isEmpty() && (r.draftFiles() == null || r.draftFiles().isEmpty())) {
@@ -95,11 +96,27 @@ public final class ModelCreator {
         return r;
     }
 
+    /** Parameters are stored as JSON, which has no NaN or infinity (Go's decoder would not even read 1e999999). */
+    private static void checkParameters(Map<String, Object> parameters) {
+        if (parameters == null) return;
+        for (var e : parameters.entrySet()) {
+            if (e.getValue() instanceof Number n && !Double.isFinite(n.doubleValue())) {
+                throw new CreateException("invalid float value [" + n + "] for parameter " + e.getKey());
+            }
+        }
+    }
+
     private static void checkFiles(Map<String, String> files) {
         if (files == null) return;
         for (var e : files.entrySet()) {
             String k = e.getKey();
-            Path p = Path.of(k);
+            if (k.indexOf('\0') >= 0) throw new CreateException("invalid file name " + Json.write(k));
+            Path p;
+            try {
+                p = Path.of(k);
+            } catch (java.nio.file.InvalidPathException bad) {
+                throw new CreateException("invalid file name " + Json.write(k));
+            }
             if (k.isEmpty() || p.isAbsolute() || k.startsWith("/") || !p.normalize().toString().equals(k) || k.startsWith("..")) {
                 throw new CreateException("file path must be relative");
             }

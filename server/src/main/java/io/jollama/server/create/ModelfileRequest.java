@@ -67,7 +67,10 @@ final class ModelfileRequest {
             }
         } else if (FLOATS.contains(key)) {
             try {
-                params.put(key, Float.parseFloat(value.strip()));
+                float f = Float.parseFloat(value.strip());
+                // Go parses NaN and Inf too, but then cannot write them as JSON; refuse them here
+                if (!Float.isFinite(f)) throw new NumberFormatException();
+                params.put(key, f);
             } catch (NumberFormatException e) {
                 throw new CreateException("invalid float value [" + value + "]");
             }

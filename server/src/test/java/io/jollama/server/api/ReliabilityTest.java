@@ -164,6 +164,25 @@ class ReliabilityTest {
         assertTrue(TestServer.json(r).get("error").asString().endsWith("undefined template specified"), r.body());
     }
 
+    /** Item 5: bad input that used to be a 500 (or a logged stack trace) is Go's 400. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/api/create|{\"model\":\"x\",\"files\":{\"a\\u0000.gguf\":\"DIGEST\"},\"stream\":false}|invalid file name \"a\\u0000.gguf\"",
+            "/api/create|{\"model\":\"x\",\"modelfile\":\"FROM tiny\\nPARAMETER temperature NaN\",\"stream\":false}|invalid float value [NaN]",
+            "/api/create|{\"model\":\"x\",\"from\":\"tiny\",\"parameters\":{\"temperature\":1e999999},\"stream\":false}|invalid float value [Infinity] for parameter temperature",
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"hi\",\"options\":{\"num_predict\":1e999999}}|json: cannot unmarshal number into Go struct field .options of type float64",
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"hi\",\"top_logprobs\":1.5}|json: cannot unmarshal number into Go struct field .top_logprobs of type int",
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"hi\",\"top_logprobs\":1e999999}|json: cannot unmarshal number into Go struct field .top_logprobs of type int",
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"hi\",\"context\":[1.5]}|json: cannot unmarshal number of type int",
+            "/api/generate|{\"model\":\"tiny\",\"prompt\":\"hi\",\"context\":[-1]}|context token id -1 is out of range (vocabulary of 512)",
+            "/api/embed|{\"model\":\"tiny\",\"input\":\"hi\",\"dimensions\":1.5}|json: cannot unmarshal number into Go struct field .dimensions of type int",
+            "/api/detokenize|{\"model\":\"tiny\",\"tokens\":[1.5]}|json: cannot unmarshal number of type int"})
+    void badNumbersAndNamesAre400(String path, String body, String error) throws Exception {
+        start(Map.of());
+        String digest = "sha256:" + TestServer.sha256Hex(TestServer.storiesF32());
+        InferenceApiTest.assertError(server.post(path, body.replace("DIGEST", digest)), 400, error);
+    }
+
     static String readAll(InputStream in) throws Exception {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
