@@ -60,6 +60,11 @@ public final class JollamaServer implements AutoCloseable {
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = maxBody; // Http.body reads JSON bodies with this limit; blob uploads stream
             c.http.generateEtags = false;
+            // a stop waits (up to the grace) for running requests to write their last line
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(SHUTDOWN_GRACE.toMillis());
+                server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+            });
             c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
                     String.format("%.1f", ms)));
             c.routes.before(rc -> {
@@ -99,9 +104,18 @@ public final class JollamaServer implements AutoCloseable {
         return context;
     }
 
+    /** How long a shutdown waits for running requests to write their last line. */
+    public static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(5);
+
+    /**
+     * Stops the server (SIGTERM ends here): generations stop at their next token and their streams end with an error
+     * line, downloads stop with their partial data kept for the next pull, then the listener closes.
+     */
     @Override
     public void close() {
-        app.stop();
         context.scheduler().close();
+        context.registry().stopDownloads();
+        context.scheduler().awaitIdle(SHUTDOWN_GRACE);
+        app.stop();
     }
 }

@@ -125,14 +125,19 @@ public final class InferenceApi {
      * {@code finish}. Returns null when the request ended here: a failure once work had started (answered through
      * {@code out}), or a client that went away.
      */
-    private static GenerationResult generate(Turn t, String text, Boolean shift, Consumer<String> onText, Runnable finish,
+    private GenerationResult generate(Turn t, String text, Boolean shift, Consumer<String> onText, Runnable finish,
                                              LogprobCollector lp, Output out, BooleanSupplier clientGone) {
         GenerationResult r;
         try {
             // streaming notices a closed connection at its next write; a non-streaming answer writes nothing until
             // the end, so its connection is read between tokens (at most every POLL) instead
             BooleanSupplier gone = out.stream() ? () -> false : new Throttled(clientGone, POLL_NANOS);
-            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp, gone);
+            BooleanSupplier stop = () -> gone.getAsBoolean() || s.scheduler().closing();
+            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp, stop);
+            if ("cancel".equals(r.doneReason()) && s.scheduler().closing()) {
+                out.fail(503, "server shutting down");
+                return null;
+            }
             finish.run();
         } catch (RuntimeException e) {
             if (!ApiErrors.expected(e)) throw e;

@@ -48,6 +48,14 @@ public final class RegistryApi {
         this.registry = registry;
     }
 
+    private volatile boolean stopping;
+
+    /** Server shutdown: downloads stop and keep their partial data; their requests end with a clear error. */
+    public void stopDownloads() {
+        stopping = true;
+        registry.stopDownloads();
+    }
+
     public void pull(Context ctx) {
         TransferRequest r = Http.decode(ctx, TransferRequest.class, TransferRequest.EMPTY);
         String raw = Http.either(r.model(), r.name()).strip();
@@ -91,6 +99,11 @@ public final class RegistryApi {
         } catch (ClientGoneException e) {
             log.info("{}: client went away", what);
         } catch (RegistryException e) {
+            if (stopping) {
+                log.info("{}: stopped by the server's shutdown, partial data kept", what);
+                out.fail(503, "server shutting down; pull again to resume the download");
+                return;
+            }
             log.warn("{} failed: {}", what, e.getMessage());
             out.fail(ApiErrors.status(e), e.getMessage());
         }

@@ -59,6 +59,11 @@ public final class BlobDownloader {
      * Starts downloading {@code digest} into the storage, or joins the download already running for it. The
      * caller must {@link Download#release()} the result when it stops waiting.
      */
+    /** Stops every running download (on shutdown); their parts save what they have, so a later pull resumes. */
+    public void cancelAll() {
+        for (Download d : active.values()) d.cancel();
+    }
+
     public Download acquire(ModelStorage storage, RegistryClient client, String digest, long sizeHint) {
         Path blob = storage.blobPath(digest);
         while (true) {

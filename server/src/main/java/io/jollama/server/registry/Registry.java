@@ -98,6 +98,11 @@ public final class Registry {
      * Pulls a model: manifest, then every missing blob (verified), then the manifest is written. Throws
      * {@link RegistryException} with Ollama's wording; partial downloads stay for the next attempt.
      */
+    /** Stops the downloads in progress, keeping their partial data for the next pull (server shutdown). */
+    public void stopDownloads() {
+        downloader.cancelAll();
+    }
+
     public void pull(RegistryName name, boolean insecure, Consumer<Progress> progress) {
         progress.accept(Progress.status("pulling manifest"));
         requireSchemeAllowed(name, insecure);

@@ -353,8 +353,34 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** True once {@link #close} began: running generations stop, new requests are refused. */
+    public boolean closing() {
+        return closing;
+    }
+
+    private volatile boolean closing; // closed, readable without the lock (checked before every token)
+
+    /** Waits (at most {@code timeout}) until no request holds a slot; true if none does. */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (loaded.values().stream().anyMatch(l -> l.inUse > 0)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     @Override
     public void close() {
+        closing = true;
         synchronized (lock) {
             closed = true;
             for (Loaded l : new ArrayList<>(loaded.values())) {

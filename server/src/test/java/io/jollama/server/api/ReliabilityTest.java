@@ -183,6 +183,26 @@ class ReliabilityTest {
         InferenceApiTest.assertError(server.post(path, body.replace("DIGEST", digest)), 400, error);
     }
 
+    /** Item 8: shutting down (SIGTERM runs this) ends a running stream with an error line, within the grace period. */
+    @Test
+    void shutdownEndsStreamsWithAnErrorLine() throws Exception {
+        start(Map.of());
+        try (Socket socket = send(server, "/api/generate", "{\"model\":\"tiny\",\"prompt\":\"Once\",\"options\":{\"num_predict\":1000000}}")) {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            int chunks = 0;
+            for (String line; chunks < 3 && (line = in.readLine()) != null; ) if (line.contains("\"response\"")) chunks++;
+            long t0 = System.nanoTime();
+            var closing = java.util.concurrent.CompletableFuture.runAsync(server::close);
+            String last = null;
+            for (String line; (line = in.readLine()) != null; ) if (line.startsWith("{")) last = line;
+            closing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            server = null;
+            assertEquals("{\"error\":\"server shutting down\"}", last);
+            assertTrue(ms < io.jollama.server.JollamaServer.SHUTDOWN_GRACE.toMillis(), ms + " ms");
+        }
+    }
+
     static String readAll(InputStream in) throws Exception {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }

@@ -233,6 +233,35 @@ class RegistryApiTest {
         assertArrayEquals(weights, Files.readAllBytes(store().blobPath(TestRegistry.digest(weights))));
     }
 
+    /** Issue 15, item 8: a pull running at shutdown ends with a clear error and its partial data; the next pull resumes. */
+    @Test
+    void shutdownKeepsADownloadResumable() throws Exception {
+        reg.slowMillisPer8k = 20;
+        var pulling = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post("/api/pull", "{\"model\":\"" + model + "\",\"insecure\":true}");
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        while (reg.bytesServed.get() < 100_000) Thread.sleep(10);
+        server.close();
+        List<String> st = statuses(lines(pulling.get(10, TimeUnit.SECONDS).body()));
+        assertEquals("error: server shutting down; pull again to resume the download", st.getLast(), st.toString());
+        String partial = Digests.fileName(TestRegistry.digest(weights)) + "-partial";
+        assertTrue(blobFiles().contains(partial), blobFiles().toString());
+
+        reg.slowMillisPer8k = 0;
+        reg.resetCounters();
+        ServerConfig base = ServerConfig.local(0, dir.resolve("models"));
+        server = JollamaServer.start(new ServerConfig(base.scheme(), base.host(), 0, base.models(), base.origins(), false, base.keepAlive(),
+                Map.of("HOME", dir.resolve("home").toString(), "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "5", "JOLLAMA_REGISTRY_PART_SIZE", "65536")));
+        HttpResponse<String> r = post("/api/pull", "{\"model\":\"" + model + "\",\"insecure\":true,\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(reg.bytesServed.get() < weights.length, "second pull fetched " + reg.bytesServed.get());
+        assertArrayEquals(weights, Files.readAllBytes(store().blobPath(TestRegistry.digest(weights))));
+    }
+
     /** Issue 15, item 7: a blob cut short says what happened; a registry that cannot resume says so. */
     @Test
     void cutShortBlobIsReportedAsResumable() throws Exception {
