@@ -44,6 +44,7 @@ public final class JollamaServer implements AutoCloseable {
     public static JollamaServer start(ServerConfig config) {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
+        store.removeLeftoverTempFiles();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         RegistryApi registry = new RegistryApi(store, ServerRegistry.create(store, config));
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),

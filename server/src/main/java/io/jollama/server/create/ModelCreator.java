@@ -477,7 +477,7 @@ public final class ModelCreator {
         if (source.equals(target.displayName)) return config;
         if (!List.of("F16", "BF16", "F32").contains(source)) throw new CreateException(GgufQuantizer.ONLY_FLOAT_SOURCES);
         String status = "quantizing " + source + " model to " + target.displayName;
-        Path tmp = Files.createTempFile(store.blobsDir(), "tmp-quant-", ".part");
+        Path tmp = io.jollama.server.store.TempFiles.create(store.blobsDir(), "tmp-quant-", ".part");
         try {
             progress.accept(new Progress(status, "0000000000000000000", model.size(), 0));
             try {

@@ -65,7 +65,7 @@ public final class Blobs {
      * @throws DigestMismatchException when the content does not match {@code expectedDigest} (nothing is kept)
      */
     public String write(InputStream in, String expectedDigest) throws IOException {
-        Path tmp = Files.createTempFile(dir, "tmp-", ".part");
+        Path tmp = TempFiles.create(dir, "tmp-", ".part");
         try {
             MessageDigest md = Digest.sha256();
             try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
@@ -86,7 +86,7 @@ public final class Blobs {
         Path p = path(digest);
         try {
             if (!Files.isRegularFile(p) || Files.size(p) != data.length) {
-                Path tmp = Files.createTempFile(dir, "tmp-", ".part");
+                Path tmp = TempFiles.create(dir, "tmp-", ".part");
                 try {
                     Files.write(tmp, data);
                     moveInto(tmp, p);

@@ -176,7 +176,7 @@ public final class Manifests {
 
     static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".manifest");
+        Path tmp = TempFiles.create(target.getParent(), ".tmp-", ".manifest");
         try {
             Files.write(tmp, bytes);
             Blobs.moveInto(tmp, target);

@@ -309,6 +309,11 @@ public final class ModelStore {
         blobs.fixNames();
     }
 
+    /** Removes the temporary files that interrupted creates and uploads left (see {@link TempFiles}); returns how many. */
+    public int removeLeftoverTempFiles() {
+        return TempFiles.removeOrphans(blobs.dir()) + TempFiles.removeOrphans(manifests.dir());
+    }
+
     /** See {@link BlobCollector#prune}. */
     public int prune(Duration grace) {
         lock.lock();

@@ -203,6 +203,28 @@ class ReliabilityTest {
         }
     }
 
+    /** Item 9: temporary files of an interrupted create or upload go at the next start, those of a live server stay. */
+    @Test
+    void leftoverTemporaryFilesAreRemovedAtStart() throws Exception {
+        Path blobs = dir.resolve("models/blobs"), manifests = dir.resolve("models/manifests/registry.ollama.ai/library/x");
+        java.nio.file.Files.createDirectories(blobs);
+        java.nio.file.Files.createDirectories(manifests);
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long dead = gone.pid(), live = ProcessHandle.current().pid();
+        Path orphanBlob = java.nio.file.Files.writeString(blobs.resolve("tmp-" + dead + "-123.part"), "half a blob");
+        Path orphanQuant = java.nio.file.Files.writeString(blobs.resolve("tmp-quant-" + dead + "-9.part"), "half a quantization");
+        Path orphanManifest = java.nio.file.Files.writeString(manifests.resolve(".tmp-" + dead + "-5.manifest"), "{");
+        Path othersUpload = java.nio.file.Files.writeString(blobs.resolve("tmp-" + live + "-77.part"), "being written by a live server");
+        Path partialDownload = java.nio.file.Files.writeString(blobs.resolve("sha256-" + "a".repeat(64) + "-partial"), "resumable");
+        start(Map.of());
+        assertFalse(java.nio.file.Files.exists(orphanBlob));
+        assertFalse(java.nio.file.Files.exists(orphanQuant));
+        assertFalse(java.nio.file.Files.exists(orphanManifest));
+        assertTrue(java.nio.file.Files.exists(othersUpload));
+        assertTrue(java.nio.file.Files.exists(partialDownload));
+    }
+
     static String readAll(InputStream in) throws Exception {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
