@@ -2,6 +2,7 @@ package io.jollama.cli;
 
 import io.jollama.server.JollamaServer;
 import io.jollama.server.ServerConfig;
+import io.jollama.server.create.BundledModel;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -11,12 +12,24 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", aliases = {"start"}, mixinStandardHelpOptions = true,
         description = "Start the server.",
         footer = {"", "Environment variables:",
-                "  OLLAMA_HOST       IP address and port for the server (default 127.0.0.1:11434)",
-                "  OLLAMA_MODELS     The path to the models directory (default ~/.ollama/models)",
-                "  OLLAMA_ORIGINS    A comma separated list of allowed origins",
-                "  OLLAMA_NOPRUNE    Do not prune model blobs on startup",
-                "  OLLAMA_DEBUG      Show additional debug information (e.g. OLLAMA_DEBUG=1)",
-                "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)"})
+                "  OLLAMA_HOST               IP address and port for the server (default 127.0.0.1:11434)",
+                "  OLLAMA_MODELS             The path to the models directory (default ~/.ollama/models)",
+                "  OLLAMA_ORIGINS            A comma separated list of allowed origins",
+                "  OLLAMA_NOPRUNE            Do not prune model blobs on startup",
+                "  OLLAMA_DEBUG              Show additional debug information (e.g. OLLAMA_DEBUG=1)",
+                "  OLLAMA_KEEP_ALIVE         The duration that models stay loaded in memory (default 5m)",
+                "  OLLAMA_CONTEXT_LENGTH     Context length to use unless otherwise specified (default 4096)",
+                "  OLLAMA_KV_CACHE_TYPE      Quantization type for the K/V cache (default f16)",
+                "  OLLAMA_MAX_LOADED_MODELS  Maximum number of loaded models (default 3)",
+                "  OLLAMA_NUM_PARALLEL       Maximum number of parallel requests per model (default 1)",
+                "  OLLAMA_MAX_QUEUE          Maximum number of queued requests (default 512)",
+                "  JOLLAMA_MAX_REQUEST_BODY  Largest JSON request body in bytes (default 67108864; larger is 413)",
+                "  JOLLAMA_REGISTRY_PART_SIZE      Download/upload part size in bytes (default: Ollama's plan)",
+                "  JOLLAMA_REGISTRY_RETRY_DELAY_MS First retry delay of a failed part (default 1000)",
+                "  HOME                      Where ~/.ollama/id_ed25519 (the registry key) is read or created",
+                "",
+                "On its first start on an empty store, the server installs the bundled model 'tinystories'",
+                "(TinyStories 260K, MIT licence), so that 'jollama run tinystories' works offline."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Override
@@ -29,9 +42,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = ServerConfig.fromEnv();
         JollamaServer server = JollamaServer.start(config);
+        BundledModel.installIfEmpty(server.context().store(), server.context().creator());
         String host = config.host().isEmpty() ? "0.0.0.0" : config.host();
-        System.out.println("Listening on " + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port()
-                + " (version " + io.jollama.engine.Version.VERSION + ", models in " + config.models() + ")");
+        System.out.println("Jollama " + io.jollama.engine.Version.VERSION + " listening on http://"
+                + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + " · models in " + config.models()
+                + " · " + server.context().store().list().size() + " model(s) · Ctrl-C stops");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -66,8 +66,8 @@ public final class JollamaServer implements AutoCloseable {
                 server.setStopTimeout(SHUTDOWN_GRACE.toMillis());
                 server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
             });
-            c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
-                    String.format("%.1f", ms)));
+            c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms {}", rc.status().getCode(), rc.method(), rc.path(),
+                    String.format("%.1f", ms), rc.ip()));
             c.routes.before(rc -> {
                 rc.attribute(Http.MAX_BODY, maxBody);
                 if (!guard.admit(rc)) rc.skipRemainingHandlers();
@@ -93,7 +93,7 @@ public final class JollamaServer implements AutoCloseable {
             });
         });
         app.start(config.host().isEmpty() ? "0.0.0.0" : config.host(), config.port());
-        log.info("Listening on {}:{} (models in {})", config.host().isEmpty() ? "0.0.0.0" : config.host(), app.port(), store.root());
+        log.debug("Listening on {}:{} (models in {})", config.host().isEmpty() ? "0.0.0.0" : config.host(), app.port(), store.root());
         return new JollamaServer(app, ctx);
     }
 
