@@ -15,7 +15,20 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine().execute(bareThinkMeansTrue(args)));
+    }
+
+    /**
+     * As in ollama (a pflag with a default for a bare flag), {@code --think} takes a level only as {@code --think=high};
+     * a bare {@code --think} means true and the next word stays an argument ({@code run MODEL --think "hi"}).
+     */
+    static String[] bareThinkMeansTrue(String[] args) {
+        String[] out = args.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i].equals("--")) break;
+            if (out[i].equals("--think")) out[i] = "--think=true";
+        }
+        return out;
     }
 
     /** The configured command line (tests run commands through it in-process). */

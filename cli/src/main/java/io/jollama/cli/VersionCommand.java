@@ -3,19 +3,22 @@ package io.jollama.cli;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
 
-/** What {@code jollama --version} prints: the server's version, and the client's when it differs (as ollama). */
+/**
+ * What {@code jollama --version} prints: Jollama's own version beside the Ollama API version the server reports
+ * (its {@code /api/version}), or a warning when no server answers.
+ */
 final class VersionCommand {
 
     private VersionCommand() {}
 
     static String[] lines() {
-        String client = io.jollama.engine.Version.VERSION;
+        String own = "jollama version is " + io.jollama.engine.Version.VERSION;
         try {
-            String server = OllamaClient.fromEnvironment().version();
-            if (server.equals(client)) return new String[]{"jollama version is " + server};
-            return new String[]{"jollama version is " + server, "Warning: client version is " + client};
+            String api = OllamaClient.fromEnvironment().version();
+            return new String[]{own + " (Ollama API " + api + ")"};
         } catch (OllamaException | java.io.UncheckedIOException e) {
-            return new String[]{"Warning: could not connect to a running Jollama instance", "Warning: client version is " + client};
+            return new String[]{"Warning: could not connect to a running Jollama instance",
+                    own + " (Ollama API " + io.jollama.engine.Version.OLLAMA_API_VERSION + ")"};
         }
     }
 }

@@ -169,7 +169,7 @@ class CliCommandsTest {
     void versionComesFromTheServer() {
         Cli.Result r = cli.run("--version");
         assertEquals(0, r.code(), r.toString());
-        assertEquals("jollama version is " + io.jollama.engine.Version.VERSION + "\n", r.out());
+        assertEquals("jollama version is " + io.jollama.engine.Version.VERSION + " (Ollama API 0.33.0)\n", r.out());
     }
 
     static String reference() {

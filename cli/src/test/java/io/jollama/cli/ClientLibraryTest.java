@@ -66,7 +66,7 @@ class ClientLibraryTest {
 
     @Test
     void listShowAndVersion() {
-        assertEquals(io.jollama.engine.Version.VERSION, client.version());
+        assertEquals(io.jollama.engine.Version.OLLAMA_API_VERSION, client.version());
         var models = client.list().models();
         assertEquals("lib:latest", models.getFirst().name());
         assertEquals(64, models.getFirst().digest().length());

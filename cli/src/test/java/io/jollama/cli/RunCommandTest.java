@@ -56,6 +56,16 @@ class RunCommandTest {
         assertEquals(List.of("/api/show", "/api/generate"), fake.requests.stream().map(FakeOllama.Request::path).toList());
     }
 
+    /** Issue 15, item 11: as in ollama, a bare --think means true; the word after it is the prompt. */
+    @Test
+    void bareThinkFlagMeansTrue() {
+        Cli.Result r = cli.run("run", "m", "--think", "hi");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode req = fake.bodies("/api/generate").getFirst();
+        assertEquals("hi", req.path("prompt").asString());
+        assertTrue(req.path("think").asBoolean(), req.toString());
+    }
+
     @Test
     void pipedStdinIsThePromptBeforeTheArguments() {
         Cli.Result r = cli.runWithInput("a story\n", "run", "m", "please");

@@ -8,6 +8,12 @@ import java.util.Properties;
 public final class Version {
     public static final String VERSION = load();
 
+    /**
+     * The Ollama release whose API behaviour Jollama implements (the reference of OLLAMA-COMPAT.md), which
+     * {@code /api/version} reports: clients such as Open WebUI enable features by this number.
+     */
+    public static final String OLLAMA_API_VERSION = "0.33.0";
+
     private Version() {}
 
     private static String load() {

@@ -129,10 +129,15 @@ public final class ModelApi {
             @JsonProperty("quantization_level") @JsonInclude(JsonInclude.Include.NON_NULL) String quantizationLevel,
             @JsonProperty("model_file") @JsonInclude(JsonInclude.Include.NON_NULL) String modelFile) {
 
+        /** The older GET form's clients document the manifest digest with its algorithm, {@code sha256:<hex>}. */
+        private static String prefixed(String digest) {
+            return digest.startsWith("sha256:") ? digest : "sha256:" + digest;
+        }
+
         ShowResponse withLegacyFields(StoredModel sm, String modelPath) {
             return new ShowResponse(license, modelfile, parameters, template, system, renderer, parser, details, messages,
                     remoteModel, remoteHost, modelInfo, projectorInfo, tensors, capabilities, modifiedAt, requires,
-                    sm.name().displayShortest(), sm.manifest().totalSize(), sm.digest(), details.format(), details.family(),
+                    sm.name().displayShortest(), sm.manifest().totalSize(), prefixed(sm.digest()), details.format(), details.family(),
                     details.parameterSize(), details.quantizationLevel(), modelPath);
         }
     }

@@ -28,8 +28,8 @@ public final class Routes {
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
-                Route.get("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
-                Route.head("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
+                Route.get("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.OLLAMA_API_VERSION))),
+                Route.head("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.OLLAMA_API_VERSION))),
                 Route.get("/api/tags", models::tags),
                 Route.head("/api/tags", models::tags),
                 Route.post("/api/show", models::show),

@@ -46,7 +46,7 @@ class BasicRoutesTest {
         r = s.get("/api/version");
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-        assertTrue(TestServer.json(r).get("version").asString().matches("\\d+(\\.\\d+)+"), r.body());
+        assertEquals("0.33.0", TestServer.json(r).get("version").asString(), r.body()); // the Ollama API implemented
         assertEquals(200, s.head("/api/version").statusCode());
         assertEquals(200, s.head("/api/tags").statusCode());
     }

@@ -120,7 +120,7 @@ class ModelRoutesTest {
         JsonNode old = TestServer.json(s.get("/api/show?name=stories"));
         assertEquals("stories:latest", old.get("name").asString());
         assertEquals(m.get("size").asLong(), old.get("size").asLong());
-        assertEquals(m.get("digest").asString(), old.get("digest").asString());
+        assertEquals("sha256:" + m.get("digest").asString(), old.get("digest").asString()); // issue 15, item 16
         assertEquals("gguf", old.get("format").asString());
         assertEquals("llama", old.get("family").asString());
         assertEquals("293K", old.get("parameter_size").asString());
