@@ -4,9 +4,6 @@ import io.jollama.engine.tensor.ComputePool;
 import io.jollama.engine.tensor.GgmlType;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Tensor;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +30,6 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
             GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     private static final int COLS = 4096;
-    private static final VectorSpecies<Long> L512 = LongVector.SPECIES_512;
 
     @Option(names = "--type", split = ",", paramLabel = "TYPE", description = "weight types to measure (default: all: ${DEFAULT-VALUE})")
     List<String> types;
@@ -145,17 +141,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     /** A plain vectorized sum of the bytes [from, to) read as 64-bit lanes: the streaming read ceiling. */
     private static void streamSum(MemorySegment s, long from, long to) {
-        LongVector a0 = LongVector.zero(L512), a1 = a0, a2 = a0, a3 = a0;
-        long i = from;
-        for (; i + 256 <= to; i += 256) {
-            a0 = a0.add(LongVector.fromMemorySegment(L512, s, i, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(LongVector.fromMemorySegment(L512, s, i + 64, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(LongVector.fromMemorySegment(L512, s, i + 128, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(LongVector.fromMemorySegment(L512, s, i + 192, ByteOrder.LITTLE_ENDIAN));
-        }
-        long sum = a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) sum += s.get(ValueLayout.JAVA_BYTE, i);
-        sink += sum;
+        sink += StreamSum.sum(s, from, to);
     }
 
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -54,7 +54,8 @@ public final class BundledModel {
             license = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         creator.create(new CreateRequest(NAME, null, null, Map.of("stories260K-f32.gguf", digest), null, null, null,
-                StringNode.valueOf(license), null, null, null, null, null, null, null, false, null, null, null), p -> {});
+                StringNode.valueOf(license), Map.of("num_predict", 200), null, null, null, null, null, null, false, null, null, null),
+                p -> {}); // 200 tokens: a story of a few paragraphs (the model rarely ends one by itself)
         log.info("installed the bundled model {} (TinyStories 260K, MIT licence)", NAME);
     }
 
