@@ -509,7 +509,7 @@ public final class InferenceApi {
     private Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive) {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents.stored().name().displayShortest(), m.digest, m.contents.modelPath(), m.size,
-                opts.numCtx(), opts.numBatch(), mmap);
+                opts.numCtx(), opts.numBatch(), mmap, m.contents.modelPaths());
         try {
             return s.scheduler().acquire(lr, keepAlive, () -> false);
         } catch (SchedulerException e) {
