@@ -20,6 +20,12 @@ import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jollama.server.hf.HfClient;
+import io.jollama.server.hf.HfImporter;
+import io.jollama.server.queue.DownloadQueue;
+import io.jollama.server.queue.QueueSettings;
+
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -52,13 +58,22 @@ public final class JollamaServer implements AutoCloseable {
      * @param extraRoutes further routes built from the context (generate, chat, ... added by later parts)
      */
     public static JollamaServer start(ServerConfig config, Function<ServerContext, List<Route>> extraRoutes) {
+        return start(config, extraRoutes, Clock.systemDefaultZone());
+    }
+
+    /** With the clock the download queue's window and daily limits read (tests move it). */
+    public static JollamaServer start(ServerConfig config, Function<ServerContext, List<Route>> extraRoutes, Clock clock) {
+        QueueSettings queueSettings = QueueSettings.fromConfig(config); // bad settings fail before anything starts
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         RegistryApi registry = RegistryApi.forServer(store, config);
-        ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
-                new Scheduler(SchedulerSettings.fromEnv(config.env())));
+        ModelCreator creator = new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom);
+        HfImporter hf = new HfImporter(new HfClient(queueSettings.hfEndpoint(), queueSettings.hfToken(),
+                RegistryApi.userAgent()), store, creator);
+        ServerContext ctx = new ServerContext(config, store, new ModelViews(), creator, registry,
+                new Scheduler(SchedulerSettings.fromEnv(config.env())),
+                new DownloadQueue(queueSettings, clock, store, registry, hf));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
@@ -103,6 +118,7 @@ public final class JollamaServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        context.queue().close();
         context.scheduler().close();
     }
 }

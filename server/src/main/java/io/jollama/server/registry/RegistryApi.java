@@ -80,6 +80,11 @@ public final class RegistryApi {
         }
     }
 
+    /** The User-Agent of the server's outgoing downloads. */
+    public static String userAgent() {
+        return Registry.defaultUserAgent();
+    }
+
     public void pull(Context ctx) {
         TransferRequest r = Http.decode(ctx, TransferRequest.class, TransferRequest.EMPTY);
         String raw = Http.either(r.model(), r.name()).strip();
@@ -114,6 +119,13 @@ public final class RegistryApi {
         } catch (RegistryException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /** A pull without an HTTP exchange (the download queue's worker); throws {@link RegistryException}. */
+    public void pull(ModelName name, boolean insecure, Consumer<io.jollama.server.api.Progress> progress) {
+        RegistryName target = StoreStorage.toRegistryName(store.resolve(name));
+        registry.pull(target, insecure, p -> progress.accept(
+                new io.jollama.server.api.Progress(p.status(), p.digest(), p.total(), p.completed())));
     }
 
     private void run(Context ctx, TransferRequest r, String what, Consumer<Consumer<Progress>> work) {
