@@ -29,6 +29,12 @@ public final class TestServer implements AutoCloseable {
         this.server = JollamaServer.start(config);
     }
 
+    /** With the clock the download queue reads. */
+    public TestServer(ServerConfig config, java.time.Clock clock) {
+        this.models = config.models();
+        this.server = JollamaServer.start(config, s -> java.util.List.of(), clock);
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.port() + path);
     }
