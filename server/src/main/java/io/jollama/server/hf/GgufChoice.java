@@ -80,6 +80,6 @@ public record GgufChoice(String quant, List<HfFile> files) {
         }
         if (q.equals(DEFAULT_QUANT) && all.size() == 1) return all.getFirst();
         throw new HfException(404, "quant not found", "repository " + repo + " has no " + quant + " GGUF; it has: "
-                + String.join(", ", all.stream().map(GgufChoice::quant).distinct().toList()), true);
+                + String.join(", ", all.stream().map(GgufChoice::quant).distinct().sorted().toList()), true);
     }
 }

@@ -88,6 +88,32 @@ public final class HfClient {
         return endpoint.resolve(link);
     }
 
+    /** Asks for the first byte of a file (following redirects): refuses a gated or private file before it is queued. */
+    public void probe(String repo, HfFile file) throws IOException {
+        HttpResponse<InputStream> r = open(repo, file, "bytes=0-0");
+        try (InputStream in = r.body()) {
+            check(repo, r.statusCode(), file.path());
+        }
+    }
+
+    /** GET of a file's resolve URL with redirects followed by hand (the token only goes to the Hugging Face host). */
+    private HttpResponse<InputStream> open(String repo, HfFile file, String range) throws IOException {
+        URI uri = URI.create(endpoint + "/" + repo + "/resolve/main/" + encodePath(file.path()));
+        for (int hop = 0; hop <= 10; hop++) {
+            HttpRequest.Builder b = request(uri, uri.getHost().equalsIgnoreCase(endpoint.getHost())).GET();
+            if (range != null) b.header("Range", range);
+            HttpResponse<InputStream> r = send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            Optional<String> location = r.headers().firstValue("Location");
+            if (r.statusCode() >= 300 && r.statusCode() < 400 && location.isPresent()) {
+                r.body().close();
+                uri = uri.resolve(location.get());
+                continue;
+            }
+            return r;
+        }
+        throw new IOException("stopped after 10 redirects downloading " + file.path());
+    }
+
     /**
      * Downloads {@code file} into {@code partial}, continuing after the bytes already there. {@code checkpoint} runs
      * between chunks and may throw to stop (the partial file stays for the next attempt); {@code progress} gets the
@@ -101,22 +127,7 @@ public final class HfClient {
         }
         progress.accept(have);
         if (file.size() > 0 && have == file.size()) return;
-        URI uri = URI.create(endpoint + "/" + repo + "/resolve/main/" + encodePath(file.path()));
-        HttpResponse<InputStream> r = null;
-        for (int hop = 0; hop <= 10; hop++) {
-            HttpRequest.Builder b = request(uri, uri.getHost().equalsIgnoreCase(endpoint.getHost())).GET();
-            if (have > 0) b.header("Range", "bytes=" + have + "-");
-            r = send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            Optional<String> location = r.headers().firstValue("Location");
-            if (r.statusCode() >= 300 && r.statusCode() < 400 && location.isPresent()) {
-                r.body().close();
-                uri = uri.resolve(location.get());
-                r = null;
-                continue;
-            }
-            break;
-        }
-        if (r == null) throw new IOException("stopped after 10 redirects downloading " + file.path());
+        HttpResponse<InputStream> r = open(repo, file, have > 0 ? "bytes=" + have + "-" : null);
         try (InputStream in = r.body()) {
             int code = r.statusCode();
             if (code == 416 && file.size() > 0 && have == file.size()) return;

@@ -46,6 +46,13 @@ public final class HfImporter {
         return GgufChoice.pick(repo, client.listFiles(repo), quant);
     }
 
+    /** {@link #resolve}, then the first byte of the pick is asked for, so a gated repository is refused at once. */
+    public GgufChoice check(String repo, String quant) throws IOException {
+        GgufChoice c = resolve(repo, quant);
+        client.probe(repo, c.files().getFirst());
+        return c;
+    }
+
     /**
      * Downloads and creates the model {@code name}. {@code bytes} gets (completed, total) over all files;
      * {@code checkpoint} may throw to pause (partial files stay).

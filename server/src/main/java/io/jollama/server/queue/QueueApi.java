@@ -232,7 +232,7 @@ public final class QueueApi {
         QueueStore st = queue.store();
         if (duplicate(st, new QueueEntry.Request(QueueEntry.Kind.HUGGINGFACE, model, repo, quant, false, client)).isEmpty()) {
             try {
-                choice = queue.hf().resolve(repo, quant);
+                choice = queue.hf().check(repo, quant);
                 if (chosen.isEmpty()) model = HfImporter.defaultName(repo, choice.quant());
             } catch (HfException e) {
                 if (e.permanent()) throw error(e.status(), e.error(), e.getMessage());
