@@ -238,7 +238,7 @@ public final class QueueApi {
                 if (e.permanent()) throw error(e.status(), e.error(), e.getMessage());
                 log.warn("hf queue: {} not checked: {}", repo, e.getMessage());
             } catch (IOException e) {
-                log.warn("hf queue: Hugging Face unreachable, {} queued unchecked: {}", repo, e.getMessage());
+                log.warn("hf queue: Hugging Face unreachable, {} queued unchecked: {}", repo, e.toString());
             }
         }
         if (!ModelName.parse(model).isValid()) {
