@@ -36,6 +36,7 @@ public final class DownloadQueue implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadQueue.class);
     private static final Duration MAX_SLEEP = Duration.ofSeconds(30);
+    private static final Duration KEEP_FINISHED = Duration.ofDays(30);
 
     private final QueueSettings settings;
     private final Clock clock;
@@ -86,6 +87,7 @@ public final class DownloadQueue implements AutoCloseable {
             store = SqliteQueueStore.open(settings.db());
             int reset = store.resetDownloading(clock.instant());
             if (reset > 0) log.info("queue: {} interrupted download(s) will resume", reset);
+            store.deleteFinishedBefore(clock.instant().minus(KEEP_FINISHED)); // ohhhllama's CLEANUP_DAYS
             wake();
         }
         return store;
@@ -177,7 +179,18 @@ public final class DownloadQueue implements AutoCloseable {
                 if (p.digest() != null && p.total() > 0) bytes.layer(p.digest(), p.completed(), p.total());
             };
             if (e.kind() == QueueEntry.Kind.OLLAMA) {
-                registry.pull(ModelName.parse(e.model()), e.insecure(), progress);
+                ModelName name = ModelName.parse(e.model());
+                try {
+                    registry.pull(name, e.insecure(), progress);
+                } catch (RegistryException re) {
+                    if (!isHuggingFace(name)) throw re;
+                    // hf.co/<user>/<repo>:<quant> without Hugging Face's registry endpoint: the same files by the tree API
+                    log.info("queue: {}: registry pull failed ({}); importing the GGUF files instead", e.model(), re.getMessage());
+                    String quant = name.tag().equalsIgnoreCase("latest") ? io.jollama.server.hf.GgufChoice.DEFAULT_QUANT : name.tag();
+                    hf.importModel(name.namespace() + "/" + name.model(), quant, e.model(), progress, bytes::all, () -> {
+                        if (shouldPause()) throw new Paused();
+                    });
+                }
             } else {
                 hf.importModel(e.repo(), e.quant(), e.model(), progress, bytes::all, () -> {
                     if (shouldPause()) throw new Paused();
@@ -213,6 +226,10 @@ public final class DownloadQueue implements AutoCloseable {
         } finally {
             current = null;
         }
+    }
+
+    static boolean isHuggingFace(ModelName n) {
+        return n.host().equalsIgnoreCase("hf.co") || n.host().equalsIgnoreCase("huggingface.co");
     }
 
     private static boolean permanent(Exception e) {

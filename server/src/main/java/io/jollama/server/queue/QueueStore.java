@@ -47,6 +47,9 @@ public interface QueueStore extends AutoCloseable {
     /** After a crash or restart: downloading entries become pending again (their partial data resumes). */
     int resetDownloading(Instant now);
 
+    /** Forgets completed and failed entries last updated before {@code cutoff} (and daily counters of older days). */
+    int deleteFinishedBefore(Instant cutoff);
+
     int requestsOn(String client, LocalDate day);
 
     void countRequest(String client, LocalDate day);

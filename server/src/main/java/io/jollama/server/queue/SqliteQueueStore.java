@@ -200,6 +200,12 @@ public final class SqliteQueueStore implements QueueStore {
     }
 
     @Override
+    public synchronized int deleteFinishedBefore(Instant cutoff) {
+        execute("DELETE FROM rate_limits WHERE day < ?", LocalDate.ofInstant(cutoff, java.time.ZoneOffset.UTC).toString());
+        return execute("DELETE FROM queue WHERE status IN ('completed', 'failed') AND updated_at < ?", cutoff.toEpochMilli());
+    }
+
+    @Override
     public synchronized int requestsOn(String client, LocalDate day) {
         try (PreparedStatement ps = db.prepareStatement("SELECT requests FROM rate_limits WHERE client = ? AND day = ?")) {
             ps.setString(1, client);

@@ -253,6 +253,19 @@ class HfImportTest {
     }
 
     @Test
+    void aQueuedHfCoPullFallsBackToTheTreeApiWhenTheRegistryEndpointFails() throws Exception {
+        // hf.co's registry endpoint is not reachable from the tests (no such host here; a 401/404 elsewhere)
+        start(Map.of("JOLLAMA_QUEUE_WINDOW", ""));
+        String name = "hf.co/" + REPO + ":F16";
+        HttpResponse<String> r = server.post("/api/pull", "{\"model\":\"" + name + "\",\"stream\":false,\"queue\":true}");
+        assertEquals(202, r.statusCode(), r.body());
+        JsonNode q = awaitQueue(x -> x.path("counts").path("completed").asInt() + x.path("counts").path("failed").asInt() == 1, "the pull");
+        assertEquals("completed", q.path("recent").get(0).path("status").asString(), q.toString());
+        assertTrue(Files.exists(server.models.resolve("blobs/sha256-" + FakeHuggingFace.sha256(f16))));
+        assertTrue(server.get("/api/tags").body().contains("\"name\":\"" + name + "\""));
+    }
+
+    @Test
     void anImportThatCannotFitIsRefusedBeforeItIsQueued() throws Exception {
         hf.repo("test/huge").file("huge-Q4_K_M.gguf", q8).claimedSizes.put("huge-Q4_K_M.gguf", 1L << 60);
         start(Map.of());
