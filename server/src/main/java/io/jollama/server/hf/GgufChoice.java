@@ -11,10 +11,11 @@ import java.util.regex.Pattern;
 
 /**
  * The GGUF model a Hugging Face import takes: one file, or every shard of a split model
- * ({@code -00001-of-0000N.gguf}, in order).
- * @param quant the quantization read from the file name ({@code Q4_K_M}, {@code F16}, ...), or the file stem
+ * ({@code -00001-of-0000N.gguf}, in order), and the repository's vision projector if it has one.
+ * @param quant     the quantization read from the file name ({@code Q4_K_M}, {@code F16}, ...), or the file stem
+ * @param projector the {@code mmproj} file that goes in as the projector layer (F16 preferred), or null
  */
-public record GgufChoice(String quant, List<HfFile> files) {
+public record GgufChoice(String quant, List<HfFile> files, HfFile projector) {
 
     /** ohhhllama's order of preference, best quality first, used when the requested quant is not there. */
     public static final List<String> PREFERENCE = List.of("Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M", "Q4_K_S",
@@ -25,7 +26,29 @@ public record GgufChoice(String quant, List<HfFile> files) {
     private static final Pattern QUANT = Pattern.compile("^(I?Q\\d(_[A-Z0-9]+)*|F16|F32|BF16|MXFP4|TQ\\d_\\d)$");
 
     public long size() {
-        return files.stream().mapToLong(HfFile::size).sum();
+        return all().stream().mapToLong(HfFile::size).sum();
+    }
+
+    /** The model files, then the projector. */
+    public List<HfFile> all() {
+        if (projector == null) return files;
+        List<HfFile> l = new ArrayList<>(files);
+        l.add(projector);
+        return List.copyOf(l);
+    }
+
+    private GgufChoice withProjector(List<HfFile> repo) {
+        List<HfFile> mmproj = repo.stream().filter(f -> f.path().toLowerCase(Locale.ROOT).endsWith(".gguf")
+                && f.fileName().toLowerCase(Locale.ROOT).contains("mmproj")).sorted(Comparator.comparing(HfFile::path)).toList();
+        if (mmproj.isEmpty()) return this;
+        for (String precision : List.of("f16", "bf16", "f32")) {
+            for (HfFile f : mmproj) {
+                if (f.fileName().toLowerCase(Locale.ROOT).matches(".*[-_.]" + precision + "[-_.].*")) {
+                    return new GgufChoice(quant, files, f);
+                }
+            }
+        }
+        return new GgufChoice(quant, files, mmproj.getFirst());
     }
 
     /**
@@ -46,7 +69,7 @@ public record GgufChoice(String quant, List<HfFile> files) {
         List<GgufChoice> out = new ArrayList<>();
         for (var e : groups.entrySet()) {
             if (e.getValue().size() != counts.get(e.getKey())) continue; // a shard is missing
-            out.add(new GgufChoice(quantOf(e.getValue().getFirst().path()), List.copyOf(e.getValue())));
+            out.add(new GgufChoice(quantOf(e.getValue().getFirst().path()), List.copyOf(e.getValue()), null));
         }
         return out;
     }
@@ -66,6 +89,10 @@ public record GgufChoice(String quant, List<HfFile> files) {
      * {@link #PREFERENCE} when the quant is one of those, then the only candidate for the default quant.
      */
     public static GgufChoice pick(String repo, List<HfFile> files, String quant) {
+        return pickModel(repo, files, quant).withProjector(files);
+    }
+
+    private static GgufChoice pickModel(String repo, List<HfFile> files, String quant) {
         List<GgufChoice> all = candidates(files);
         if (all.isEmpty()) {
             throw new HfException(404, "no GGUF file", "repository " + repo + " has no GGUF model file", true);

@@ -64,7 +64,7 @@ public final class HfImporter {
         long total = choice.size();
         long before = 0;
         Map<String, String> files = new LinkedHashMap<>();
-        for (HfFile f : choice.files()) {
+        for (HfFile f : choice.all()) {
             String digest = fetch(repo, f, before, total, progress, bytes, checkpoint);
             files.put(f.fileName(), digest);
             before += f.size();

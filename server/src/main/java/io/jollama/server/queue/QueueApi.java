@@ -250,7 +250,7 @@ public final class QueueApi {
         out.put("repo_id", repo);
         out.put("quant", choice == null ? quant : choice.quant());
         if (choice != null) {
-            out.put("files", choice.files().stream().map(f -> f.path()).toList());
+            out.put("files", choice.all().stream().map(f -> f.path()).toList());
             out.put("size", choice.size());
         }
         answer(ctx, out, false);

@@ -22,6 +22,7 @@ class GgufChoiceTest {
     @Test
     void exactTokenFirstShardsTogetherIncompleteSetsLeftOut() {
         assertEquals(List.of("Model-Q4_K_M.gguf"), paths(GgufChoice.pick("o/r", REPO, "Q4_K_M")));
+        assertEquals("mmproj-Model-f16.gguf", GgufChoice.pick("o/r", REPO, "Q4_K_M").projector().path(), "the projector, never the model");
         assertEquals(List.of("Model-Q4_K_S.gguf"), paths(GgufChoice.pick("o/r", REPO, "q4-k-s")));
         assertEquals(List.of("Model-IQ4_XS.gguf"), paths(GgufChoice.pick("o/r", REPO, "iq4_xs")));
         assertEquals(List.of("Q8_0/Model-Q8_0-00001-of-00002.gguf", "Q8_0/Model-Q8_0-00002-of-00002.gguf"),

@@ -54,7 +54,8 @@ class HfImportTest {
         Path shards = Files.createDirectories(dir.resolve("shards"));
         q8Shards = GgufSplitter.split(models.resolve("stories260K-q8_0.gguf"), shards, "tiny-Q8_0", 2);
         hf.repo(REPO).file("README.md", "# tiny\n".getBytes())
-                .file("mmproj-tiny-f16.gguf", "not a model".getBytes())
+                .file("mmproj-tiny-f32.gguf", TestServer.tinyGguf("clip"))
+                .file("mmproj-tiny-f16.gguf", TestServer.tinyGguf("clip"))
                 .file("tiny-F16.gguf", f16)
                 .file("tiny-F32.gguf", f32)
                 .file("Q8_0/tiny-Q8_0-00001-of-00002.gguf", Files.readAllBytes(q8Shards.get(0)))
@@ -113,7 +114,8 @@ class HfImportTest {
         assertEquals("huggingface", b.path("type").asString());
         assertEquals("hf.co/" + REPO + ":Q8_0", b.path("model").asString());
         assertEquals("HuggingFace model " + REPO + " added to download queue", b.path("message").asString());
-        assertEquals("[\"Q8_0/tiny-Q8_0-00001-of-00002.gguf\",\"Q8_0/tiny-Q8_0-00002-of-00002.gguf\"]", b.path("files").toString());
+        assertEquals("[\"Q8_0/tiny-Q8_0-00001-of-00002.gguf\",\"Q8_0/tiny-Q8_0-00002-of-00002.gguf\",\"mmproj-tiny-f16.gguf\"]",
+                b.path("files").toString(), "the shards, then the F16 projector");
         assertTrue(hf.requests.stream().filter(x -> x.contains("/tree/main")).count() >= 3, "the tree API paginates: " + hf.requests);
 
         // a duplicate (same repo and quant) is not queued again
@@ -125,11 +127,13 @@ class HfImportTest {
         JsonNode q = awaitQueue(done("completed"), "the import");
         assertEquals("hf.co/" + REPO + ":Q8_0", q.path("recent").get(0).path("model").asString());
 
-        // listed, with both shards as model layers, and no projector file was ever fetched
+        // listed, both shards as model layers, the projector as the projector layer
         JsonNode tags = TestServer.json(server.get("/api/tags"));
         assertEquals("hf.co/" + REPO + ":Q8_0", tags.path("models").get(0).path("name").asString());
-        assertEquals(q8.length - 0, q8.length);
-        assertFalse(hf.requests.stream().anyMatch(x -> x.contains("mmproj")), hf.requests.toString());
+        assertFalse(hf.requests.stream().anyMatch(x -> x.contains("mmproj-tiny-f32")), hf.requests.toString());
+        String manifest = Files.readString(server.models.resolve("manifests/hf.co/test/tiny-GGUF/Q8_0"));
+        assertEquals(2, manifest.split("application/vnd.ollama.image.model\"", -1).length - 1, manifest);
+        assertEquals(1, manifest.split("application/vnd.ollama.image.projector\"", -1).length - 1, manifest);
         assertTrue(hf.cdnAuthorizations.isEmpty(), "no token to the CDN");
         for (Path s : q8Shards) {
             assertTrue(Files.exists(server.models.resolve("blobs/sha256-" + TestServer.sha256Hex(s))), "verified shard in the store");
@@ -176,7 +180,7 @@ class HfImportTest {
                 && x.path("queue").get(0).path("status").asString().equals("pending"), "the pause");
         long kept = q.path("queue").get(0).path("completed").asLong();
         assertTrue(kept > 100_000 && kept < f32.length, "kept " + kept);
-        assertEquals(f32.length, q.path("queue").get(0).path("total").asLong());
+        assertEquals(f32.length + TestServer.tinyGguf("clip").length, q.path("queue").get(0).path("total").asLong(), "model and projector");
         assertFalse(server.get("/api/tags").body().contains("\"name\":\"hf.co/"), "nothing half-visible");
 
         hf.slowMillisPer8k = 0;
