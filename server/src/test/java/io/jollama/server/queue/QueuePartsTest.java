@@ -44,6 +44,23 @@ class QueuePartsTest {
     }
 
     @Test
+    void startUpPruningKeepsPartialDownloadsForDaysButNotOtherLeftovers() throws Exception {
+        Path blobs = java.nio.file.Files.createDirectories(dir.resolve("models/blobs"));
+        Path partial = java.nio.file.Files.writeString(blobs.resolve("sha256-" + "a".repeat(64) + "-partial"), "x");
+        Path state = java.nio.file.Files.writeString(blobs.resolve("sha256-" + "a".repeat(64) + "-partial-0"), "{}");
+        Path old = java.nio.file.Files.writeString(blobs.resolve("sha256-" + "b".repeat(64) + "-hf-partial"), "x");
+        Path junk = java.nio.file.Files.writeString(blobs.resolve("tmp-upload-123"), "x");
+        var twoDays = java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofDays(2)));
+        for (Path p : new Path[]{partial, state, junk}) java.nio.file.Files.setLastModifiedTime(p, twoDays);
+        java.nio.file.Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofDays(8))));
+        new io.jollama.server.store.ModelStore(dir.resolve("models")).prune(Duration.ofHours(1));
+        assertTrue(java.nio.file.Files.exists(partial));
+        assertTrue(java.nio.file.Files.exists(state));
+        assertFalse(java.nio.file.Files.exists(old), "a week-old partial goes");
+        assertFalse(java.nio.file.Files.exists(junk));
+    }
+
+    @Test
     void storeKeepsEntriesAcrossReopeningAndMigratesOnce() throws Exception {
         Path db = dir.resolve("sub/jollama.db");
         Instant t0 = Instant.parse("2026-12-04T20:00:00Z");
