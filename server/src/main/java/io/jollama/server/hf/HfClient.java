@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  */
 public final class HfClient {
 
+    /** A transfer silent this long is broken off (and retried by the queue). */
+    private static final Duration STALL = Duration.ofSeconds(60);
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
 
     private final URI endpoint;
@@ -138,15 +140,48 @@ public final class HfClient {
                         + r.headers().firstValue("Content-Range").orElse("no Content-Range"));
             }
             long pos = append ? have : 0;
+            java.util.concurrent.atomic.AtomicLong lastRead = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            Thread watchdog = Thread.ofVirtual().name("hf-watchdog").start(() -> watch(in, lastRead, checkpoint));
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 if (!append) out.truncate(0);
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = in.read(buf)) >= 0; ) {
+                    lastRead.set(System.nanoTime());
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     while (bb.hasRemaining()) pos += out.write(bb, pos);
                     progress.accept(pos);
                     checkpoint.run();
                 }
+            } catch (IOException e) {
+                checkpoint.run(); // a stream closed to pause is a pause, not a failure
+                throw e;
+            } finally {
+                watchdog.interrupt();
+            }
+        }
+    }
+
+    /** A silent transfer blocks in read() without end: a stall (or a pause asked meanwhile) closes the stream. */
+    private static void watch(InputStream in, java.util.concurrent.atomic.AtomicLong lastRead, Runnable checkpoint) {
+        while (true) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            boolean stop = System.nanoTime() - lastRead.get() > STALL.toNanos();
+            try {
+                checkpoint.run();
+            } catch (RuntimeException pause) {
+                stop = true;
+            }
+            if (stop) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // unblocking the reader is all we want
+                }
+                return;
             }
         }
     }
