@@ -74,6 +74,13 @@ class QueueCommandsTest {
                 Map.of("temperature", 0, "num_predict", 24), null, null, null, null, null, null), p -> {});
     }
 
+    /** The greedy story of a model (its parameters say temperature 0). */
+    static String story(String model) {
+        StringBuilder b = new StringBuilder();
+        client().generate(Api.GenerateRequest.of(model, "Once upon a time"), r -> b.append(r.response()));
+        return b.toString();
+    }
+
     @Test
     void queueCommandsThroughTheServer() throws Exception {
         try (MiniRegistry registry = new MiniRegistry()) {
@@ -104,7 +111,8 @@ class QueueCommandsTest {
             assertTrue(lines[0].matches("ID\\s+MODEL\\s+TYPE\\s+STATUS\\s+PROGRESS\\s+QUEUED"), list.out());
             assertTrue(lines[1].matches("1\\s+" + java.util.regex.Pattern.quote(name) + "\\s+ollama\\s+pending\\s+-\\s+.*"), list.out());
             assertTrue(lines[2].matches("2\\s+hf\\.co/someone/Some-Model-GGUF:Q8_0\\s+huggingface\\s+pending\\s+-\\s+.*"), list.out());
-            assertTrue(cli.run("list").out().contains("* " + name + " [QUEUED]"), "queued entries in the model list");
+            assertTrue(client.list().models().stream().anyMatch(m -> m.name().equals("* " + name + " [QUEUED]")),
+                    "queued entries in the model list");
 
             Cli.Result rm = cli.run("queue", "rm", "hf.co/someone/Some-Model-GGUF:Q8_0");
             assertEquals(0, rm.code(), rm.toString());
@@ -134,10 +142,9 @@ class QueueCommandsTest {
         Cli.Result create = cli.run("create", "splitty", "-f", modelfile(dir, "./stories-00001-of-00003.gguf").toString());
         assertEquals(0, create.code(), create.toString());
         assertEquals(3, create.out().lines().filter(l -> l.startsWith("copying file")).count(), create.out());
-        Cli.Result split = cli.run("run", "splitty", "Once upon a time");
-        assertEquals(0, split.code(), split.toString());
-        assertEquals(cli.run("run", "whole", "Once upon a time").out(), split.out());
-        assertTrue(split.out().length() > 20, split.out());
+        String split = story("splitty");
+        assertTrue(split.length() > 20, split);
+        assertEquals(story("whole"), split);
 
         Files.delete(dir.resolve("stories-00002-of-00003.gguf"));
         Cli.Result missing = cli.run("create", "broken", "-f", modelfile(dir, "./stories-00001-of-00003.gguf").toString());

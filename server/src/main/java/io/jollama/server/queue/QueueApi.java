@@ -164,11 +164,7 @@ public final class QueueApi {
         }
         int limit = queue.settings().rateLimit();
         LocalDate today = LocalDate.now(queue.clock());
-        int used = limit > 0 ? st.requestsOn(req.requester(), today) : 0;
-        if (limit > 0 && used >= limit) {
-            throw new ExtensionError(429, "rate limit exceeded", "Maximum " + limit + " model requests per day",
-                    Map.of("remaining", 0));
-        }
+        int used = requireRateLimitLeft(st, req.requester());
         Map<String, Object> out = new LinkedHashMap<>();
         Optional<QueueEntry> dup = duplicate(st, req);
         if (dup.isPresent()) {
@@ -188,6 +184,18 @@ public final class QueueApi {
         out.put("model", req.model());
         if (limit > 0) out.put("rate_limit", Map.of("remaining", limit - used - 1, "limit", limit));
         return out;
+    }
+
+    /** 429 when the client has used up today's new entries; else how many it used. */
+    private int requireRateLimitLeft(QueueStore st, String client) {
+        int limit = queue.settings().rateLimit();
+        if (limit <= 0) return 0;
+        int used = st.requestsOn(client, LocalDate.now(queue.clock()));
+        if (used >= limit) {
+            throw new ExtensionError(429, "rate limit exceeded", "Maximum " + limit + " model requests per day",
+                    Map.of("remaining", 0));
+        }
+        return used;
     }
 
     private static Optional<QueueEntry> duplicate(QueueStore st, QueueEntry.Request req) {
@@ -230,6 +238,7 @@ public final class QueueApi {
         // the request is checked at Hugging Face now (repository, gated, quant), unless it cannot be reached
         GgufChoice choice = null;
         QueueStore st = queue.store();
+        requireRateLimitLeft(st, client); // before asking Hugging Face anything
         if (duplicate(st, new QueueEntry.Request(QueueEntry.Kind.HUGGINGFACE, model, repo, quant, false, client)).isEmpty()) {
             try {
                 choice = queue.hf().check(repo, quant);

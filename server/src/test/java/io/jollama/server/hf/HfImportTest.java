@@ -270,6 +270,18 @@ class HfImportTest {
     }
 
     @Test
+    void theDailyLimitCountsImportsAndIsCheckedBeforeAskingHuggingFace() throws Exception {
+        start(Map.of("JOLLAMA_RATE_LIMIT", "1"));
+        assertEquals(202, queueHf("{\"repo_id\":\"" + REPO + "\",\"quant\":\"F16\"}").statusCode());
+        int asked = hf.requests.size();
+        HttpResponse<String> r = queueHf("{\"repo_id\":\"" + REPO + "\",\"quant\":\"F32\"}");
+        assertEquals(429, r.statusCode(), r.body());
+        assertEquals("rate limit exceeded", TestServer.json(r).path("error").asString());
+        assertEquals(0, TestServer.json(r).path("remaining").asInt());
+        assertEquals(asked, hf.requests.size(), "Hugging Face was not asked");
+    }
+
+    @Test
     void anImportThatCannotFitIsRefusedBeforeItIsQueued() throws Exception {
         hf.repo("test/huge").file("huge-Q4_K_M.gguf", q8).claimedSizes.put("huge-Q4_K_M.gguf", 1L << 60);
         start(Map.of());
