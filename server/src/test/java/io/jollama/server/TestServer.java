@@ -32,7 +32,7 @@ public final class TestServer implements AutoCloseable {
     /** With the clock the download queue reads. */
     public TestServer(ServerConfig config, java.time.Clock clock) {
         this.models = config.models();
-        this.server = JollamaServer.start(config, s -> java.util.List.of(), clock);
+        this.server = JollamaServer.start(config, clock);
     }
 
     public URI uri(String path) {

@@ -1,6 +1,6 @@
 package io.jollama.server.hf;
 
-import io.jollama.server.api.Progress;
+import io.jollama.server.Progress;
 import io.jollama.server.create.CreateRequest;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.store.ModelStore;
@@ -59,7 +59,7 @@ public final class HfImporter {
      */
     public void importModel(String repo, String quant, String name, Consumer<Progress> progress,
                             BytesListener bytes, Runnable checkpoint) throws IOException {
-        progress.accept(Progress.of("listing " + repo));
+        progress.accept(Progress.status("listing " + repo));
         GgufChoice choice = resolve(repo, quant);
         long total = choice.size();
         long before = 0;
@@ -109,7 +109,7 @@ public final class HfImporter {
             }
             throw e;
         }
-        progress.accept(Progress.of("verifying sha256 digest"));
+        progress.accept(Progress.status("verifying sha256 digest"));
         long size = Files.size(partial);
         String got = sha256Hex(partial);
         if ((f.size() > 0 && size != f.size()) || (f.sha256() != null && !got.equals(f.sha256()))) {

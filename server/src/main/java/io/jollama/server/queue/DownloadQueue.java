@@ -1,10 +1,10 @@
 package io.jollama.server.queue;
 
 import io.jollama.server.api.ApiException;
-import io.jollama.server.api.Progress;
+import io.jollama.server.Progress;
 import io.jollama.server.hf.HfException;
 import io.jollama.server.hf.HfImporter;
-import io.jollama.server.registry.RegistryApi;
+import io.jollama.server.api.RegistryApi;
 import io.jollama.server.registry.RegistryException;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
@@ -237,6 +237,7 @@ public final class DownloadQueue implements AutoCloseable {
             case HfException h -> h.permanent();
             case RegistryException r -> r.status() == 404 || r.status() == 401 || r.status() == 403 || r.status() == 507;
             case ApiException a -> a.status() < 500;
+            case io.jollama.server.create.CreateException c -> true;
             default -> false;
         };
     }

@@ -11,7 +11,7 @@ import io.jollama.server.api.ModelViews;
 import io.jollama.server.hf.GgufChoice;
 import io.jollama.server.hf.HfException;
 import io.jollama.server.hf.HfImporter;
-import io.jollama.server.registry.RegistryApi;
+import io.jollama.server.api.RegistryApi;
 import io.jollama.server.sched.Scheduler;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
@@ -139,7 +139,7 @@ public final class QueueApi {
         if (stream) {
             Map<String, Object> line = new LinkedHashMap<>(body);
             line.put("done", true);
-            ctx.contentType(Http.NDJSON);
+            ctx.contentType(io.jollama.server.ndjson.NdjsonWriter.CONTENT_TYPE);
             ctx.result((Json.write(line) + "\n").getBytes(StandardCharsets.UTF_8));
         } else {
             ctx.contentType(Http.JSON_UTF8);
