@@ -65,7 +65,7 @@ class HfImportTest {
 
     void start(Map<String, String> env) {
         Map<String, String> all = new HashMap<>(Map.of("JOLLAMA_DB", dir.resolve("jollama.db").toString(),
-                "HF_ENDPOINT", hf.endpoint() + "/", "JOLLAMA_QUEUE_WINDOW", "01:00-05:00"));
+                "HF_ENDPOINT", hf.endpoint() + "/", "JOLLAMA_QUEUE_WINDOW", "01:00-05:00", "JOLLAMA_DISK_THRESHOLD", "100"));
         all.putAll(env);
         server = new TestServer(ServerConfig.local(0, dir.resolve("models")).withEnv(all), clock);
     }

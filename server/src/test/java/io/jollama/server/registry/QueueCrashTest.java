@@ -35,7 +35,7 @@ class QueueCrashTest {
         byte[] weights = Files.readAllBytes(TestServer.storiesF32());
         Path models = dir.resolve("models"), db = dir.resolve("jollama.db");
         Map<String, String> env = Map.of("OLLAMA_HOST", "127.0.0.1:0", "OLLAMA_MODELS", models.toString(),
-                "JOLLAMA_DB", db.toString(), "JOLLAMA_PULL_QUEUE", "true", "HOME", dir.toString());
+                "JOLLAMA_DB", db.toString(), "JOLLAMA_PULL_QUEUE", "true", "HOME", dir.toString(), "JOLLAMA_DISK_THRESHOLD", "100");
         try (TestRegistry reg = new TestRegistry()) {
             reg.publish("library/tiny", "latest", "{\"model_format\":\"gguf\",\"model_family\":\"llama\"}\n".getBytes(), weights);
             String name = reg.host() + "/library/tiny:latest";
@@ -77,7 +77,7 @@ class QueueCrashTest {
             reg.slowMillisPer8k = 0;
             reg.resetCounters();
             try (TestServer again = new TestServer(ServerConfig.local(0, models).withEnv(Map.of("JOLLAMA_DB", db.toString(),
-                    "JOLLAMA_PULL_QUEUE", "true")))) {
+                    "JOLLAMA_PULL_QUEUE", "true", "JOLLAMA_DISK_THRESHOLD", "100")))) {
                 JsonNode q = null;
                 long end = System.nanoTime() + 30_000_000_000L;
                 while (System.nanoTime() < end) {

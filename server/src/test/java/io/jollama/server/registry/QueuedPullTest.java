@@ -50,7 +50,7 @@ class QueuedPullTest {
         clock = new MutableClock(ZonedDateTime.of(2026, 12, 4, 21, 0, 0, 0, ZONE));
         Map<String, String> all = new HashMap<>(Map.of("JOLLAMA_DB", dir.resolve("queue.db").toString(),
                 "JOLLAMA_PULL_QUEUE", "true", "JOLLAMA_QUEUE_WINDOW", "22:00-06:00",
-                "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "1"));
+                "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "1", "JOLLAMA_DISK_THRESHOLD", "100")); // a nearly full test disk refuses nothing
         all.putAll(env);
         server = new TestServer(ServerConfig.local(0, dir.resolve("models")).withEnv(all), clock);
     }
@@ -338,7 +338,8 @@ class QueuedPullTest {
         assertEquals("ok", h.path("checks").path("server").path("status").asString());
         assertEquals("ok", h.path("checks").path("backend").path("status").asString());
         assertEquals("ok", h.path("checks").path("database").path("status").asString());
-        assertEquals(90, h.path("checks").path("disk").path("threshold").asInt());
+        assertEquals(100, h.path("checks").path("disk").path("threshold").asInt());
+        assertEquals(90, h.path("checks").path("disk").path("warning_threshold").asInt());
         assertTrue(h.path("checks").path("disk").has("used_percent"));
         assertTrue(h.path("checks").path("disk").has("free_gb"));
         assertEquals("2026-12-04T21:00:00+01:00", h.path("timestamp").asString());
