@@ -10,6 +10,9 @@ import io.jollama.server.api.Http;
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
+import io.jollama.server.catalog.Catalog;
+import io.jollama.server.catalog.CatalogApi;
+import io.jollama.server.catalog.QueuedModels;
 import io.jollama.server.sched.Scheduler;
 import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
@@ -61,6 +64,8 @@ public final class JollamaServer implements AutoCloseable {
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
         routes.addAll(extraRoutes.apply(ctx));
+        Catalog catalog = Catalog.forServer(config, store, QueuedModels.NONE);
+        routes.addAll(CatalogApi.routes(catalog, CatalogApi.handlerOf(routes, "/api/pull")));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
 
         Javalin app = Javalin.create(c -> {
@@ -70,6 +75,7 @@ public final class JollamaServer implements AutoCloseable {
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = 1L << 30; // JSON bodies with images; blob uploads stream and are not bounded by this
             c.http.generateEtags = false;
+            c.events.serverStopped(catalog::close);
             c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
                     String.format("%.1f", ms)));
             c.routes.before(rc -> {
