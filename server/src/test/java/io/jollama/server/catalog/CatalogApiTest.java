@@ -285,6 +285,24 @@ class CatalogApiTest {
         }
     }
 
+    @Test
+    void aRefreshWhileOneRunsIs409() throws Exception {
+        try (FixtureLibrary slow = new FixtureLibrary();
+             TestServer s = new TestServer(ServerConfig.local(0, dir.resolve("busy/models"))
+                     .withEnv(Map.of("JOLLAMA_LIBRARY_URL", slow.url(), "JOLLAMA_CATALOG_REFRESH", "0")))) {
+            slow.held.add("/library");
+            var first = s.http.sendAsync(java.net.http.HttpRequest.newBuilder(s.uri("/api/gallery/refresh"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":false}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(slow.holding.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            HttpResponse<String> r = s.post("/api/gallery/refresh", "{\"stream\":false}");
+            assertEquals(409, r.statusCode());
+            assertEquals("refresh running", TestServer.json(r).get("error").asString());
+            slow.release.countDown();
+            assertEquals(200, first.get().statusCode());
+        }
+    }
+
     static List<String> iterable(java.util.Collection<String> names) {
         return List.copyOf(names);
     }

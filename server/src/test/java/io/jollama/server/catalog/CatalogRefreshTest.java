@@ -191,4 +191,43 @@ class CatalogRefreshTest {
         assertNull(fallback.refreshedAt());
         assertEquals(236, fallback.models().size());
     }
+
+    @Test
+    void aTagsPageThatDoesNotAnswerInTimeIsCountedFailed() throws IOException {
+        library.held.add("/library/wizard-math/tags");
+        Catalog c = new Catalog(new Catalog.Settings(library.url(), Duration.ZERO, dir.resolve("catalog"),
+                Duration.ofMillis(300), 2), clock, null, QueuedModels.NONE);
+        CatalogRefresh.Result r = c.refresh(step -> {});
+        assertEquals(List.of("wizard-math"), r.failed());
+        assertEquals(3, r.scraped().size());
+        assertEquals(1, c.documents().tagsStatus().failed());
+    }
+
+    @Test
+    void aSecondRefreshWhileOneRunsIsRefused() throws Exception {
+        library.held.add("/library");
+        Catalog c = catalog(Duration.ZERO);
+        Thread first = Thread.ofVirtual().start(() -> {
+            try {
+                c.refresh(step -> {});
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(library.holding.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertThrows(Catalog.BusyException.class, () -> c.refresh(step -> {}));
+        assertFalse(c.runIfDue(), "the schedule does not queue up behind a running refresh");
+        library.release.countDown();
+        first.join();
+        assertEquals(4, c.documents().models().size());
+    }
+
+    @Test
+    void queuedNamesFromTheHookAreLibraryNames() {
+        Catalog c = new Catalog(new Catalog.Settings(library.url(), Duration.ZERO, dir.resolve("catalog"),
+                Duration.ofSeconds(1), 1), clock, null,
+                () -> java.util.Set.of("llama3.2", "registry.ollama.ai/library/qwen3:8b", "hf.co/someone/x-gguf:Q4_K_M", "Gemma3:1B"));
+        assertEquals(java.util.Set.of("llama3.2:latest", "qwen3:8b", "gemma3:1b"), c.queued());
+        assertEquals(java.util.Set.of(), catalog(Duration.ZERO).queued());
+    }
 }

@@ -31,18 +31,31 @@ final class FixtureLibrary implements AutoCloseable {
     private final HttpServer server;
     volatile String listing;
     final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Paths that answer only once {@link #release} is counted down (at most after 10 s). */
+    final Set<String> held = ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
     final List<String> requests = new CopyOnWriteArrayList<>();
 
     FixtureLibrary() {
         listing = listingOf(MODELS, Map.of());
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()); // a held page blocks no other
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             requests.add(path);
+            if (held.contains(path)) {
+                holding.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] body;
             int status = 200;
             if (failing.contains(path)) {
@@ -95,6 +108,7 @@ final class FixtureLibrary implements AutoCloseable {
 
     @Override
     public void close() {
+        release.countDown();
         server.stop(0);
     }
 }
