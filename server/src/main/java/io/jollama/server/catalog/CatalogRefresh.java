@@ -130,9 +130,8 @@ public final class CatalogRefresh {
                     } finally {
                         slots.release();
                     }
-                    int n = completed.incrementAndGet();
-                    synchronized (progress) {
-                        progress.accept(new Step("reading tags pages", models.size(), n));
+                    synchronized (progress) { // counts reach the consumer in order
+                        progress.accept(new Step("reading tags pages", models.size(), completed.incrementAndGet()));
                     }
                 }));
             }
