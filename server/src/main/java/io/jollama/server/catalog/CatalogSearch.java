@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Search and filters over the catalog, those the gallery offers only in its web page: text, capability, parameter
@@ -157,7 +158,10 @@ public final class CatalogSearch {
 
     public static Result search(CatalogDocuments docs, Query q, Catalog.Installed installed, Set<String> queued) {
         List<Model> found = new ArrayList<>();
-        String[] words = q.text() == null ? new String[0] : q.text().toLowerCase(Locale.ROOT).split("\\s+");
+        List<Word> words = new ArrayList<>();
+        if (q.text() != null) {
+            for (String w : q.text().toLowerCase(Locale.ROOT).split("\\s+")) if (!w.isEmpty()) words.add(Word.of(w));
+        }
         for (var e : docs.models().entrySet()) {
             String name = e.getKey();
             LibraryModel m = e.getValue();
@@ -192,9 +196,24 @@ public final class CatalogSearch {
         return new Result(found.size(), q.page(), q.perPage(), List.copyOf(found.subList(from, to)));
     }
 
-    private static boolean matchesModel(String name, LibraryModel m, Query q, String[] words) {
-        String hay = (name + " " + (m.description() == null ? "" : m.description())).toLowerCase(Locale.ROOT);
-        for (String w : words) if (!w.isEmpty() && !hay.contains(w)) return false;
+    /**
+     * A search word: it matches anywhere in a model's name, and at the start of a word in its description (so "nomic"
+     * finds nomic-embed-text but not "economical").
+     */
+    private record Word(String text, Pattern atWordStart) {
+        static Word of(String w) {
+            return new Word(w, Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(w)));
+        }
+
+        boolean matches(String lowerName, String lowerDescription) {
+            return lowerName.contains(text) || atWordStart.matcher(lowerDescription).find();
+        }
+    }
+
+    private static boolean matchesModel(String name, LibraryModel m, Query q, List<Word> words) {
+        String lowerName = name.toLowerCase(Locale.ROOT);
+        String description = m.description() == null ? "" : m.description().toLowerCase(Locale.ROOT);
+        for (Word w : words) if (!w.matches(lowerName, description)) return false;
         for (String c : q.capabilities()) if (!lower(m.capabilities()).contains(c)) return false;
         if (!q.parameters().isEmpty() && q.parameters().stream().noneMatch(lower(m.parameters())::contains)) return false;
         if (q.updatedAfter() != null && (m.updateDate() == null || m.updateDate().compareTo(q.updatedAfter()) < 0)) return false;

@@ -45,6 +45,19 @@ class CatalogSearchTest {
     }
 
     @Test
+    void wordsMatchInNamesAnywhereAndInDescriptionsAtWordStarts() {
+        Catalog.Installed none = new Catalog.Installed(Set.of(), Set.of());
+        List<String> nomic = search(Map.of("q", List.of("nomic")), none, Set.of()).models().stream().map(CatalogSearch.Model::name).toList();
+        assertTrue(nomic.contains("nomic-embed-text"), nomic.toString());
+        assertFalse(nomic.contains("deepseek-v2"), "its description says 'economical'");
+        List<String> both = search(Map.of("q", List.of("Embed TEXT")), none, Set.of()).models().stream().map(CatalogSearch.Model::name).toList();
+        assertTrue(both.contains("nomic-embed-text"), "words are case-insensitive and all must match: " + both);
+        assertFalse(both.contains("all-minilm"), "no \"text\" in its name or description words");
+        assertTrue(search(Map.of("q", List.of("reasoning")), none, Set.of()).models().stream()
+                .anyMatch(m -> m.name().equals("deepseek-r1")), "a description word");
+    }
+
+    @Test
     void tagFiltersKeepOnlyMatchingTagsAndCloudTagsHaveNoSize() {
         CatalogSearch.Result r = search(Map.of("q", List.of("gpt-oss"), "max_size", List.of("20GB")),
                 new Catalog.Installed(Set.of(), Set.of()), Set.of());
