@@ -13,7 +13,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -98,9 +97,7 @@ public final class CatalogCommand implements Runnable {
         }
 
         private static void write(Path target, byte[] bytes) throws IOException {
-            Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            CatalogFiles.atomicWrite(target, bytes);
         }
     }
 }

@@ -135,7 +135,8 @@ public final class CatalogFiles {
         }
     }
 
-    static void atomicWrite(Path target, byte[] bytes) throws IOException {
+    /** Writes {@code bytes} to a temporary name beside {@code target}, then renames it into place. */
+    public static void atomicWrite(Path target, byte[] bytes) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
         Files.write(tmp, bytes);
         try {
