@@ -45,7 +45,7 @@ class QueueCommandsTest {
         String window = now.plusHours(2).format(hhmm) + "-" + now.plusHours(3).format(hhmm); // closed for two hours
         server = JollamaServer.start(ServerConfig.local(0, tmp.resolve("models")).withEnv(Map.of(
                 "JOLLAMA_DB", tmp.resolve("jollama.db").toString(), "JOLLAMA_QUEUE_WINDOW", window,
-                "HF_ENDPOINT", "http://127.0.0.1:" + closedPort, "JOLLAMA_DISK_THRESHOLD", "100")));
+                "HF_ENDPOINT", "http://127.0.0.1:" + closedPort, "JOLLAMA_DISK_THRESHOLD", "100", "JOLLAMA_CATALOG_REFRESH", "0")));
         Files.createDirectories(tmp.resolve("home"));
         cli = new Cli("127.0.0.1:" + server.port(), tmp.resolve("home"));
     }

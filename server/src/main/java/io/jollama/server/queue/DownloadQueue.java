@@ -102,6 +102,15 @@ public final class DownloadQueue implements AutoCloseable {
         return store != null;
     }
 
+    /** The names of the models waiting or downloading (the catalog marks them queued); none before first use. */
+    public java.util.Set<String> queuedNames() {
+        QueueStore st = storeIfOpen();
+        if (st == null) return java.util.Set.of();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (QueueEntry e : st.active(10_000)) names.add(e.model());
+        return names;
+    }
+
     public boolean windowOpen() {
         return settings.window().isOpen(ZonedDateTime.now(clock));
     }

@@ -35,7 +35,8 @@ class QueueCrashTest {
         byte[] weights = Files.readAllBytes(TestServer.storiesF32());
         Path models = dir.resolve("models"), db = dir.resolve("jollama.db");
         Map<String, String> env = Map.of("OLLAMA_HOST", "127.0.0.1:0", "OLLAMA_MODELS", models.toString(),
-                "JOLLAMA_DB", db.toString(), "JOLLAMA_PULL_QUEUE", "true", "HOME", dir.toString(), "JOLLAMA_DISK_THRESHOLD", "100");
+                "JOLLAMA_DB", db.toString(), "JOLLAMA_PULL_QUEUE", "true", "HOME", dir.toString(), "JOLLAMA_DISK_THRESHOLD", "100",
+                "JOLLAMA_CATALOG_REFRESH", "0");
         try (TestRegistry reg = new TestRegistry()) {
             reg.publish("library/tiny", "latest", "{\"model_format\":\"gguf\",\"model_family\":\"llama\"}\n".getBytes(), weights);
             String name = reg.host() + "/library/tiny:latest";

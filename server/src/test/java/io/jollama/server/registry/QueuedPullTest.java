@@ -184,6 +184,16 @@ class QueuedPullTest {
     }
 
     @Test
+    void theCatalogMarksAQueuedLibraryModelQueued() throws Exception {
+        start(Map.of());
+        assertEquals(202, pull("llama3.2:1b", false).statusCode()); // the window is closed: nothing is fetched
+        JsonNode found = TestServer.json(server.get("/api/gallery/search?q=llama3.2&queued=true"));
+        assertEquals(1, found.path("total").asInt(), found.toString());
+        assertEquals("llama3.2", found.path("models").get(0).path("name").asString());
+        assertTrue(found.path("models").get(0).path("queued").asBoolean());
+    }
+
+    @Test
     void processNowIgnoresTheWindow() throws Exception {
         start(Map.of());
         assertEquals(202, pull(name, false).statusCode());
