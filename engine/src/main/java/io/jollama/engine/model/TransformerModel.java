@@ -5,6 +5,7 @@ import io.jollama.engine.gguf.GgufFormatException;
 import io.jollama.engine.tensor.ComputePool;
 import io.jollama.engine.tensor.Dequant;
 import io.jollama.engine.tensor.MatMul;
+import io.jollama.engine.tensor.Repack;
 import io.jollama.engine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -39,9 +40,12 @@ public abstract class TransformerModel implements AutoCloseable {
     protected TransformerModel(GgufFile file, ModelConfig config) throws GgufFormatException {
         this.file = file;
         this.config = config;
-        this.tokenEmbd = tensor("token_embd.weight", config.dim(), config.vocabSize());
+        Tensor embd = tensor("token_embd.weight", config.dim(), config.vocabSize());
+        this.tokenEmbd = file.hasTensor("output.weight") ? embd : packed(embd);
         this.outputNorm = vector("output_norm.weight", config.dim());
-        this.output = file.hasTensor("output.weight") ? tensor("output.weight", config.dim(), config.vocabSize()) : tokenEmbd;
+        // matrices are repacked for the packed kernels (in place when the weights were read into memory); a tied
+        // output shares the embedding table, whose rows are then read back through Repack.unpackRow
+        this.output = file.hasTensor("output.weight") ? packed(tensor("output.weight", config.dim(), config.vocabSize())) : tokenEmbd;
         this.ropeFreqs = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", config.ropeDim() / 2) : null;
         this.thetaScale = new float[config.layers()];
         this.window = new int[config.layers()];
@@ -63,19 +67,23 @@ public abstract class TransformerModel implements AutoCloseable {
                     : rows(tensor(p + "ffn_up.weight", dim, 2 * config.ffnDim()), config.ffnDim(), config.ffnDim());
             layers[l] = new Layer(
                     vector(p + "attn_norm.weight", dim),
-                    qkv[0], qkv[1], qkv[2],
-                    tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim),
+                    packed(qkv[0]), packed(qkv[1]), packed(qkv[2]),
+                    packed(tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim)),
                     optionalVector(p + "attn_q.bias", config.qDim()),
                     optionalVector(p + "attn_k.bias", config.kvDim()),
                     optionalVector(p + "attn_v.bias", config.vDim()),
                     optionalVector(p + "attn_q_norm.weight", config.headDim()),
                     optionalVector(p + "attn_k_norm.weight", config.headDim()),
                     vector(p + "ffn_norm.weight", dim),
-                    gateUp[0], gateUp[1],
-                    tensor(p + "ffn_down.weight", config.ffnDim(), dim),
+                    packed(gateUp[0]), packed(gateUp[1]),
+                    packed(tensor(p + "ffn_down.weight", config.ffnDim(), dim)),
                     optionalVector(p + "post_attention_norm.weight", dim),
                     optionalVector(p + "post_ffw_norm.weight", dim));
         }
+    }
+
+    private Tensor packed(Tensor t) {
+        return Repack.pack(t, file.arena());
     }
 
     /** Consecutive row ranges of a matrix as matrices of their own (views of the same bytes). */
@@ -265,7 +273,10 @@ public abstract class TransformerModel implements AutoCloseable {
      */
     private static void matvecTogether(float[] x, Tensor w1, float[] o1, Tensor w2, float[] o2, Tensor w3, float[] o3) {
         int r1 = w1.rows(), r2 = w2.rows(), r3 = w3 == null ? 0 : w3.rows();
-        ComputePool.parallelFor(r1 + r2 + r3, (from, to) -> {
+        // split on whole row groups when every matrix has them (packed matrices must be cut there)
+        int unit = r1 % Repack.GROUP == 0 && r2 % Repack.GROUP == 0 && r3 % Repack.GROUP == 0 ? Repack.GROUP : 1;
+        ComputePool.parallelFor((r1 + r2 + r3) / unit, (fromUnit, toUnit) -> {
+            int from = fromUnit * unit, to = toUnit * unit;
             if (from < r1) MatMul.matvecRange(w1, x, o1, from, Math.min(to, r1));
             if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, x, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
             if (to > r1 + r2) MatMul.matvecRange(w3, x, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);

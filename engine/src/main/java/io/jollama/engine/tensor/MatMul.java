@@ -48,11 +48,26 @@ public final class MatMul {
             throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
         }
         Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+        if (w.packed()) {
+            if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
+                throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
+            }
+            Repack.kernel(w.type()).groups(w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, 0, 1, out, w.rows());
+            return;
+        }
         kernel(w.type(), SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
     }
 
     static void matvec(Tensor w, float[] x, float[] out, boolean scalar) {
         check(w, x, 1, out);
+        if (w.packed()) {
+            Repack.Kernel pk = Repack.kernel(w.type());
+            Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+            MemorySegment data = w.data();
+            int cols = w.cols(), rows = w.rows();
+            ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> pk.groups(data, cols, from, to, a, 0, 1, out, rows));
+            return;
+        }
         Kernel k = kernel(w.type(), scalar);
         Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
         MemorySegment data = w.data();
@@ -67,6 +82,10 @@ public final class MatMul {
             return;
         }
         check(w, xs, n, out);
+        if (w.packed()) {
+            matmulPacked(w, xs, n, out);
+            return;
+        }
         Kernel k = kernel(w.type(), scalar);
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
@@ -77,6 +96,24 @@ public final class MatMul {
                 int rEnd = Math.min(to, r + ROW_BLOCK);
                 for (int t = 0; t < n; t += KernelSupport.TILE) {
                     k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
+                }
+            }
+        });
+    }
+
+    /** Groups per block in packed batch products: a block's weights stay in cache while every token tile passes over them. */
+    private static final int GROUP_BLOCK = 2;
+
+    private static void matmulPacked(Tensor w, float[] xs, int n, float[] out) {
+        Repack.Kernel pk = Repack.kernel(w.type());
+        Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
+        MemorySegment data = w.data();
+        int cols = w.cols(), rows = w.rows();
+        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> {
+            for (int g = from; g < to; g += GROUP_BLOCK) {
+                int gEnd = Math.min(to, g + GROUP_BLOCK);
+                for (int t = 0; t < n; t += KernelSupport.TILE) {
+                    pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
                 }
             }
         });

@@ -1,0 +1,88 @@
+package io.jollama.engine.tensor;
+
+import io.jollama.engine.tensor.ActivationQuant.Activations;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jollama.engine.tensor.KernelSupport.LE;
+import static io.jollama.engine.tensor.Repack.*;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
+
+/**
+ * Q4_0 repacked for 16 rows at a time ({@link Repack}). Per block column (32 values), the 16 rows' 288 bytes:
+ * <pre>
+ *   [0, 32)      d of rows 0..15 (f16)
+ *   [32, 288)    byte 32c + 2r + p: quant byte 2c + p of row r (c = 0..7): value 2c+p in its low nibble, 16+2c+p in its high one
+ * </pre>
+ * The nibbles (0..15) are multiplied unsigned; the −8 offset comes off once per block through the activation sum.
+ */
+final class Q4_0Packed {
+    private Q4_0Packed() {}
+
+    static final int BLOCK = 18, SB = GROUP * BLOCK;
+
+    static void packGroup(byte[] src, byte[] dst, int cols) {
+        int nb = cols / 32, rowBytes = nb * BLOCK;
+        for (int b = 0; b < nb; b++) {
+            int o = b * SB;
+            for (int r = 0; r < GROUP; r++) {
+                int s0 = r * rowBytes + b * BLOCK;
+                dst[o + 2 * r] = src[s0];
+                dst[o + 2 * r + 1] = src[s0 + 1];
+                for (int k = 0; k < 16; k++) dst[o + 32 + 32 * (k >> 1) + 2 * r + (k & 1)] = src[s0 + 2 + k];
+            }
+        }
+    }
+
+    static void unpackRow(byte[] group, int r, byte[] row, int cols) {
+        int nb = cols / 32;
+        for (int b = 0; b < nb; b++) {
+            int o = b * SB, d0 = b * BLOCK;
+            row[d0] = group[o + 2 * r];
+            row[d0 + 1] = group[o + 2 * r + 1];
+            for (int k = 0; k < 16; k++) row[d0 + 2 + k] = group[o + 32 + 32 * (k >> 1) + 2 * r + (k & 1)];
+        }
+    }
+
+    static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
+        final int nb = cols / 32;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int[] bs = a.bsums32();
+        final int p0 = (t0 * cols) >> 1, p1 = p0 + (cols >> 1), p2 = p1 + (cols >> 1), p3 = p2 + (cols >> 1);
+        final int e0 = t0 * nb, e1 = e0 + nb, e2 = e1 + nb, e3 = e2 + nb;
+        for (int g = g0; g < g1; g++) {
+            final long go = (long) g * nb * SB;
+            FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            for (int b = 0; b < nb; b++) {
+                final long bo = go + (long) b * SB;
+                ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0;
+                for (int c = 0; c < 8; c++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                    int pi = 16 * b + c;
+                    s0 = s0.add(lo.mul(pair(qp[p0 + pi]))).add(hi.mul(pair(qp[p0 + pi + 8])));
+                    if (nt > 1) s1 = s1.add(lo.mul(pair(qp[p1 + pi]))).add(hi.mul(pair(qp[p1 + pi + 8])));
+                    if (nt > 2) s2 = s2.add(lo.mul(pair(qp[p2 + pi]))).add(hi.mul(pair(qp[p2 + pi + 8])));
+                    if (nt > 3) s3 = s3.add(lo.mul(pair(qp[p3 + pi]))).add(hi.mul(pair(qp[p3 + pi + 8])));
+                }
+                final FloatVector d = halves(w, bo);
+                acc0 = ((FloatVector) pairSum(s0).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+                if (nt > 1) acc1 = ((FloatVector) pairSum(s1).sub(8 * bs[e1 + b]).convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1);
+                if (nt > 2) acc2 = ((FloatVector) pairSum(s2).sub(8 * bs[e2 + b]).convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2);
+                if (nt > 3) acc3 = ((FloatVector) pairSum(s3).sub(8 * bs[e3 + b]).convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3);
+            }
+            final int r = g * GROUP;
+            acc0.intoArray(out, t0 * outRows + r);
+            if (nt > 1) acc1.intoArray(out, (t0 + 1) * outRows + r);
+            if (nt > 2) acc2.intoArray(out, (t0 + 2) * outRows + r);
+            if (nt > 3) acc3.intoArray(out, (t0 + 3) * outRows + r);
+        }
+    }
+}
