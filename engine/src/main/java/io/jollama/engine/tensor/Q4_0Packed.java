@@ -11,6 +11,9 @@ import java.lang.foreign.MemorySegment;
 import static io.jollama.engine.tensor.KernelSupport.LE;
 import static io.jollama.engine.tensor.Repack.*;
 import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
@@ -51,6 +54,49 @@ final class Q4_0Packed {
     }
 
     static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
+        if (nt == 4) {
+            vector4(w, cols, g0, g1, a, t0, out, outRows);
+        } else {
+            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+        }
+    }
+
+    // Written out in full, as Q4_KPacked's (C2 boxes vectors returned by helpers it does not inline); vector4 is
+    // vector1 for four activation vectors, each with the same operations in the same order.
+
+    static void vector1(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
+        final int nb = cols / 32;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int[] bs = a.bsums32();
+        final int p0 = (t0 * cols) >> 1;
+        final int e0 = t0 * nb;
+        for (int g = g0; g < g1; g++) {
+            final long go = (long) g * nb * SB;
+            FloatVector acc0 = FloatVector.zero(F512);
+            for (int b = 0; b < nb; b++) {
+                final long bo = go + (long) b * SB;
+                final int pb = 16 * b;
+                ShortVector s0 = ShortVector.zero(S512);
+                for (int c = 0; c < 8; c++) {
+                    final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    final ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                    final int pi = pb + c;
+                    s0 = s0.add(lo.mul(IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts())).add(hi.mul(IntVector.broadcast(I512, qp[p0 + pi + 8]).reinterpretAsShorts()));
+                }
+                // d of the 16 rows from f16: exponent and mantissa moved to a float's place are the value·2^-112
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x;
+                x = s0.reinterpretAsInts();
+                acc0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+            }
+            final int r = g * GROUP;
+            acc0.intoArray(out, t0 * outRows + r);
+        }
+    }
+
+    static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
         final int nb = cols / 32;
         final int[] qp = a.qPairs();
         final float[] ad = a.d();
@@ -62,27 +108,35 @@ final class Q4_0Packed {
             FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
             for (int b = 0; b < nb; b++) {
                 final long bo = go + (long) b * SB;
+                final int pb = 16 * b;
                 ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0;
                 for (int c = 0; c < 8; c++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-                    ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
-                    int pi = 16 * b + c;
-                    s0 = s0.add(lo.mul(pair(qp[p0 + pi]))).add(hi.mul(pair(qp[p0 + pi + 8])));
-                    if (nt > 1) s1 = s1.add(lo.mul(pair(qp[p1 + pi]))).add(hi.mul(pair(qp[p1 + pi + 8])));
-                    if (nt > 2) s2 = s2.add(lo.mul(pair(qp[p2 + pi]))).add(hi.mul(pair(qp[p2 + pi + 8])));
-                    if (nt > 3) s3 = s3.add(lo.mul(pair(qp[p3 + pi]))).add(hi.mul(pair(qp[p3 + pi + 8])));
+                    final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    final ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                    final int pi = pb + c;
+                    s0 = s0.add(lo.mul(IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts())).add(hi.mul(IntVector.broadcast(I512, qp[p0 + pi + 8]).reinterpretAsShorts()));
+                    s1 = s1.add(lo.mul(IntVector.broadcast(I512, qp[p1 + pi]).reinterpretAsShorts())).add(hi.mul(IntVector.broadcast(I512, qp[p1 + pi + 8]).reinterpretAsShorts()));
+                    s2 = s2.add(lo.mul(IntVector.broadcast(I512, qp[p2 + pi]).reinterpretAsShorts())).add(hi.mul(IntVector.broadcast(I512, qp[p2 + pi + 8]).reinterpretAsShorts()));
+                    s3 = s3.add(lo.mul(IntVector.broadcast(I512, qp[p3 + pi]).reinterpretAsShorts())).add(hi.mul(IntVector.broadcast(I512, qp[p3 + pi + 8]).reinterpretAsShorts()));
                 }
-                final FloatVector d = halves(w, bo);
-                acc0 = ((FloatVector) pairSum(s0).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
-                if (nt > 1) acc1 = ((FloatVector) pairSum(s1).sub(8 * bs[e1 + b]).convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1);
-                if (nt > 2) acc2 = ((FloatVector) pairSum(s2).sub(8 * bs[e2 + b]).convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2);
-                if (nt > 3) acc3 = ((FloatVector) pairSum(s3).sub(8 * bs[e3 + b]).convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3);
+                // d of the 16 rows from f16: exponent and mantissa moved to a float's place are the value·2^-112
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                IntVector x;
+                x = s0.reinterpretAsInts();
+                acc0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+                x = s1.reinterpretAsInts();
+                acc1 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e1 + b]).convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1);
+                x = s2.reinterpretAsInts();
+                acc2 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e2 + b]).convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2);
+                x = s3.reinterpretAsInts();
+                acc3 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e3 + b]).convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3);
             }
             final int r = g * GROUP;
             acc0.intoArray(out, t0 * outRows + r);
-            if (nt > 1) acc1.intoArray(out, (t0 + 1) * outRows + r);
-            if (nt > 2) acc2.intoArray(out, (t0 + 2) * outRows + r);
-            if (nt > 3) acc3.intoArray(out, (t0 + 3) * outRows + r);
+            acc1.intoArray(out, (t0 + 1) * outRows + r);
+            acc2.intoArray(out, (t0 + 2) * outRows + r);
+            acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
     }
 }

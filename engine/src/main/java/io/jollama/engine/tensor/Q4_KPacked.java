@@ -10,7 +10,9 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.LE;
 import static io.jollama.engine.tensor.Repack.*;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
@@ -93,6 +95,64 @@ final class Q4_KPacked {
     }
 
     static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
+        if (nt == 4) {
+            vector4(w, cols, g0, g1, a, t0, out, outRows);
+        } else {
+            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+        }
+    }
+
+    // The kernels below are written out in full: C2 boxes a vector returned by a helper it does not inline, and
+    // it declines helpers called once per sub-block (too cold) in methods this large. vector4 is vector1 for four
+    // activation vectors at once, with each vector's operations in the same order (so batches equal single vectors).
+
+    static void vector1(MemorySegment w, int cols, int g0, int g1, Activations a, int t, float[] out, int outRows) {
+        final int nb = cols / 256;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int[] bs = a.bsums32();
+        final int p0 = (t * cols) >> 1, e0 = t * nb;
+        for (int g = g0; g < g1; g++) {
+            final long go = (long) g * nb * SB;
+            FloatVector acc0 = FloatVector.zero(F512);
+            for (int b = 0; b < nb; b++) {
+                final long bo = go + (long) b * SB;
+                final IntVector highBits = IntVector.fromMemorySegment(I512, w, bo + 192, LE);
+                IntVector is0 = IntVector.zero(I512), ms0 = is0;
+                for (int m = 0; m < 4; m++) {
+                    ShortVector l0 = ShortVector.zero(S512), h0 = l0;
+                    final long co = bo + 256 + 512L * m;
+                    final int pb = p0 + 128 * b + 32 * m;
+                    for (int c = 0; c < 16; c++) {
+                        final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, co + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                        final int pi = pb + c;
+                        l0 = l0.add(v.and((short) 0xF).mul(IntVector.broadcast(I512, qp[pi]).reinterpretAsShorts()));
+                        h0 = h0.add(v.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, qp[pi + 16]).reinterpretAsShorts()));
+                    }
+                    final IntVector lo0 = l0.reinterpretAsInts(), hi0 = h0.reinterpretAsInts();
+                    final IntVector sm0 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    final IntVector sm1 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 80 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    final IntVector hb = highBits.lanewise(LSHR, 8 * m);
+                    is0 = is0.add(lo0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo0.lanewise(ASHR, 16))
+                                    .mul(sm0.and(15).or(hb.and(3).lanewise(LSHL, 4))))
+                             .add(hi0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi0.lanewise(ASHR, 16))
+                                    .mul(sm1.and(15).or(hb.and(0x30))));
+                    // the min term: min_s · (sum of the activation quants of sub-block s)
+                    ms0 = ms0.add(sm0.lanewise(LSHR, 4).or(hb.and(0xC).lanewise(LSHL, 2)).mul(bs[(e0 + b) * 8 + 2 * m]))
+                             .add(sm1.lanewise(LSHR, 4).or(hb.and(0xC0).lanewise(LSHR, 2)).mul(bs[(e0 + b) * 8 + 2 * m + 1]));
+                }
+                // d and dmin of the 16 rows from f16: exponent and mantissa moved to a float's place are the value·2^-112
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final IntVector mh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 32, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                final FloatVector dmin = mh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0).sub(((FloatVector) ms0.convert(I2F, 0)).mul(dmin.mul(ad[e0 + b])));
+            }
+            acc0.intoArray(out, t * outRows + g * GROUP);
+        }
+    }
+
+    static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
         final int nb = cols / 256;
         final int[] qp = a.qPairs();
         final float[] ad = a.d();
@@ -106,66 +166,57 @@ final class Q4_KPacked {
                 final long bo = go + (long) b * SB;
                 final IntVector highBits = IntVector.fromMemorySegment(I512, w, bo + 192, LE);
                 IntVector is0 = IntVector.zero(I512), is1 = is0, is2 = is0, is3 = is0;
+                IntVector ms0 = is0, ms1 = is0, ms2 = is0, ms3 = is0;
                 for (int m = 0; m < 4; m++) {
                     ShortVector l0 = ShortVector.zero(S512), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-                    for (int c = 16 * m; c < 16 * m + 16; c++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 256 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-                        ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
-                        // pair index of values i, i+1 (low nibbles) and i+32, i+33 (high nibbles)
-                        int pi = 128 * b + 32 * m + (c & 15);
-                        l0 = l0.add(lo.mul(pair(qp[p0 + pi])));
-                        h0 = h0.add(hi.mul(pair(qp[p0 + pi + 16])));
-                        if (nt > 1) {
-                            l1 = l1.add(lo.mul(pair(qp[p1 + pi])));
-                            h1 = h1.add(hi.mul(pair(qp[p1 + pi + 16])));
-                        }
-                        if (nt > 2) {
-                            l2 = l2.add(lo.mul(pair(qp[p2 + pi])));
-                            h2 = h2.add(hi.mul(pair(qp[p2 + pi + 16])));
-                        }
-                        if (nt > 3) {
-                            l3 = l3.add(lo.mul(pair(qp[p3 + pi])));
-                            h3 = h3.add(hi.mul(pair(qp[p3 + pi + 16])));
-                        }
+                    final long co = bo + 256 + 512L * m;
+                    final int pb = 128 * b + 32 * m;
+                    for (int c = 0; c < 16; c++) {
+                        final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, co + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                        final ShortVector lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                        final int pi = pb + c;
+                        l0 = l0.add(lo.mul(IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts()));
+                        h0 = h0.add(hi.mul(IntVector.broadcast(I512, qp[p0 + pi + 16]).reinterpretAsShorts()));
+                        l1 = l1.add(lo.mul(IntVector.broadcast(I512, qp[p1 + pi]).reinterpretAsShorts()));
+                        h1 = h1.add(hi.mul(IntVector.broadcast(I512, qp[p1 + pi + 16]).reinterpretAsShorts()));
+                        l2 = l2.add(lo.mul(IntVector.broadcast(I512, qp[p2 + pi]).reinterpretAsShorts()));
+                        h2 = h2.add(hi.mul(IntVector.broadcast(I512, qp[p2 + pi + 16]).reinterpretAsShorts()));
+                        l3 = l3.add(lo.mul(IntVector.broadcast(I512, qp[p3 + pi]).reinterpretAsShorts()));
+                        h3 = h3.add(hi.mul(IntVector.broadcast(I512, qp[p3 + pi + 16]).reinterpretAsShorts()));
                     }
-                    final IntVector scL = scale(w, bo, highBits, 2 * m), scH = scale(w, bo, highBits, 2 * m + 1);
-                    is0 = is0.add(pairSum(l0).mul(scL)).add(pairSum(h0).mul(scH));
-                    if (nt > 1) is1 = is1.add(pairSum(l1).mul(scL)).add(pairSum(h1).mul(scH));
-                    if (nt > 2) is2 = is2.add(pairSum(l2).mul(scL)).add(pairSum(h2).mul(scH));
-                    if (nt > 3) is3 = is3.add(pairSum(l3).mul(scL)).add(pairSum(h3).mul(scH));
+                    final IntVector sm0 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    final IntVector sm1 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 80 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    final IntVector hb = highBits.lanewise(LSHR, 8 * m);
+                    final IntVector scL = sm0.and(15).or(hb.and(3).lanewise(LSHL, 4)), scH = sm1.and(15).or(hb.and(0x30));
+                    final IntVector mnL = sm0.lanewise(LSHR, 4).or(hb.and(0xC).lanewise(LSHL, 2)), mnH = sm1.lanewise(LSHR, 4).or(hb.and(0xC0).lanewise(LSHR, 2));
+                    IntVector x, y;
+                    x = l0.reinterpretAsInts(); y = h0.reinterpretAsInts();
+                    is0 = is0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    ms0 = ms0.add(mnL.mul(bs[(e0 + b) * 8 + 2 * m])).add(mnH.mul(bs[(e0 + b) * 8 + 2 * m + 1]));
+                    x = l1.reinterpretAsInts(); y = h1.reinterpretAsInts();
+                    is1 = is1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    ms1 = ms1.add(mnL.mul(bs[(e1 + b) * 8 + 2 * m])).add(mnH.mul(bs[(e1 + b) * 8 + 2 * m + 1]));
+                    x = l2.reinterpretAsInts(); y = h2.reinterpretAsInts();
+                    is2 = is2.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    ms2 = ms2.add(mnL.mul(bs[(e2 + b) * 8 + 2 * m])).add(mnH.mul(bs[(e2 + b) * 8 + 2 * m + 1]));
+                    x = l3.reinterpretAsInts(); y = h3.reinterpretAsInts();
+                    is3 = is3.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    ms3 = ms3.add(mnL.mul(bs[(e3 + b) * 8 + 2 * m])).add(mnH.mul(bs[(e3 + b) * 8 + 2 * m + 1]));
                 }
-                // the min term: Σ_s min_s · (sum of the activation quants of sub-block s)
-                IntVector ms0 = IntVector.zero(I512), ms1 = ms0, ms2 = ms0, ms3 = ms0;
-                for (int s = 0; s < 8; s++) {
-                    final IntVector mn = min(w, bo, highBits, s);
-                    ms0 = ms0.add(mn.mul(bs[(e0 + b) * 8 + s]));
-                    if (nt > 1) ms1 = ms1.add(mn.mul(bs[(e1 + b) * 8 + s]));
-                    if (nt > 2) ms2 = ms2.add(mn.mul(bs[(e2 + b) * 8 + s]));
-                    if (nt > 3) ms3 = ms3.add(mn.mul(bs[(e3 + b) * 8 + s]));
-                }
-                final FloatVector d = halves(w, bo), dmin = halves(w, bo + 32);
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final IntVector mh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 32, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                final FloatVector dmin = mh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
                 acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0).sub(((FloatVector) ms0.convert(I2F, 0)).mul(dmin.mul(ad[e0 + b])));
-                if (nt > 1) acc1 = ((FloatVector) is1.convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1).sub(((FloatVector) ms1.convert(I2F, 0)).mul(dmin.mul(ad[e1 + b])));
-                if (nt > 2) acc2 = ((FloatVector) is2.convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2).sub(((FloatVector) ms2.convert(I2F, 0)).mul(dmin.mul(ad[e2 + b])));
-                if (nt > 3) acc3 = ((FloatVector) is3.convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3).sub(((FloatVector) ms3.convert(I2F, 0)).mul(dmin.mul(ad[e3 + b])));
+                acc1 = ((FloatVector) is1.convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1).sub(((FloatVector) ms1.convert(I2F, 0)).mul(dmin.mul(ad[e1 + b])));
+                acc2 = ((FloatVector) is2.convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2).sub(((FloatVector) ms2.convert(I2F, 0)).mul(dmin.mul(ad[e2 + b])));
+                acc3 = ((FloatVector) is3.convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3).sub(((FloatVector) ms3.convert(I2F, 0)).mul(dmin.mul(ad[e3 + b])));
             }
             final int r = g * GROUP;
             acc0.intoArray(out, t0 * outRows + r);
-            if (nt > 1) acc1.intoArray(out, (t0 + 1) * outRows + r);
-            if (nt > 2) acc2.intoArray(out, (t0 + 2) * outRows + r);
-            if (nt > 3) acc3.intoArray(out, (t0 + 3) * outRows + r);
+            acc1.intoArray(out, (t0 + 1) * outRows + r);
+            acc2.intoArray(out, (t0 + 2) * outRows + r);
+            acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
-    }
-
-    /** The 6-bit scales of sub-block s of the 16 rows. */
-    private static IntVector scale(MemorySegment w, long bo, IntVector highBits, int s) {
-        IntVector lo = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
-        return lo.and(15).or(highBits.lanewise(LSHR, 4 * s).and(3).lanewise(LSHL, 4));
-    }
-
-    /** The 6-bit mins of sub-block s of the 16 rows. */
-    private static IntVector min(MemorySegment w, long bo, IntVector highBits, int s) {
-        IntVector lo = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
-        return lo.lanewise(LSHR, 4).or(highBits.lanewise(LSHR, 4 * s + 2).and(3).lanewise(LSHL, 4));
     }
 }

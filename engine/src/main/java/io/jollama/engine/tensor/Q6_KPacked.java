@@ -10,10 +10,12 @@ import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.LE;
 import static io.jollama.engine.tensor.Repack.*;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -101,6 +103,62 @@ final class Q6_KPacked {
     }
 
     static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
+        if (nt == 4) {
+            vector4(w, cols, g0, g1, a, t0, out, outRows);
+        } else {
+            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+        }
+    }
+
+    // Written out in full, as Q4_KPacked's (C2 boxes vectors returned by helpers it does not inline); vector4 is
+    // vector1 for four activation vectors, each with the same operations in the same order.
+
+    static void vector1(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
+        final int nb = cols / 256;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int p0 = (t0 * cols) >> 1;
+        final int e0 = t0 * nb;
+        for (int g = g0; g < g1; g++) {
+            final long go = (long) g * nb * SB;
+            FloatVector acc0 = FloatVector.zero(F512);
+            for (int b = 0; b < nb; b++) {
+                final long bo = go + (long) b * SB;
+                IntVector is0 = IntVector.zero(I512);
+                for (int m = 0; m < 8; m++) {
+                    ShortVector l0 = ShortVector.zero(S512), h0 = l0;
+                    final long no = bo + NIB + 256L * m, ho = bo + HIGH + 128L * m;
+                    final int pb = 128 * b + 8 * m;
+                    for (int e = 0; e < 4; e++) {
+                        // two chunks share a byte of high bits: bits 0-3 for the even chunk, 4-7 for the odd one
+                        final ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B256, w, ho + 32L * e, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                        for (int odd = 0; odd < 2; odd++) {
+                            final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, no + 64L * e + 32L * odd, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                            final ShortVector h = hb.lanewise(LSHR, 4 * odd);
+                            final ShortVector lo = v.and((short) 0xF).or(h.and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
+                            final ShortVector hi = v.lanewise(LSHR, 4).or(h.and((short) 0xC).lanewise(LSHL, 2)).sub((short) 32);
+                            final int pi = pb + 2 * e + odd;
+                            l0 = l0.add(lo.mul(IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts()));
+                            h0 = h0.add(hi.mul(IntVector.broadcast(I512, qp[p0 + pi + 64]).reinterpretAsShorts()));
+                        }
+                    }
+                    final IntVector scL = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 16L * m, LE).convertShape(B2I, I512, 0);
+                    final IntVector scH = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 160 + 16L * m, LE).convertShape(B2I, I512, 0);
+                    IntVector x, y;
+                    x = l0.reinterpretAsInts(); y = h0.reinterpretAsInts();
+                    is0 = is0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                }
+                // d of the 16 rows from f16: exponent and mantissa moved to a float's place are the value·2^-112
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+                acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+            }
+            final int r = g * GROUP;
+            acc0.intoArray(out, t0 * outRows + r);
+        }
+    }
+
+    static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
         final int nb = cols / 256;
         final int[] qp = a.qPairs();
         final float[] ad = a.d();
@@ -114,51 +172,52 @@ final class Q6_KPacked {
                 IntVector is0 = IntVector.zero(I512), is1 = is0, is2 = is0, is3 = is0;
                 for (int m = 0; m < 8; m++) {
                     ShortVector l0 = ShortVector.zero(S512), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
-                    for (int c = 8 * m; c < 8 * m + 8; c++) {
-                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + HIGH + 32L * (c >> 1), LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + NIB + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-                        // the high bits of this chunk's low and high values, moved to bits 4-5
-                        int shift = 4 * (c & 1);
-                        ShortVector lo = v.and((short) 0xF).or(hb.lanewise(LSHR, shift).and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
-                        ShortVector hi = v.lanewise(LSHR, 4).or(hb.lanewise(LSHR, shift + 2).and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
-                        int pi = 128 * b + c;
-                        l0 = l0.add(lo.mul(pair(qp[p0 + pi])));
-                        h0 = h0.add(hi.mul(pair(qp[p0 + pi + 64])));
-                        if (nt > 1) {
-                            l1 = l1.add(lo.mul(pair(qp[p1 + pi])));
-                            h1 = h1.add(hi.mul(pair(qp[p1 + pi + 64])));
-                        }
-                        if (nt > 2) {
-                            l2 = l2.add(lo.mul(pair(qp[p2 + pi])));
-                            h2 = h2.add(hi.mul(pair(qp[p2 + pi + 64])));
-                        }
-                        if (nt > 3) {
-                            l3 = l3.add(lo.mul(pair(qp[p3 + pi])));
-                            h3 = h3.add(hi.mul(pair(qp[p3 + pi + 64])));
+                    final long no = bo + NIB + 256L * m, ho = bo + HIGH + 128L * m;
+                    final int pb = 128 * b + 8 * m;
+                    for (int e = 0; e < 4; e++) {
+                        // two chunks share a byte of high bits: bits 0-3 for the even chunk, 4-7 for the odd one
+                        final ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B256, w, ho + 32L * e, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                        for (int odd = 0; odd < 2; odd++) {
+                            final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, no + 64L * e + 32L * odd, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                            final ShortVector h = hb.lanewise(LSHR, 4 * odd);
+                            final ShortVector lo = v.and((short) 0xF).or(h.and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
+                            final ShortVector hi = v.lanewise(LSHR, 4).or(h.and((short) 0xC).lanewise(LSHL, 2)).sub((short) 32);
+                            final int pi = pb + 2 * e + odd;
+                            l0 = l0.add(lo.mul(IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts()));
+                            h0 = h0.add(hi.mul(IntVector.broadcast(I512, qp[p0 + pi + 64]).reinterpretAsShorts()));
+                            l1 = l1.add(lo.mul(IntVector.broadcast(I512, qp[p1 + pi]).reinterpretAsShorts()));
+                            h1 = h1.add(hi.mul(IntVector.broadcast(I512, qp[p1 + pi + 64]).reinterpretAsShorts()));
+                            l2 = l2.add(lo.mul(IntVector.broadcast(I512, qp[p2 + pi]).reinterpretAsShorts()));
+                            h2 = h2.add(hi.mul(IntVector.broadcast(I512, qp[p2 + pi + 64]).reinterpretAsShorts()));
+                            l3 = l3.add(lo.mul(IntVector.broadcast(I512, qp[p3 + pi]).reinterpretAsShorts()));
+                            h3 = h3.add(hi.mul(IntVector.broadcast(I512, qp[p3 + pi + 64]).reinterpretAsShorts()));
                         }
                     }
-                    final IntVector scL = scale(w, bo, m), scH = scale(w, bo, 8 + m);
-                    is0 = is0.add(pairSum(l0).mul(scL)).add(pairSum(h0).mul(scH));
-                    if (nt > 1) is1 = is1.add(pairSum(l1).mul(scL)).add(pairSum(h1).mul(scH));
-                    if (nt > 2) is2 = is2.add(pairSum(l2).mul(scL)).add(pairSum(h2).mul(scH));
-                    if (nt > 3) is3 = is3.add(pairSum(l3).mul(scL)).add(pairSum(h3).mul(scH));
+                    final IntVector scL = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 16L * m, LE).convertShape(B2I, I512, 0);
+                    final IntVector scH = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 160 + 16L * m, LE).convertShape(B2I, I512, 0);
+                    IntVector x, y;
+                    x = l0.reinterpretAsInts(); y = h0.reinterpretAsInts();
+                    is0 = is0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    x = l1.reinterpretAsInts(); y = h1.reinterpretAsInts();
+                    is1 = is1.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    x = l2.reinterpretAsInts(); y = h2.reinterpretAsInts();
+                    is2 = is2.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
+                    x = l3.reinterpretAsInts(); y = h3.reinterpretAsInts();
+                    is3 = is3.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).mul(scL)).add(y.lanewise(LSHL, 16).lanewise(ASHR, 16).add(y.lanewise(ASHR, 16)).mul(scH));
                 }
-                final FloatVector d = halves(w, bo);
+                // d of the 16 rows from f16: exponent and mantissa moved to a float's place are the value·2^-112
+                final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
                 acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
-                if (nt > 1) acc1 = ((FloatVector) is1.convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1);
-                if (nt > 2) acc2 = ((FloatVector) is2.convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2);
-                if (nt > 3) acc3 = ((FloatVector) is3.convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3);
+                acc1 = ((FloatVector) is1.convert(I2F, 0)).fma(d.mul(ad[e1 + b]), acc1);
+                acc2 = ((FloatVector) is2.convert(I2F, 0)).fma(d.mul(ad[e2 + b]), acc2);
+                acc3 = ((FloatVector) is3.convert(I2F, 0)).fma(d.mul(ad[e3 + b]), acc3);
             }
             final int r = g * GROUP;
             acc0.intoArray(out, t0 * outRows + r);
-            if (nt > 1) acc1.intoArray(out, (t0 + 1) * outRows + r);
-            if (nt > 2) acc2.intoArray(out, (t0 + 2) * outRows + r);
-            if (nt > 3) acc3.intoArray(out, (t0 + 3) * outRows + r);
+            acc1.intoArray(out, (t0 + 1) * outRows + r);
+            acc2.intoArray(out, (t0 + 2) * outRows + r);
+            acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
-    }
-
-    /** The int8 scales of sub-block s of the 16 rows. */
-    private static IntVector scale(MemorySegment w, long bo, int s) {
-        return (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 16L * s, LE).convertShape(B2I, I512, 0);
     }
 }

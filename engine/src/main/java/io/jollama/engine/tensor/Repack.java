@@ -9,9 +9,6 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.LSHL;
-import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
  * Load-time repacking of quantized matrices into the layout of the packed kernels, as llama.cpp's CPU backend
@@ -110,27 +107,6 @@ public final class Repack {
             case Q4_0 -> Q4_0Packed::vector;
             default -> throw new AssertionError(type);
         };
-    }
-
-    // ---- helpers the kernels inline ----
-
-    /** Two neighbouring activation quants (low, high 16 bits of {@code pair}) repeated over 32 short lanes. */
-    static ShortVector pair(int pair) {
-        return IntVector.broadcast(I512, pair).reinterpretAsShorts();
-    }
-
-    /** Lane i = short lane 2i + short lane 2i+1 (what x86's vpmaddwd adds; the Vector API has no such operation). */
-    static IntVector pairSum(ShortVector s) {
-        IntVector x = s.reinterpretAsInts();
-        return x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16));
-    }
-
-    /** 16 IEEE halves at {@code off} as floats (finite values: the scales of quantized blocks). */
-    static FloatVector halves(MemorySegment s, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S256, s, off, KernelSupport.LE).convertShape(S2I, I512, 0);
-        // a half's exponent and mantissa, moved to a float's place, are the value times 2^-112 (subnormals too)
-        FloatVector mag = h.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return mag.reinterpretAsInts().or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
     }
 
     static int u8(byte[] b, int i) {
