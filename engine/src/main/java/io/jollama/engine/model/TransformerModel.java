@@ -148,23 +148,58 @@ public abstract class TransformerModel implements AutoCloseable {
      * and returns the logits of the last one, or of every one ({@code n × vocab}) when {@code allLogits}.
      */
     public float[] forward(KvCache cache, int[] tokens, int offset, int n, int pos, boolean allLogits) {
-        return run(cache, tokens, offset, n, pos, allLogits ? Result.ALL_LOGITS : Result.LAST_LOGITS);
+        return run(Batch.of(cache, tokens, offset, n, pos), allLogits ? Result.ALL_LOGITS : Result.LAST_LOGITS);
     }
 
     /** As {@link #forward}, but returns the final normed hidden states of all n tokens ({@code n × dim}), for embeddings. */
     public float[] hidden(KvCache cache, int[] tokens, int offset, int n, int pos) {
-        return run(cache, tokens, offset, n, pos, Result.HIDDEN);
+        return run(Batch.of(cache, tokens, offset, n, pos), Result.HIDDEN);
+    }
+
+    /**
+     * One step for several sequences at once (batched decoding): token i goes at position {@code positions[i]} of
+     * {@code caches[i]} and attends to that cache only. The weights are read once for all of them. Returns the
+     * logits of every token ({@code n × vocab}); each row equals what {@link #forward} gives for that token alone.
+     */
+    public float[] forwardEach(KvCache[] caches, int[] tokens, int[] positions) {
+        if (caches.length != tokens.length || positions.length != tokens.length || tokens.length == 0) {
+            throw new IllegalArgumentException("one cache and one position per token, and at least one token");
+        }
+        return run(new Batch(tokens.clone(), caches.clone(), positions.clone()), Result.ALL_LOGITS);
     }
 
     private enum Result { LAST_LOGITS, ALL_LOGITS, HIDDEN }
 
-    private float[] run(KvCache cache, int[] tokens, int offset, int n, int pos, Result result) {
-        if (pos + n > cache.capacity) throw new IllegalArgumentException("context overflow: " + (pos + n) + " > " + cache.capacity);
+    /**
+     * The tokens of one forward pass: token i at position {@code pos[i]} of {@code caches[i]}. One sequence's
+     * prompt batch is one cache with consecutive positions (each token also sees the batch's earlier tokens).
+     */
+    private record Batch(int[] tokens, KvCache[] caches, int[] pos) {
+        static Batch of(KvCache cache, int[] tokens, int offset, int n, int pos) {
+            KvCache[] caches = new KvCache[n];
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) {
+                caches[i] = cache;
+                p[i] = pos + i;
+            }
+            return new Batch(java.util.Arrays.copyOfRange(tokens, offset, offset + n), caches, p);
+        }
+
+        int size() {
+            return tokens.length;
+        }
+    }
+
+    private float[] run(Batch b, Result result) {
+        int n = b.size();
+        for (int i = 0; i < n; i++) {
+            if (b.pos[i] + 1 > b.caches[i].capacity) throw new IllegalArgumentException("context overflow: " + (b.pos[i] + 1) + " > " + b.caches[i].capacity);
+        }
         ModelConfig c = config;
         int dim = c.dim();
         float[] x = new float[n * dim];
         for (int i = 0; i < n; i++) {
-            int t = tokens[offset + i];
+            int t = b.tokens[i];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
             Dequant.row(tokenEmbd, t, x, i * dim);
         }
@@ -192,7 +227,8 @@ public abstract class TransformerModel implements AutoCloseable {
             final int layer = l;
             // biases, q/k norms and RoPE per token, then the keys and values into the cache
             forEachToken(n, i -> {
-                int p = pos + i;
+                int p = b.pos[i];
+                KvCache cache = b.caches[i];
                 addBias(q, i * c.qDim(), w.bq());
                 addBias(k, i * c.kvDim(), w.bk());
                 addBias(v, i * c.vDim(), w.bv());
@@ -209,7 +245,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 cache.storeKey(layer, p, k, i * c.kvDim());
                 cache.storeValue(layer, p, v, i * c.vDim());
             });
-            attention(cache, l, q, att, n, pos);
+            attention(b, l, q, att);
             project(w.wo(), att, n, attOut);
             if (w.postAttnNorm() != null) rmsnormRows(attOut, attOut, w.postAttnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
@@ -289,7 +325,8 @@ public abstract class TransformerModel implements AutoCloseable {
      * costs grow with the position). For the F16 cache the rows in use are widened to floats once per layer, not
      * once per query head.
      */
-    private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
+    private void attention(Batch b, int layer, float[] q, float[] out) {
+        int n = b.size();
         int heads = config.heads();
         float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         if (scalesQueryFirst()) {
@@ -298,23 +335,36 @@ public abstract class TransformerModel implements AutoCloseable {
         }
         float attnScale = scale;
         int win = window[layer];
-        if (cache.type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to, attnScale, win));
+        int[] len = new int[n];
+        for (int i = 0; i < n; i++) len[i] = b.pos[i] + 1;
+        if (b.caches[0].type == KvCache.Type.F32) {
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(b.caches, layer, q, out, n, len, from, to, attnScale, win));
         } else {
-            KvCache.Widened kv = cache.widen(layer, pos + n);
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to, attnScale, win));
+            // each cache's rows in use are widened once per layer (one widen per sequence of the batch)
+            KvCache.Widened[] kv = new KvCache.Widened[n];
+            for (int i = 0; i < n; i++) {
+                if (kv[i] != null) continue;
+                int rows = 0;
+                for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) rows = Math.max(rows, len[j]);
+                KvCache.Widened w = b.caches[i].widen(layer, rows);
+                for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) kv[j] = w;
+            }
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, win));
         }
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
+    private void attendF32(KvCache[] caches, int layer, float[] q, float[] out, int n, int[] lens, int from, int to, float scale, int window) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
-        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
-        float[] scores = new float[pos + n];
+        int maxLen = 0;
+        for (int l : lens) maxLen = Math.max(maxLen, l);
+        float[] scores = new float[maxLen];
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
-            int len = pos + i + 1;
+            KvCache cache = caches[i];
+            MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+            int len = lens[i];
             int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
@@ -354,15 +404,26 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** With a sliding window: a query at position p sees keys p-window+1 .. p (the masked keys ggml skips). */
     static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
+        KvCache.Widened[] kvs = new KvCache.Widened[n];
+        int[] lens = new int[n];
+        for (int i = 0; i < n; i++) {
+            kvs[i] = kv;
+            lens[i] = pos + i + 1;
+        }
+        attendF16(c, kvs, lens, q, out, n, from, to, scale, window);
+    }
+
+    /** Token i attends to the first {@code lens[i]} rows of {@code kvs[i]}. */
+    static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale, int window) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
-        float[] keys = kv.keys(), values = kv.values();
         float[] qh = new float[hd];
         short[] half = new short[Math.max(hd, hdv)];
         float[] acc = new float[hdv];
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
-            int len = pos + i + 1;
+            float[] keys = kvs[i].keys(), values = kvs[i].values();
+            int len = lens[i];
             int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
