@@ -5,8 +5,9 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.NotFoundResponse;
 import io.jollama.server.api.AccessGuard;
-import io.jollama.server.api.ApiException;
+import io.jollama.server.api.ApiErrors;
 import io.jollama.server.api.Http;
+import io.jollama.server.api.RegistryApi;
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
@@ -14,15 +15,12 @@ import io.jollama.server.sched.Scheduler;
 import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
 import io.jollama.server.create.TemplateSupport;
-import io.jollama.server.registry.RegistryApi;
+import io.jollama.server.registry.ServerRegistry;
 import io.jollama.server.store.ModelStore;
-import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The HTTP server: Javalin (Jetty, virtual threads) with Ollama's routes, CORS/Host guard, error mapping and logging.
@@ -42,25 +40,16 @@ public final class JollamaServer implements AutoCloseable {
         this.context = context;
     }
 
-    /** Starts with the core routes. */
+    /** Opens the store (fixing old blob names and pruning unless {@code noPrune}), then listens with the routes of {@link Routes}. */
     public static JollamaServer start(ServerConfig config) {
-        return start(config, s -> List.of());
-    }
-
-    /**
-     * Opens the store (fixing old blob names and pruning unless {@code noPrune}), then starts listening.
-     * @param extraRoutes further routes built from the context (generate, chat, ... added by later parts)
-     */
-    public static JollamaServer start(ServerConfig config, Function<ServerContext, List<Route>> extraRoutes) {
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
-        RegistryApi registry = RegistryApi.forServer(store, config);
+        RegistryApi registry = new RegistryApi(store, ServerRegistry.create(store, config));
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
                 new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
-        List<Route> routes = new ArrayList<>(Routes.core(ctx));
-        routes.addAll(extraRoutes.apply(ctx));
+        List<Route> routes = Routes.core(ctx);
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
 
         Javalin app = Javalin.create(c -> {
@@ -76,8 +65,9 @@ public final class JollamaServer implements AutoCloseable {
                 if (!guard.admit(rc)) rc.skipRemainingHandlers();
             });
             for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
-            c.routes.exception(ApiException.class, (e, rc) -> Http.error(rc, e.status(), e.getMessage()));
-            c.routes.exception(StoreException.class, (e, rc) -> Http.error(rc, 500, e.getMessage()));
+            for (Class<? extends RuntimeException> expected : ApiErrors.EXPECTED) {
+                c.routes.exception(expected, (e, rc) -> ApiErrors.answer(rc, e));
+            }
             c.routes.exception(MethodNotAllowedResponse.class, (e, rc) ->
                     rc.status(405).contentType("text/plain").result("405 method not allowed"));
             c.routes.exception(NotFoundResponse.class, (e, rc) ->

@@ -1,7 +1,7 @@
 package io.jollama.server;
 
 import io.jollama.server.store.Digest;
-import io.jollama.server.store.ModelConfig;
+import io.jollama.server.store.ConfigBlob;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,7 @@ class JsonTest {
 
     @Test
     void configBlobMatchesOllamaBytes() {
-        ModelConfig c = ModelConfig.gguf("test", List.of("test"), "0", "unknown");
+        ConfigBlob c = ConfigBlob.gguf("test", List.of("test"), "0", "unknown");
         byte[] b = Json.writeLine(c);
         assertEquals("{\"model_format\":\"gguf\",\"model_family\":\"test\",\"model_families\":[\"test\"],\"model_type\":\"0\",\"file_type\":\"unknown\",\"architecture\":\"amd64\",\"os\":\"linux\"}\n",
                 new String(b, StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package io.jollama.server.api;
 
 import io.javalin.http.Context;
 import io.jollama.server.store.Digest;
+import io.jollama.server.store.Blobs;
 import io.jollama.server.store.ModelStore;
 
 import java.io.IOException;
@@ -32,7 +33,7 @@ public final class BlobApi {
         try {
             // the exact-string comparison of Ollama: "sha256-..." or upper-case hex in the URL never match
             store.writeBlob(ctx.req().getInputStream(), d);
-        } catch (ModelStore.DigestMismatchException e) {
+        } catch (Blobs.DigestMismatchException e) {
             throw ApiException.badRequest(e.getMessage());
         }
         ctx.status(201);

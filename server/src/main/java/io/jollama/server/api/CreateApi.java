@@ -3,6 +3,8 @@ package io.jollama.server.api;
 import io.javalin.http.Context;
 import io.jollama.server.create.CreateRequest;
 import io.jollama.server.create.ModelCreator;
+import io.jollama.server.ndjson.ClientGoneException;
+import io.jollama.server.ndjson.ProgressStream;
 import io.jollama.server.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +27,15 @@ public final class CreateApi {
         try {
             creator.create(r, out::send);
             out.finish();
-        } catch (ProgressStream.ClientGoneException e) {
+        } catch (ClientGoneException e) {
             log.info("create {}: client went away", r.targetName());
-        } catch (ApiException e) {
-            out.fail(e.status(), e.getMessage());
-        } catch (StoreException | IOException e) {
+        } catch (IOException e) {
             log.warn("create {} failed: {}", r.targetName(), e.getMessage());
             out.fail(500, e.getMessage());
+        } catch (RuntimeException e) {
+            if (!ApiErrors.expected(e)) throw e;
+            if (e instanceof StoreException) log.warn("create {} failed: {}", r.targetName(), e.getMessage());
+            out.fail(ApiErrors.status(e), e.getMessage());
         }
     }
 }

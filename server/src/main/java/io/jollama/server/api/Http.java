@@ -15,7 +15,6 @@ public final class Http {
 
     public static final String JSON_UTF8 = "application/json; charset=utf-8";
     public static final String JSON = "application/json";
-    public static final String NDJSON = "application/x-ndjson";
 
     private Http() {}
 

@@ -1,7 +1,6 @@
 package io.jollama.server.api;
 
 import io.javalin.http.Context;
-import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.runner.GenerateOptions;
 import io.jollama.engine.runner.GenerationResult;
 import io.jollama.engine.runner.Runner;
@@ -9,49 +8,135 @@ import io.jollama.engine.tokenizer.Tokenizer;
 import io.jollama.server.Json;
 import io.jollama.server.ServerContext;
 import io.jollama.server.api.InferenceTypes.*;
-import io.jollama.server.sched.KeepAlive;
-import io.jollama.server.sched.LoadRequest;
+import io.jollama.server.api.ModelResolver.Resolved;
+import io.jollama.server.ndjson.ClientGoneException;
+import io.jollama.server.ndjson.NdjsonWriter;
 import io.jollama.server.sched.Scheduler;
-import io.jollama.server.sched.SchedulerException;
-import io.jollama.server.store.Layer;
 import io.jollama.server.store.ModelContents;
-import io.jollama.server.store.ModelName;
-import io.jollama.server.store.StoreException;
 import io.jollama.server.store.StoredMessage;
-import io.jollama.server.store.StoredModel;
 import io.jollama.server.template.ChatMessage;
 import io.jollama.server.template.PromptBuilder;
 import io.jollama.server.template.RenderRequest;
 import io.jollama.server.template.Template;
-import io.jollama.server.template.TemplateException;
+import io.jollama.server.gotemplate.TemplateException;
 import io.jollama.server.template.TemplateTags;
+import io.jollama.server.thinking.ThinkingParser;
+import io.jollama.server.toolcall.ToolCallParser;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import static io.jollama.server.api.ModelResolver.quote;
+
 /**
- * /api/generate, /api/chat, /api/ps, /api/tokenize and /api/detokenize: a request is checked as Ollama checks it
- * (spec §1.2, §1.3), the model is obtained from the {@link Scheduler}, the prompt is rendered through the model's
- * template (spec §6.6), and the generated text is streamed as NDJSON, one line per piece, flushed as it comes.
- * A client that goes away is noticed at the next write, and generation stops there.
+ * /api/generate and /api/chat: both take one shared step ({@link #begin}: the checks Ollama makes, spec §1.2, §1.3,
+ * the model from the store, and a slot on its runner from the {@link Scheduler}, or the model only loaded or
+ * unloaded), then render their prompt through the model's template (spec §6.6) and stream the generated text as
+ * NDJSON, one line per piece, flushed as it comes. A client that goes away is noticed while the request waits for a
+ * slot ({@link ClientConnection}) and at the next write, and generation stops there.
  */
 public final class InferenceApi {
 
     private static final Pattern THINK_BLOCK = Pattern.compile("(?s)<think>.*?</think>");
 
     private final ServerContext s;
+    private final ModelResolver models;
 
     public InferenceApi(ServerContext s) {
         this.s = s;
+        this.models = new ModelResolver(s);
+    }
+
+    // ------------------------------------------------------------------ the shared step
+
+    /**
+     * What the shared step reads from a generate or chat request.
+     *
+     * @param endpoint  "generate" or "chat", for "does not support ..."
+     * @param noModel   the error for an empty model name (they differ)
+     * @param empty     no prompt (generate) or no messages (chat): only load, or with keep_alive 0 unload, the model
+     * @param invalid   an error of the request itself, reported after the unload check (generate's raw mode)
+     * @param images    the images of the request, per message
+     * @param done      the final response of a load or unload: (done_reason, metrics) → response
+     */
+    private record Ask(String endpoint, ApiException noModel, String model, Object keepAlive, boolean empty, String invalid,
+                       boolean suffix, boolean tools, Object think, List<List<String>> images, Object format,
+                       Map<String, Object> options, Integer topLogprobs, BiFunction<String, Metrics, Object> done) {}
+
+    /** A checked request holding a slot on its model's runner; closing it gives the slot back. */
+    private record Turn(String raw, Resolved model, Object think, boolean json, RunOptions options, Scheduler.Lease lease)
+            implements AutoCloseable {
+        Runner runner() {
+            return lease.runner();
+        }
+
+        @Override
+        public void close() {
+            lease.close();
+        }
+    }
+
+    /**
+     * Validation, model lookup, capability checks, then the model loaded (or unloaded), in Ollama's order. Returns
+     * null when the request has been answered here (a load or an unload without prompt); request errors are thrown as
+     * {@link ApiException} before anything is written.
+     */
+    private Turn begin(Ask a, Output out, BooleanSupplier clientGone, long start) {
+        checkTopLogprobs(a.topLogprobs());
+        String raw = a.model() == null ? "" : a.model();
+        if (raw.isEmpty()) throw a.noModel();
+        Resolved m = models.resolve(raw);
+        Duration keepAlive = ModelResolver.keepAlive(a.keepAlive());
+        if (a.empty() && keepAlive != null && keepAlive.isZero()) {
+            models.unload(m);
+            out.single(a.done().apply("unload", Metrics.NONE));
+            return null;
+        }
+        if (a.invalid() != null) throw ApiException.badRequest(a.invalid());
+        List<String> caps = s.views().capabilities(m.contents());
+        if (!caps.contains("completion")) throw ApiException.badRequest(quote(raw) + " does not support " + a.endpoint());
+        if (a.suffix() && !caps.contains("insert")) throw ApiException.badRequest(m.name() + " does not support insert");
+        if (a.tools() && !caps.contains("tools")) throw ApiException.badRequest(m.name() + " does not support tools");
+        Object think = thinkValue(a.think(), caps, raw);
+        for (List<String> images : a.images()) checkImages(images, caps, m);
+        boolean json = checkFormat(a.format());
+        RunOptions opts = models.options(m, a.options());
+
+        Scheduler.Lease lease = models.acquire(m, opts, keepAlive, clientGone);
+        if (a.empty()) {
+            try (lease) {
+                out.single(a.done().apply("load", new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0)));
+            }
+            return null;
+        }
+        return new Turn(raw, m, think, json, opts, lease);
+    }
+
+    /**
+     * Generates from the rendered prompt, feeding each piece of text to {@code onText} and then calling
+     * {@code finish}. Returns null when the request ended here: a failure once work had started (answered through
+     * {@code out}), or a client that went away.
+     */
+    private static GenerationResult generate(Turn t, String text, Boolean shift, Consumer<String> onText, Runnable finish,
+                                             LogprobCollector lp, Output out) {
+        GenerationResult r;
+        try {
+            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp);
+            finish.run();
+        } catch (RuntimeException e) {
+            if (!ApiErrors.expected(e)) throw e;
+            out.fail(ApiErrors.status(e), e.getMessage());
+            return null;
+        }
+        return out.gone() ? null : r;
     }
 
     // ------------------------------------------------------------------ generate
@@ -59,44 +144,29 @@ public final class InferenceApi {
     public void generate(Context ctx) {
         long start = System.nanoTime();
         GenerateRequest req = Http.decode(ctx, GenerateRequest.class, GenerateRequest.EMPTY);
-        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+        generate(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), ClientConnection.of(ctx), start);
     }
 
     /**
      * Serves a decoded generate request into {@code out} (the native NDJSON writer, or another API's translation of
      * the same responses). Request errors are thrown as {@link ApiException} before anything is written.
      */
-    public void generate(GenerateRequest req, Output out, long start) {
-        checkTopLogprobs(req.topLogprobs());
+    public void generate(GenerateRequest req, Output out, BooleanSupplier clientGone, long start) {
         String raw = req.model() == null ? "" : req.model();
-        if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
-        Resolved m = resolve(raw);
-        Duration keepAlive = keepAlive(req.keepAlive());
         String prompt = req.prompt() == null ? "" : req.prompt();
-        if (prompt.isEmpty() && keepAlive != null && keepAlive.isZero()) {
-            if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            out.single(new GenerateResponse(raw, now(), "", null, true, "unload", null, Metrics.NONE, null, null));
-            return;
-        }
         boolean rawMode = Boolean.TRUE.equals(req.raw());
-        if (rawMode && (nonEmpty(req.template()) || nonEmpty(req.system()) || (req.context() != null && !req.context().isEmpty()))) {
-            throw ApiException.badRequest("raw mode does not support template, system, or context");
-        }
-        List<String> caps = s.views().capabilities(m.contents);
-        if (!caps.contains("completion")) throw ApiException.badRequest(quote(raw) + " does not support generate");
-        if (nonEmpty(req.suffix()) && !caps.contains("insert")) throw ApiException.badRequest(m.name + " does not support insert");
-        Object think = thinkValue(req.think(), caps, raw);
-        checkImages(req.images(), caps, m);
-        boolean json = checkFormat(req.format());
-        RunOptions opts = options(m, req.options());
+        boolean hasContext = req.context() != null && !req.context().isEmpty();
+        String invalid = rawMode && (nonEmpty(req.template()) || nonEmpty(req.system()) || hasContext)
+                ? "raw mode does not support template, system, or context" : null;
+        Ask ask = new Ask("generate", ApiException.notFound("model '' not found"), req.model(), req.keepAlive(), prompt.isEmpty(),
+                invalid, nonEmpty(req.suffix()), false, req.think(), req.images() == null ? List.of() : List.of(req.images()),
+                req.format(), req.options(), req.topLogprobs(),
+                (reason, metrics) -> new GenerateResponse(raw, now(), "", null, true, reason, null, metrics, null, null));
 
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
-            Runner runner = lease.runner();
-            if (prompt.isEmpty()) {
-                out.single(new GenerateResponse(raw, now(), "", null, true, "load", null,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
-                return;
-            }
+        try (Turn t = begin(ask, out, clientGone, start)) {
+            if (t == null) return;
+            Runner runner = t.runner();
+            Resolved m = t.model();
             Tokenizer tok = runner.tokenizer();
             String text;
             int images = req.images() == null ? 0 : req.images().size();
@@ -108,10 +178,9 @@ public final class InferenceApi {
                     if (nonEmpty(req.suffix())) {
                         text = template.render(RenderRequest.suffix(prompt, req.suffix()));
                     } else {
-                        boolean hasContext = req.context() != null && !req.context().isEmpty();
-                        List<ChatMessage> msgs = PromptBuilder.generateMessages(req.system(), m.contents.system(),
-                                modelfileMessages(m.contents), hasContext, prompt, images);
-                        RenderRequest rr = RenderRequest.of(msgs).withThink(think);
+                        List<ChatMessage> msgs = PromptBuilder.generateMessages(req.system(), m.contents().system(),
+                                modelfileMessages(m.contents()), hasContext, prompt, images);
+                        RenderRequest rr = RenderRequest.of(msgs).withThink(t.think());
                         if (nonEmpty(req.template())) {
                             text = Template.parse(req.template()).render(rr);
                         } else {
@@ -122,7 +191,7 @@ public final class InferenceApi {
                 } catch (TemplateException e) {
                     throw ApiException.badRequest(e.getMessage());
                 }
-                if (req.context() != null && !req.context().isEmpty()) {
+                if (hasContext) {
                     text = tok.decode(req.context().stream().mapToInt(Integer::intValue).toArray()) + text;
                 }
             }
@@ -130,22 +199,17 @@ public final class InferenceApi {
                 out.single(new GenerateResponse(raw, now(), "", null, false, null, null, Metrics.NONE, new DebugInfo(text, images), null));
                 return;
             }
-            ThinkingParser thinking = thinkingParser(template, think, text, rawMode);
+            ThinkingParser thinking = thinkingParser(template, t.think(), text, rawMode);
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
-            GenerationResult r;
-            try {
-                r = run(lease, text, opts, req.shift(), json, piece -> {
-                    ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
-                    emitGenerate(out, raw, d, all, allThinking, lp);
-                }, lp);
+            GenerationResult r = generate(t, text, req.shift(), piece -> {
+                ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
+                emitGenerate(out, raw, d, all, allThinking, lp);
+            }, () -> {
                 if (thinking != null) emitGenerate(out, raw, thinking.flush(), all, allThinking, lp);
-            } catch (ApiException e) {
-                out.fail(e.status(), e.getMessage());
-                return;
-            }
-            if (out.gone()) return;
-            Metrics metrics = metrics(start, lease, r);
+            }, lp, out);
+            if (r == null) return;
+            Metrics metrics = metrics(start, t.lease(), r);
             int[] context = rawMode ? null : r.context();
             if (out.stream()) {
                 out.send(new GenerateResponse(raw, now(), "", null, true, r.doneReason(), context, metrics, null, LogprobCollector.drain(lp)));
@@ -170,77 +234,50 @@ public final class InferenceApi {
     public void chat(Context ctx) {
         long start = System.nanoTime();
         ChatRequest req = Http.decode(ctx, ChatRequest.class, ChatRequest.EMPTY);
-        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), start);
+        chat(req, new NdjsonOutput(ctx, req.stream() == null || req.stream()), ClientConnection.of(ctx), start);
     }
 
-    /** Serves a decoded chat request into {@code out}; see {@link #generate(GenerateRequest, Output, long)}. */
-    public void chat(ChatRequest req, Output out, long start) {
-        checkTopLogprobs(req.topLogprobs());
+    /** Serves a decoded chat request into {@code out}; see {@link #generate(GenerateRequest, Output, BooleanSupplier, long)}. */
+    public void chat(ChatRequest req, Output out, BooleanSupplier clientGone, long start) {
         String raw = req.model() == null ? "" : req.model();
-        if (raw.isEmpty()) throw ApiException.badRequest("model is required");
-        Resolved m = resolve(raw);
-        Duration keepAlive = keepAlive(req.keepAlive());
         List<Message> messages = req.messages() == null ? List.of() : req.messages();
-        if (messages.isEmpty() && keepAlive != null && keepAlive.isZero()) {
-            if (m.contents.modelPath() != null) s.scheduler().unload(m.contents.modelPath());
-            out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "unload", true, Metrics.NONE, null, null));
-            return;
-        }
-        List<String> caps = s.views().capabilities(m.contents);
-        if (!caps.contains("completion")) throw ApiException.badRequest(quote(raw) + " does not support chat");
         boolean hasTools = req.tools() != null && !req.tools().isEmpty();
-        if (hasTools && !caps.contains("tools")) throw ApiException.badRequest(m.name + " does not support tools");
-        Object think = thinkValue(req.think(), caps, raw);
-        int imageCount = 0;
-        for (Message msg : messages) {
-            if (msg.images() != null) {
-                checkImages(msg.images(), caps, m);
-                imageCount += msg.images().size();
-            }
-        }
-        boolean json = checkFormat(req.format());
-        RunOptions opts = options(m, req.options());
+        List<List<String>> images = new ArrayList<>();
+        for (Message msg : messages) if (msg.images() != null) images.add(msg.images());
+        Ask ask = new Ask("chat", ApiException.badRequest("model is required"), req.model(), req.keepAlive(), messages.isEmpty(),
+                null, false, hasTools, req.think(), images, req.format(), req.options(), req.topLogprobs(),
+                (reason, metrics) -> new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), reason, true, metrics, null, null));
 
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
-            Runner runner = lease.runner();
-            if (messages.isEmpty()) {
-                out.single(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), "load", true,
-                        new Metrics(System.nanoTime() - start, lease.loadNanos(), 0, 0, 0, 0), null, null));
-                return;
-            }
+        try (Turn t = begin(ask, out, clientGone, start)) {
+            if (t == null) return;
+            Runner runner = t.runner();
+            Resolved m = t.model();
             Tokenizer tok = runner.tokenizer();
             Template template = m.template();
-            List<ChatMessage> msgs = PromptBuilder.chatMessages(m.contents.system(), modelfileMessages(m.contents), toChat(messages));
+            List<ChatMessage> msgs = PromptBuilder.chatMessages(m.contents().system(), modelfileMessages(m.contents()), toChat(messages));
             msgs = stripOldThinking(msgs, m);
-            RenderRequest rr = RenderRequest.of(msgs).withTools(hasTools ? req.tools() : null).withThink(think);
+            RenderRequest rr = RenderRequest.of(msgs).withTools(hasTools ? req.tools() : null).withThink(t.think());
             String text;
-            int images;
+            int imageCount;
             try {
                 PromptBuilder.Prompt p = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), req.truncate() == null || req.truncate(),
                         false, x -> tok.encode(x, true, true).length);
                 text = p.text();
-                images = p.imageCount();
+                imageCount = p.imageCount();
             } catch (TemplateException e) {
                 throw ApiException.badRequest(e.getMessage());
             }
             if (Boolean.TRUE.equals(req.debugRenderOnly())) {
                 out.single(new ChatResponse(raw, now(), new ResponseMessage("", "", null, null), null, false, Metrics.NONE,
-                        new DebugInfo(text, images), null));
+                        new DebugInfo(text, imageCount), null));
                 return;
             }
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
-            ChatPieces pieces = new ChatPieces(out, raw, thinkingParser(template, think, text, false),
+            ChatPieces pieces = new ChatPieces(out, raw, thinkingParser(template, t.think(), text, false),
                     hasTools ? ToolCallParser.forTemplate(template, req.tools()) : null, lp);
-            GenerationResult r;
-            try {
-                r = run(lease, text, opts, req.shift(), json, pieces::add, lp);
-                pieces.finish();
-            } catch (ApiException e) {
-                out.fail(e.status(), e.getMessage());
-                return;
-            }
-            if (out.gone()) return;
-            Metrics metrics = metrics(start, lease, r);
+            GenerationResult r = generate(t, text, req.shift(), pieces::add, pieces::finish, lp, out);
+            if (r == null) return;
+            Metrics metrics = metrics(start, t.lease(), r);
             if (out.stream()) {
                 out.send(new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), r.doneReason(), true, metrics, null,
                         LogprobCollector.drain(lp)));
@@ -250,276 +287,10 @@ public final class InferenceApi {
         }
     }
 
-    /**
-     * Turns a chat's generated text into response messages: split into thinking and content (when thinking is
-     * parsed), then the content searched for tool calls (when the request has tools, spec §8.1). Streaming sends a
-     * chunk per piece that yields something, and each batch of tool calls in a chunk of its own with content "";
-     * everything is also collected for the non-streaming answer.
-     */
-    static final class ChatPieces {
-        private final Output out;
-        private final String model;
-        private final ThinkingParser thinking;
-        private final ToolCallParser tools;
-        private final LogprobCollector lp;
-        private final StringBuilder content = new StringBuilder(), thought = new StringBuilder();
-        private final List<Map<String, Object>> calls = new ArrayList<>();
-
-        ChatPieces(Output out, String model, ThinkingParser thinking, ToolCallParser tools, LogprobCollector lp) {
-            this.out = out;
-            this.model = model;
-            this.thinking = thinking;
-            this.tools = tools;
-            this.lp = lp;
-        }
-
-        void add(String piece) {
-            if (thinking == null) emit("", piece);
-            else emit(thinking.add(piece));
-        }
-
-        /** The end of generation: whatever the parsers held back. */
-        void finish() {
-            if (thinking != null) emit(thinking.flush());
-            if (tools != null) send("", tools.flush(), null);
-        }
-
-        /** The whole answer; {@code tool_calls} only appear when the request had tools. */
-        ResponseMessage message() {
-            return new ResponseMessage("assistant", content.toString(), thought.toString(), calls.isEmpty() ? null : List.copyOf(calls));
-        }
-
-        private void emit(ThinkingParser.Delta d) {
-            emit(d.thinking(), d.content());
-        }
-
-        private void emit(String thinkingText, String text) {
-            if (tools == null || text.isEmpty()) {
-                send(thinkingText, text, null);
-                return;
-            }
-            ToolCallParser.Result r = tools.add(text);
-            send(thinkingText, r.content(), null);
-            if (!r.calls().isEmpty()) send("", "", r.calls().stream().map(ToolCallParser.ToolCall::toJson).toList());
-        }
-
-        private void send(String thinkingText, String text, List<Map<String, Object>> toolCalls) {
-            if (thinkingText.isEmpty() && text.isEmpty() && toolCalls == null) return;
-            content.append(text);
-            thought.append(thinkingText);
-            if (toolCalls != null) calls.addAll(toolCalls);
-            if (out.stream()) {
-                out.send(new ChatResponse(model, now(), new ResponseMessage("assistant", text, thinkingText, toolCalls), null, false,
-                        Metrics.NONE, null, LogprobCollector.drain(lp)));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ ps, tokenize, detokenize
-
-    public void ps(Context ctx) {
-        List<ProcessModel> models = new ArrayList<>();
-        List<RunningEntry> running = new ArrayList<>();
-        long pid = ProcessHandle.current().pid();
-        for (Scheduler.Status st : s.scheduler().status()) {
-            ModelViews.Details details = null;
-            ModelName n = ModelName.parse(st.name());
-            Optional<StoredModel> stored = n.isValid() ? s.store().find(n) : Optional.empty();
-            if (stored.isPresent()) {
-                try {
-                    details = s.views().details(ModelContents.load(s.store(), stored.get()), "");
-                } catch (StoreException ignored) {
-                    // the model was deleted or damaged while loaded; show it without details
-                }
-            }
-            models.add(new ProcessModel(st.name(), st.name(), st.size(), st.digest(), details, Http.timestamp(st.expiresAt()), 0, st.contextLength()));
-            running.add(new RunningEntry(st.name(), st.inUse() > 0 ? "running" : "idle", pid));
-        }
-        Http.json(ctx, new ProcessResponse(models, running));
-    }
-
-    /**
-     * {@code POST /api/embed}: one vector per input, mean-pooled over the input's tokens from the model's final
-     * (normed) hidden states, L2-normalised, optionally cut to {@code dimensions}. Any model is accepted, as in Ollama.
-     */
-    public void embed(Context ctx) {
-        long start = System.nanoTime();
-        EmbedRequest req = Http.decode(ctx, EmbedRequest.class, EmbedRequest.EMPTY);
-        String raw = req.model() == null ? "" : req.model();
-        if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
-        List<String> inputs = new ArrayList<>();
-        switch (req.input()) {
-            case null -> { }
-            case String one -> { if (!one.isEmpty()) inputs.add(one); }
-            case List<?> many -> {
-                for (Object o : many) {
-                    if (!(o instanceof String str)) throw ApiException.badRequest("invalid input type");
-                    inputs.add(str);
-                }
-            }
-            default -> throw ApiException.badRequest("invalid input type");
-        }
-        Resolved m = resolve(raw);
-        Duration keepAlive = keepAlive(req.keepAlive());
-        RunOptions opts = options(m, req.options());
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
-            Tokenizer tok = lease.runner().tokenizer();
-            int limit = lease.runner().numCtx() - (tok.addBos() ? 1 : 0) - (tok.addEos() ? 1 : 0);
-            List<float[]> vectors = new ArrayList<>();
-            int tokens = 0;
-            for (String input : inputs) {
-                int[] ids = tok.encode(input, true, true);
-                if (ids.length > lease.runner().numCtx()) {
-                    if (Boolean.FALSE.equals(req.truncate())) throw ApiException.badRequest("the input length exceeds the context length");
-                    ids = java.util.Arrays.copyOf(ids, Math.max(1, limit));
-                }
-                if (ids.length == 0) ids = new int[]{Math.max(0, tok.bos())};
-                tokens += ids.length;
-                int[] in = ids;
-                float[] v = lease.run(() -> lease.sequence().embed(in));
-                v = normalize(v);
-                Integer dims = req.dimensions();
-                if (dims != null && dims > 0 && dims < v.length) v = normalize(java.util.Arrays.copyOf(v, dims));
-                vectors.add(v);
-            }
-            if (inputs.isEmpty()) Http.json(ctx, new EmbedResponse(raw, vectors, 0, 0, 0));
-            else Http.json(ctx, new EmbedResponse(raw, vectors, System.nanoTime() - start, lease.loadNanos(), tokens));
-        }
-    }
-
-    /** {@code POST /api/embeddings} (legacy): one prompt, the pooled vector not normalised, as float64s. */
-    public void embeddings(Context ctx) {
-        EmbeddingsRequest req = Http.decode(ctx, EmbeddingsRequest.class, EmbeddingsRequest.EMPTY);
-        String raw = req.model() == null ? "" : req.model();
-        if (raw.isEmpty()) throw ApiException.badRequest("model is required");
-        Resolved m;
-        try {
-            m = resolve(raw);
-        } catch (ApiException e) {
-            if (e.status() == 404) throw ApiException.notFound("model " + quote(raw) + " not found, try pulling it first");
-            throw e;
-        }
-        Duration keepAlive = keepAlive(req.keepAlive());
-        RunOptions opts = options(m, req.options());
-        try (Scheduler.Lease lease = acquire(m, opts, keepAlive)) {
-            String prompt = req.prompt() == null ? "" : req.prompt();
-            if (prompt.isEmpty()) {
-                Http.json(ctx, new EmbeddingsResponse(new double[0]));
-                return;
-            }
-            int[] ids = lease.runner().tokenizer().encode(prompt, true, true);
-            if (ids.length > lease.runner().numCtx()) ids = java.util.Arrays.copyOf(ids, lease.runner().numCtx());
-            int[] in = ids;
-            float[] v = lease.run(() -> lease.sequence().embed(in));
-            double[] d = new double[v.length];
-            for (int i = 0; i < v.length; i++) d[i] = v[i];
-            Http.json(ctx, new EmbeddingsResponse(d));
-        }
-    }
-
-    private static float[] normalize(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            if (!Float.isFinite(x)) throw new ApiException(500, "embedding contains NaN or Inf values");
-            sum += (double) x * x;
-        }
-        double norm = Math.sqrt(sum);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = norm == 0 ? 0f : (float) (v[i] / norm);
-        return out;
-    }
-
-    public void tokenize(Context ctx) {
-        TokenizeRequest req = Http.decode(ctx, TokenizeRequest.class, TokenizeRequest.EMPTY);
-        Tokenizer tok = tokenizer(req.model());
-        String content = req.content() == null ? "" : req.content();
-        Http.json(ctx, new TokenizeResponse(req.model(), tok.encode(content, true, true)));
-    }
-
-    public void detokenize(Context ctx) {
-        DetokenizeRequest req = Http.decode(ctx, DetokenizeRequest.class, DetokenizeRequest.EMPTY);
-        Tokenizer tok = tokenizer(req.model());
-        List<Integer> ids = req.tokens() == null ? List.of() : req.tokens();
-        StringBuilder sb = new StringBuilder();
-        var bytes = new java.io.ByteArrayOutputStream();
-        for (int id : ids) {
-            if (id < 0 || id >= tok.vocabSize()) throw ApiException.badRequest("token id " + id + " is out of range (vocabulary of " + tok.vocabSize() + ")");
-            bytes.writeBytes(tok.tokenBytes(id));
-        }
-        sb.append(bytes.toString(StandardCharsets.UTF_8));
-        Http.json(ctx, new DetokenizeResponse(req.model(), sb.toString()));
-    }
-
-    /** The tokenizer of a model, read from its GGUF header (no need to load the weights). */
-    private Tokenizer tokenizer(String rawModel) {
-        String raw = rawModel == null ? "" : rawModel;
-        if (raw.isEmpty()) throw ApiException.badRequest("model is required");
-        Resolved m = resolve(raw);
-        GgufFile header = s.views().requireHeader(m.contents);
-        if (header == null) throw ApiException.badRequest(quote(raw) + " has no model weights");
-        synchronized (tokenizers) {
-            return tokenizers.computeIfAbsent(m.contents.modelPath().toString(), k -> Tokenizer.fromGguf(header));
-        }
-    }
-
-    private final Map<String, Tokenizer> tokenizers = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Tokenizer> eldest) {
-            return size() > 8;
-        }
-    };
-
-    // ------------------------------------------------------------------ shared steps
-
-    /** A request's model, found in the store with its layers read. */
-    private record Resolved(String name, ModelContents contents, String digest, long size, Template template) {}
-
-    private Resolved resolve(String raw) {
-        ModelName name = ModelName.parse(raw);
-        if (!name.isValid()) throw ApiException.badRequest("invalid model name");
-        StoredModel stored = s.store().find(name).orElseThrow(() -> ApiException.notFound("model '" + raw + "' not found"));
-        ModelContents contents;
-        try {
-            contents = ModelContents.load(s.store(), stored);
-        } catch (StoreException e) {
-            throw ApiException.notFound("model " + quote(raw) + " not found, try pulling it first");
-        }
-        if (contents.modelPath() == null) throw ApiException.notFound("model " + quote(raw) + " not found, try pulling it first");
-        long size = stored.manifest().layers().stream().mapToLong(Layer::size).sum()
-                + (stored.manifest().config() == null ? 0 : stored.manifest().config().size());
-        Template template;
-        try {
-            template = contents.template() == null ? Template.DEFAULT : Template.parse(contents.template());
-        } catch (TemplateException e) {
-            throw new ApiException(500, "model " + raw + " has an invalid template: " + e.getMessage());
-        }
-        return new Resolved(stored.name().toString(), contents, stored.digest(), size, template);
-    }
-
-    private RunOptions options(Resolved m, Map<String, Object> requestOptions) {
-        GgufFile h = s.views().requireHeader(m.contents);
-        int train = h == null ? 0 : h.getInt(h.getString("general.architecture", "") + ".context_length", 0);
-        try {
-            return RunOptions.resolve(m.contents.params(), requestOptions, s.scheduler().settings().defaultNumCtx(), train);
-        } catch (RunOptions.OptionException e) {
-            throw new ApiException(500, e.getMessage());
-        }
-    }
-
-    private Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive) {
-        boolean mmap = opts.useMmap() != null && opts.useMmap();
-        LoadRequest lr = new LoadRequest(m.contents.stored().name().displayShortest(), m.digest, m.contents.modelPath(), m.size,
-                opts.numCtx(), opts.numBatch(), mmap);
-        try {
-            return s.scheduler().acquire(lr, keepAlive, () -> false);
-        } catch (SchedulerException e) {
-            throw new ApiException(e.status(), e.getMessage());
-        }
-    }
+    // ------------------------------------------------------------------ running the model
 
     private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,
-                                        java.util.function.Consumer<String> onText,
-                                        LogprobCollector logprobs) {
+                                        Consumer<String> onText, LogprobCollector logprobs) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
         boolean canShift = shift == null || shift;
@@ -534,77 +305,12 @@ public final class InferenceApi {
             return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
                 try {
                     onText.accept(piece);
-                } catch (ProgressStream.ClientGoneException gone) {
+                } catch (ClientGoneException gone) {
                     cancel.gone = true;
                 }
             }, () -> cancel.gone, logprobs == null ? null : logprobs::add));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
-        }
-    }
-
-    /**
-     * Log-probabilities of the generated tokens (spec §8.6): log-softmax of the raw logits, the chosen token and the
-     * {@code top_logprobs} best. Entries wait in {@code pending} until the next chunk is written.
-     */
-    private static final class LogprobCollector {
-        final Tokenizer tok;
-        final int top;
-        final List<Logprob> pending = new ArrayList<>();
-        final List<Logprob> all = new ArrayList<>();
-
-        private LogprobCollector(Tokenizer tok, int top) {
-            this.tok = tok;
-            this.top = top;
-        }
-
-        static LogprobCollector of(Boolean logprobs, Integer topLogprobs, Tokenizer tok) {
-            return Boolean.TRUE.equals(logprobs) ? new LogprobCollector(tok, topLogprobs == null ? 0 : topLogprobs) : null;
-        }
-
-        static List<Logprob> drain(LogprobCollector c) {
-            if (c == null || c.pending.isEmpty()) return null;
-            List<Logprob> out = List.copyOf(c.pending);
-            c.pending.clear();
-            return out;
-        }
-
-        void add(int token, float[] logits, int vocab) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) max = Math.max(max, logits[i]);
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) sum += Math.exp(logits[i] - max);
-            double lse = max + Math.log(sum);
-            List<TopLogprob> best = new ArrayList<>();
-            if (top > 0) {
-                int[] ids = new int[top];
-                java.util.Arrays.fill(ids, -1);
-                for (int i = 0; i < vocab; i++) {
-                    float v = logits[i];
-                    if (ids[top - 1] >= 0 && v <= logits[ids[top - 1]]) continue;
-                    int at = top - 1;
-                    while (at > 0 && (ids[at - 1] < 0 || v > logits[ids[at - 1]])) {
-                        ids[at] = ids[at - 1];
-                        at--;
-                    }
-                    ids[at] = i;
-                }
-                for (int id : ids) if (id >= 0) best.add(new TopLogprob(piece(id), logits[id] - lse, bytes(id)));
-            }
-            Logprob e = new Logprob(piece(token), logits[token] - lse, bytes(token), best);
-            pending.add(e);
-            all.add(e);
-        }
-
-        private String piece(int id) {
-            return new String(tok.tokenBytes(id), StandardCharsets.UTF_8);
-        }
-
-        private int[] bytes(int id) {
-            byte[] b = tok.tokenBytes(id);
-            int[] r = new int[b.length];
-            for (int i = 0; i < b.length; i++) r[i] = b[i] & 0xFF;
-            return r;
         }
     }
 
@@ -616,13 +322,7 @@ public final class InferenceApi {
         return new Metrics(System.nanoTime() - start, lease.loadNanos(), r.promptEvalCount(), r.promptEvalNanos(), r.evalCount(), r.evalNanos());
     }
 
-    private static Duration keepAlive(Object value) {
-        try {
-            return KeepAlive.fromJson(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
-    }
+    // ------------------------------------------------------------------ request checks and prompt helpers
 
     private static void checkTopLogprobs(Integer n) {
         if (n != null && (n < 0 || n > 20)) throw ApiException.badRequest("top_logprobs must be between 0 and 20");
@@ -655,11 +355,10 @@ public final class InferenceApi {
                 throw ApiException.badRequest("illegal base64 data in images: " + e.getMessage());
             }
         }
-        if (!caps.contains("vision")) throw ApiException.badRequest(m.name + " does not support vision");
+        if (!caps.contains("vision")) throw ApiException.badRequest(m.name() + " does not support vision");
         throw ApiException.badRequest("image input is not supported by Jollama yet");
     }
 
-    /** Structured output is not implemented yet: refuse it clearly instead of ignoring it. */
     /**
      * {@code "json"} turns on JSON mode (the output is constrained to one JSON object); a JSON schema is not enforced
      * yet and is refused clearly rather than ignored; anything else is Ollama's "invalid format" error.
@@ -672,7 +371,6 @@ public final class InferenceApi {
         }
         throw new ApiException(500, "invalid format: " + Json.write(format) + "; expected \"json\" or a valid JSON Schema object");
     }
-
 
     private static ThinkingParser thinkingParser(Template template, Object think, String prompt, boolean raw) {
         if (raw || think == null || Boolean.FALSE.equals(think)) return null;
@@ -714,8 +412,8 @@ public final class InferenceApi {
 
     /** qwen3 and deepseek-r1: drop {@code <think>} blocks of assistant turns before the last user message (spec §1.3). */
     private static List<ChatMessage> stripOldThinking(List<ChatMessage> msgs, Resolved m) {
-        String family = m.contents.config().modelFamily() == null ? "" : m.contents.config().modelFamily();
-        if (!family.equals("qwen3") && !m.name.contains("deepseek-r1")) return msgs;
+        String family = m.contents().config().modelFamily() == null ? "" : m.contents().config().modelFamily();
+        if (!family.equals("qwen3") && !m.name().contains("deepseek-r1")) return msgs;
         int lastUser = -1;
         for (int i = 0; i < msgs.size(); i++) if (msgs.get(i).role().equals("user")) lastUser = i;
         List<ChatMessage> out = new ArrayList<>(msgs);
@@ -726,16 +424,12 @@ public final class InferenceApi {
         return out;
     }
 
-    private static String now() {
+    static String now() {
         return Http.timestamp(Instant.now(), java.time.ZoneOffset.UTC);
     }
 
     private static boolean nonEmpty(String s) {
         return s != null && !s.isEmpty();
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /**
@@ -745,7 +439,7 @@ public final class InferenceApi {
     public interface Output {
         boolean stream();
 
-        /** Writes one chunk; throws {@link ProgressStream.ClientGoneException} when the client went away. */
+        /** Writes one chunk; throws {@link ClientGoneException} when the client went away. */
         void send(Object message);
 
         void single(Object message);
@@ -761,14 +455,14 @@ public final class InferenceApi {
      * before anything was written become normal error responses; after, a final {@code {"error": ...}} line.
      */
     private static final class NdjsonOutput implements Output {
-        final Context ctx;
-        final boolean stream;
-        OutputStream os;
-        boolean gone;
+        private final Context ctx;
+        private final boolean stream;
+        private final NdjsonWriter writer;
 
         NdjsonOutput(Context ctx, boolean stream) {
             this.ctx = ctx;
             this.stream = stream;
+            this.writer = new NdjsonWriter(ctx);
         }
 
         @Override
@@ -778,24 +472,12 @@ public final class InferenceApi {
 
         @Override
         public boolean gone() {
-            return gone;
+            return writer.gone();
         }
 
         @Override
         public void send(Object message) {
-            if (gone) throw new ProgressStream.ClientGoneException(null);
-            try {
-                if (os == null) {
-                    ctx.status(200);
-                    ctx.res().setContentType(Http.NDJSON);
-                    os = ctx.res().getOutputStream();
-                }
-                os.write(Json.writeLine(message));
-                os.flush();
-            } catch (IOException e) {
-                gone = true;
-                throw new ProgressStream.ClientGoneException(e);
-            }
+            writer.line(message);
         }
 
         @Override
@@ -805,16 +487,8 @@ public final class InferenceApi {
 
         @Override
         public void fail(int status, String message) {
-            if (os != null) {
-                try {
-                    os.write(Json.writeLine(new Http.ErrorBody(message)));
-                    os.flush();
-                } catch (IOException ignored) {
-                    gone = true;
-                }
-                return;
-            }
-            Http.error(ctx, status, message);
+            if (writer.started()) writer.errorLine(message);
+            else Http.error(ctx, status, message);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.jollama.server.create.GgufFacts;
 import io.jollama.server.create.Modelfile;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
+import io.jollama.server.store.Manifests;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
 import io.jollama.server.store.StoredModel;
@@ -57,7 +58,7 @@ public final class ModelApi {
 
     public void tags(Context ctx) {
         List<ListModel> models = new ArrayList<>();
-        for (ModelStore.Entry e : store.list()) {
+        for (Manifests.Entry e : store.list()) {
             if (e.model() == null) {
                 log.warn("skipping model {}: {}", e.name().displayShortest(), e.error());
                 continue;

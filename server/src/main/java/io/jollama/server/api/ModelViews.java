@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.server.create.GgufFacts;
-import io.jollama.server.store.ModelConfig;
+import io.jollama.server.store.ConfigBlob;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.StoreException;
 
@@ -66,7 +66,7 @@ public final class ModelViews {
 
     /** Details as tags and show give them; {@code parent} is "" for tags. */
     public Details details(ModelContents m, String parent) {
-        ModelConfig c = m.config();
+        ConfigBlob c = m.config();
         String quant = c.fileType();
         long ctx = c.contextLength(), emb = c.embeddingLength();
         if (quant == null || quant.isEmpty() || quant.equals("unknown")) {
@@ -113,7 +113,7 @@ public final class ModelViews {
         if (templates.size() > 64) templates.clear();
         try {
             return templates.computeIfAbsent(text, io.jollama.server.template.Template::parse);
-        } catch (io.jollama.server.template.TemplateException e) {
+        } catch (io.jollama.server.gotemplate.TemplateException e) {
             return null;
         }
     }

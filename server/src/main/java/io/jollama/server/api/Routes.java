@@ -3,14 +3,13 @@ package io.jollama.server.api;
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
 import io.jollama.server.openai.OpenAiApi;
-import io.jollama.server.registry.RegistryApi;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one list of the server's routes. To add an endpoint, add a line here (or pass extra routes to
- * {@link io.jollama.server.JollamaServer#start}); handlers are small functions of a Javalin context.
+ * The one list of the server's routes. To add an endpoint, add a line here; handlers are small functions of a
+ * Javalin context.
  */
 public final class Routes {
 
@@ -21,6 +20,9 @@ public final class Routes {
         BlobApi blobs = new BlobApi(s.store());
         CreateApi create = new CreateApi(s.creator());
         InferenceApi inference = new InferenceApi(s);
+        EmbedApi embed = new EmbedApi(s);
+        TokenizeApi tokens = new TokenizeApi(s);
+        PsApi ps = new PsApi(s);
         RegistryApi registry = s.registry();
         OpenAiApi openai = new OpenAiApi(s, inference);
         return List.of(
@@ -41,11 +43,11 @@ public final class Routes {
                 Route.post("/api/blobs/{digest}", blobs::upload),
                 Route.post("/api/generate", inference::generate),
                 Route.post("/api/chat", inference::chat),
-                Route.post("/api/embed", inference::embed),
-                Route.post("/api/embeddings", inference::embeddings),
-                Route.get("/api/ps", inference::ps),
-                Route.post("/api/tokenize", inference::tokenize),
-                Route.post("/api/detokenize", inference::detokenize),
+                Route.post("/api/embed", embed::embed),
+                Route.post("/api/embeddings", embed::embeddings),
+                Route.get("/api/ps", ps::ps),
+                Route.post("/api/tokenize", tokens::tokenize),
+                Route.post("/api/detokenize", tokens::detokenize),
                 Route.post("/v1/chat/completions", OpenAiApi.openAiErrors(openai::chatCompletions)),
                 Route.post("/v1/completions", OpenAiApi.openAiErrors(openai::completions)),
                 Route.post("/v1/embeddings", OpenAiApi.openAiErrors(openai::embeddings)),

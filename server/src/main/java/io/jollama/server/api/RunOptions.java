@@ -13,7 +13,7 @@ import java.util.Map;
  * number, booleans a boolean, {@code stop} an array of strings; a wrong type is an error with Ollama's wording
  * (status 500, as Ollama answers). Unknown keys are ignored.
  */
-public record RunOptions(int numCtx, boolean numCtxSet, int numBatch, Boolean useMmap, int numKeep, int numPredict,
+public record RunOptions(int numCtx, int numBatch, Boolean useMmap, int numKeep, int numPredict,
                          List<String> stop, SamplerOptions sampler) {
 
     private enum Kind { INT, FLOAT, BOOL, STRINGS }
@@ -46,8 +46,7 @@ public record RunOptions(int numCtx, boolean numCtxSet, int numBatch, Boolean us
         if (requestOptions != null) merged.putAll(requestOptions);
         for (var e : merged.entrySet()) check(e.getKey(), e.getValue());
 
-        boolean ctxSet = merged.get("num_ctx") != null;
-        int numCtx = ctxSet ? intOf(merged, "num_ctx", defaultNumCtx) : defaultNumCtx;
+        int numCtx = intOf(merged, "num_ctx", defaultNumCtx);
         if (trainCtx > 0) numCtx = Math.min(numCtx, trainCtx);
         numCtx = Math.max(4, numCtx);
         SamplerOptions d = SamplerOptions.DEFAULTS;
@@ -65,7 +64,7 @@ public record RunOptions(int numCtx, boolean numCtxSet, int numBatch, Boolean us
         List<String> stop = new ArrayList<>();
         if (merged.get("stop") instanceof List<?> l) for (Object o : l) stop.add((String) o);
         Boolean mmap = merged.get("use_mmap") instanceof Boolean b ? b : null;
-        return new RunOptions(numCtx, ctxSet, Math.max(1, intOf(merged, "num_batch", 512)), mmap,
+        return new RunOptions(numCtx, Math.max(1, intOf(merged, "num_batch", 512)), mmap,
                 intOf(merged, "num_keep", 4), intOf(merged, "num_predict", -1), List.copyOf(stop), sampler);
     }
 

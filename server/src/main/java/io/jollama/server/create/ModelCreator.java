@@ -4,13 +4,12 @@ import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.tensor.FileType;
 import io.jollama.engine.tensor.GgufQuantizer;
 import io.jollama.server.Json;
-import io.jollama.server.api.ApiException;
-import io.jollama.server.api.Progress;
+import io.jollama.server.Progress;
 import io.jollama.server.store.Digest;
 import io.jollama.server.store.Layer;
 import io.jollama.server.store.Manifest;
 import io.jollama.server.store.MediaTypes;
-import io.jollama.server.store.ModelConfig;
+import io.jollama.server.store.ConfigBlob;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
@@ -74,12 +73,12 @@ public final class ModelCreator {
     }
 
     /**
-     * Checks what Ollama checks before it starts streaming; throws a 400 {@link ApiException} on bad input.
+     * Checks what Ollama checks before it starts streaming; throws {@link CreateException} on bad input.
      * @return the request with an older {@code modelfile} field folded into the ordinary fields
      */
     public CreateRequest validate(CreateRequest r) {
         ModelName name = ModelName.parse(r.targetName());
-        if (!name.isValid()) throw ApiException.badRequest("invalid model name");
+        if (!name.isValid()) throw new CreateException("invalid model name");
         if (r.modelfile() != null && !r.modelfile().isEmpty() && (r.from() == null || r.from().isEmpty())
                 && (r.files() == null || r.files().isEmpty())) {
             r = fromModelfile(r);
@@ -88,10 +87,10 @@ public final class ModelCreator {
         checkFiles(r.draftFiles());
         checkFiles(r.adapters());
         if (r.draftQuantize() != null && !r.draftQuantize().isEmpty() && (r.draftFiles() == null || r.draftFiles().isEmpty())) {
-            throw ApiException.badRequest("--draft-quantize requires a DRAFT model");
+            throw new CreateException("--draft-quantize requires a DRAFT model");
         }
         if (r.draftFiles() != null && !r.draftFiles().isEmpty()) {
-            throw ApiException.badRequest("DRAFT models (speculative decoding) are not supported by this server");
+            throw new CreateException("DRAFT models (speculative decoding) are not supported by this server");
         }
         return r;
     }
@@ -102,9 +101,9 @@ public final class ModelCreator {
             String k = e.getKey();
             Path p = Path.of(k);
             if (k.isEmpty() || p.isAbsolute() || k.startsWith("/") || !p.normalize().toString().equals(k) || k.startsWith("..")) {
-                throw ApiException.badRequest("file path must be relative");
+                throw new CreateException("file path must be relative");
             }
-            if (e.getValue() == null || !Digest.isValid(e.getValue())) throw ApiException.badRequest("invalid digest format");
+            if (e.getValue() == null || !Digest.isValid(e.getValue())) throw new CreateException("invalid digest format");
         }
     }
 
@@ -113,7 +112,7 @@ public final class ModelCreator {
         try {
             mf = Modelfile.parse(r.modelfile());
         } catch (Modelfile.ParseException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw new CreateException(e.getMessage());
         }
         ModelfileRequest.Fields f = ModelfileRequest.convert(mf);
         String from = f.from();
@@ -129,7 +128,7 @@ public final class ModelCreator {
             int i = 0;
             for (String a : f.adapters()) {
                 String d = blobReference(a);
-                if (d == null) throw ApiException.badRequest("adapter " + a + " is not a blob of this server; upload it with /api/blobs");
+                if (d == null) throw new CreateException("adapter " + a + " is not a blob of this server; upload it with /api/blobs");
                 adapters.put("adapter" + (i++ == 0 ? "" : i) + ".gguf", d);
             }
         }
@@ -174,22 +173,22 @@ public final class ModelCreator {
     private record Pending(Layer layer, byte[] content) {}
 
     /**
-     * Creates the model, reporting progress to {@code progress}. Throws {@link ApiException} (400 for bad input) or
+     * Creates the model, reporting progress to {@code progress}. Throws {@link CreateException} (bad input) or
      * {@link StoreException} (I/O); nothing is committed then.
      */
     public StoredModel create(CreateRequest r, Consumer<Progress> progress) throws IOException {
         ModelName name = ModelName.parse(r.targetName());
         boolean hasFrom = r.from() != null && !r.from().isEmpty();
         boolean hasFiles = r.files() != null && !r.files().isEmpty();
-        if (!hasFrom && !hasFiles) throw ApiException.badRequest("neither 'from' or 'files' was specified");
+        if (!hasFrom && !hasFiles) throw new CreateException("neither 'from' or 'files' was specified");
         List<String> licenses = licenses(r.license());
 
         List<String> toPin = new ArrayList<>();
         if (hasFiles) toPin.addAll(r.files().values());
         if (r.adapters() != null) toPin.addAll(r.adapters().values());
-        try (ModelStore.Lease lease = store.pin(toPin)) {
+        try (ModelStore.Pin lease = store.pin(toPin)) {
             List<Pending> layers = new ArrayList<>();
-            ModelConfig config;
+            ConfigBlob config;
             Map<String, Object> params = new LinkedHashMap<>();
             String autodetected = null;
 
@@ -204,11 +203,11 @@ public final class ModelCreator {
                     if (ff.detected.stop() != null && !ff.detected.stop().isEmpty()) {
                         params.put("stop", new ArrayList<>(ff.detected.stop()));
                     }
-                    progress.accept(Progress.of("using autodetected template " + autodetected));
+                    progress.accept(Progress.status("using autodetected template " + autodetected));
                 }
             } else {
                 ModelName base = ModelName.parse(r.from());
-                if (!base.isValid()) throw ApiException.badRequest("invalid model name");
+                if (!base.isValid()) throw new CreateException("invalid model name");
                 // find and pin in one step, so a concurrent delete cannot take the base model's blobs in between
                 Optional<StoredModel> found = lease.pinModel(base);
                 if (found.isEmpty() && puller != null) {
@@ -216,7 +215,7 @@ public final class ModelCreator {
                     found = lease.pinModel(base);
                 }
                 if (found.isEmpty()) {
-                    throw ApiException.badRequest("model '" + base.displayShortest() + "' not found; pull it first");
+                    throw new CreateException("model '" + base.displayShortest() + "' not found; pull it first");
                 }
                 ModelContents bc = ModelContents.load(store, found.get());
                 config = bc.config();
@@ -233,17 +232,17 @@ public final class ModelCreator {
                 try {
                     templates.validate(r.template());
                 } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("template error: " + e.getMessage());
+                    throw new CreateException("template error: " + e.getMessage());
                 }
             }
 
             // adapters
             if (r.adapters() != null && !r.adapters().isEmpty()) {
-                if (r.adapters().size() > 1) throw ApiException.badRequest("only one adapter is currently supported");
+                if (r.adapters().size() > 1) throw new CreateException("only one adapter is currently supported");
                 for (var e : new TreeMap<>(r.adapters()).entrySet()) {
                     String d = Digest.canonical(e.getValue());
                     Path p = requireBlob(d);
-                    if (!isGguf(p)) throw ApiException.badRequest("supplied file was not in GGUF format");
+                    if (!isGguf(p)) throw new CreateException("supplied file was not in GGUF format");
                     layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
                     layers.add(new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(p), e.getKey(), null), null));
                 }
@@ -284,7 +283,7 @@ public final class ModelCreator {
                 String d = p.layer().digest();
                 lease.add(d);
                 boolean exists = store.hasBlob(d);
-                progress.accept(Progress.of((exists ? "using existing layer " : "creating new layer ") + d));
+                progress.accept(Progress.status((exists ? "using existing layer " : "creating new layer ") + d));
                 if (!exists) {
                     if (p.content() == null) throw new StoreException("blob " + d + " is missing");
                     store.writeBlob(p.layer().mediaType(), p.content());
@@ -292,7 +291,7 @@ public final class ModelCreator {
                 store.touch(d);
                 if (p != configLayer) finalLayers.add(p.layer());
             }
-            progress.accept(Progress.of("writing manifest"));
+            progress.accept(Progress.status("writing manifest"));
             StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
             progress.accept(Progress.SUCCESS);
             return stored;
@@ -300,7 +299,7 @@ public final class ModelCreator {
     }
 
     private Path requireBlob(String digest) {
-        if (!store.hasBlob(digest)) throw ApiException.badRequest("blob " + Digest.canonical(digest) + " not found; upload it with POST /api/blobs first");
+        if (!store.hasBlob(digest)) throw new CreateException("blob " + Digest.canonical(digest) + " not found; upload it with POST /api/blobs first");
         return store.blobPath(digest);
     }
 
@@ -330,11 +329,11 @@ public final class ModelCreator {
             if (!n.asString().isEmpty()) out.add(n.asString());
         } else if (n.isArray()) {
             for (JsonNode e : n) {
-                if (!e.isString()) throw ApiException.badRequest("license must be a string or an array of strings");
+                if (!e.isString()) throw new CreateException("license must be a string or an array of strings");
                 out.add(e.asString());
             }
         } else {
-            throw ApiException.badRequest("license must be a string or an array of strings");
+            throw new CreateException("license must be a string or an array of strings");
         }
         return out;
     }
@@ -350,7 +349,7 @@ public final class ModelCreator {
 
     // ------------------------------------------------------------------ files
 
-    private record FromFiles(List<Layer> layers, ModelConfig config, TemplateSupport.Named detected) {}
+    private record FromFiles(List<Layer> layers, ConfigBlob config, TemplateSupport.Named detected) {}
 
     private record GgufPart(String file, String digest, Path path, GgufFile header) {}
 
@@ -362,19 +361,19 @@ public final class ModelCreator {
             Path p = requireBlob(d);
             String lower = file.toLowerCase(Locale.ROOT);
             if (lower.endsWith(".safetensors")) {
-                throw ApiException.badRequest("safetensors import is not supported by this server; convert " + file + " to GGUF");
+                throw new CreateException("safetensors import is not supported by this server; convert " + file + " to GGUF");
             }
             if (!lower.endsWith(".gguf") && !isGguf(p)) {
                 if (lower.endsWith(".json") || lower.endsWith(".model") || lower.endsWith(".jinja")) continue; // safetensors companions
-                throw ApiException.badRequest("unknown type");
+                throw new CreateException("unknown type");
             }
-            if (!isGguf(p)) throw ApiException.badRequest("supplied file was not in GGUF format");
-            progress.accept(Progress.of("parsing GGUF"));
+            if (!isGguf(p)) throw new CreateException("supplied file was not in GGUF format");
+            progress.accept(Progress.status("parsing GGUF"));
             GgufFile h;
             try {
                 h = GgufFile.readHeader(p);
             } catch (IOException e2) {
-                throw ApiException.badRequest("supplied file was not in GGUF format: " + e2.getMessage());
+                throw new CreateException("supplied file was not in GGUF format: " + e2.getMessage());
             }
             String type = h.getString("general.type", "");
             String arch = h.getString("general.architecture", "");
@@ -383,7 +382,7 @@ public final class ModelCreator {
             else if (type.equals("mmproj") || type.equals("projector") || arch.equals("clip")) projectors.add(part);
             else models.add(part);
         }
-        if (models.isEmpty()) throw ApiException.badRequest("no model file among the files: need a GGUF model");
+        if (models.isEmpty()) throw new CreateException("no model file among the files: need a GGUF model");
         checkSplits(models);
 
         List<Layer> layers = new ArrayList<>();
@@ -395,7 +394,7 @@ public final class ModelCreator {
         LinkedHashSet<String> families = new LinkedHashSet<>();
         for (GgufPart m : models) families.add(GgufFacts.architecture(m.header));
         long params = models.size() == 1 ? GgufFacts.parameterCount(primary) : splitParameterCount(models);
-        ModelConfig config = ModelConfig.gguf(GgufFacts.architecture(primary), new ArrayList<>(families),
+        ConfigBlob config = ConfigBlob.gguf(GgufFacts.architecture(primary), new ArrayList<>(families),
                 GgufFacts.humanNumber(params), GgufFacts.fileTypeName(primary));
 
         TemplateSupport.Named detected = null;
@@ -421,45 +420,45 @@ public final class ModelCreator {
             Matcher mm = SPLIT.matcher(m.file);
             int splitCount = m.header.getInt("split.count", 0);
             if (!mm.matches() || splitCount <= 1) {
-                throw ApiException.badRequest("more than one model file given (" + m.file + "), and they are not parts of one split GGUF");
+                throw new CreateException("more than one model file given (" + m.file + "), and they are not parts of one split GGUF");
             }
             if (prefix == null) {
                 prefix = mm.group(1);
                 count = Integer.parseInt(mm.group(3));
             } else if (!prefix.equals(mm.group(1)) || count != Integer.parseInt(mm.group(3))) {
-                throw ApiException.badRequest("model files belong to different split GGUFs: " + m.file);
+                throw new CreateException("model files belong to different split GGUFs: " + m.file);
             }
             if (splitCount != count || m.header.getInt("split.no", -1) != Integer.parseInt(mm.group(2)) - 1) {
-                throw ApiException.badRequest("split metadata of " + m.file + " does not match its file name");
+                throw new CreateException("split metadata of " + m.file + " does not match its file name");
             }
         }
         if (models.size() != count) {
-            throw ApiException.badRequest("split GGUF " + prefix + " is incomplete: " + models.size() + " of " + count + " parts given");
+            throw new CreateException("split GGUF " + prefix + " is incomplete: " + models.size() + " of " + count + " parts given");
         }
     }
 
     // ------------------------------------------------------------------ quantization
 
     /** Quantizes the model layer with the engine's quantizer (llama-quantize's rules); a no-op for the same type. */
-    private ModelConfig quantize(String requested, ModelConfig config, List<Pending> layers, Consumer<Progress> progress,
-                                 ModelStore.Lease lease) throws IOException {
+    private ConfigBlob quantize(String requested, ConfigBlob config, List<Pending> layers, Consumer<Progress> progress,
+                                 ModelStore.Pin lease) throws IOException {
         FileType target;
         try {
             target = FileType.parse(requested);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw new CreateException(e.getMessage());
         }
         int idx = -1;
         for (int i = 0; i < layers.size(); i++) if (layers.get(i).layer().mediaType().equals(MediaTypes.MODEL)) { idx = i; break; }
-        if (idx < 0) throw ApiException.badRequest("no model layer to quantize");
+        if (idx < 0) throw new CreateException("no model layer to quantize");
         if (layers.stream().filter(p -> p.layer().mediaType().equals(MediaTypes.MODEL)).count() > 1) {
-            throw ApiException.badRequest("quantizing split GGUF models is not supported");
+            throw new CreateException("quantizing split GGUF models is not supported");
         }
         Layer model = layers.get(idx).layer();
         Path in = store.blobPath(model.digest());
         String source = GgufFacts.inferredFileTypeName(GgufFile.readHeader(in));
         if (source.equals(target.displayName)) return config;
-        if (!List.of("F16", "BF16", "F32").contains(source)) throw ApiException.badRequest(GgufQuantizer.ONLY_FLOAT_SOURCES);
+        if (!List.of("F16", "BF16", "F32").contains(source)) throw new CreateException(GgufQuantizer.ONLY_FLOAT_SOURCES);
         String status = "quantizing " + source + " model to " + target.displayName;
         Path tmp = Files.createTempFile(store.blobsDir(), "tmp-quant-", ".part");
         try {
@@ -468,9 +467,9 @@ public final class ModelCreator {
                 GgufQuantizer.quantize(in, tmp, target, p -> progress.accept(new Progress(status, "0000000000000000000",
                         p.bytesTotal(), p.bytesDone())));
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(e.getMessage());
+                throw new CreateException(e.getMessage());
             }
-            progress.accept(Progress.of("verifying conversion"));
+            progress.accept(Progress.status("verifying conversion"));
             GgufFile.readHeader(tmp);
             String d = lease.adoptBlob(tmp);
             layers.set(idx, new Pending(new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), model.from(), model.name()), null));

@@ -1,6 +1,5 @@
 package io.jollama.server.create;
 
-import io.jollama.server.api.ApiException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +43,7 @@ final class ModelfileRequest {
                 case "renderer" -> renderer = c.args();
                 case "parser" -> parser = c.args();
                 case "requires" -> requires = c.args();
-                case "draft" -> throw ApiException.badRequest("DRAFT models are not supported");
+                case "draft" -> throw new CreateException("DRAFT models are not supported");
                 case "message" -> {
                     int i = c.args().indexOf(": ");
                     messages.add(new io.jollama.server.store.StoredMessage(c.args().substring(0, i), c.args().substring(i + 2)));
@@ -64,23 +63,23 @@ final class ModelfileRequest {
             try {
                 params.put(key, Long.parseLong(value.strip()));
             } catch (NumberFormatException e) {
-                throw ApiException.badRequest("invalid int value [" + value + "]");
+                throw new CreateException("invalid int value [" + value + "]");
             }
         } else if (FLOATS.contains(key)) {
             try {
                 params.put(key, Float.parseFloat(value.strip()));
             } catch (NumberFormatException e) {
-                throw ApiException.badRequest("invalid float value [" + value + "]");
+                throw new CreateException("invalid float value [" + value + "]");
             }
         } else if (BOOLS.contains(key)) {
             String v = value.strip();
             switch (v) {
                 case "1", "t", "T", "TRUE", "true", "True" -> params.put(key, true);
                 case "0", "f", "F", "FALSE", "false", "False" -> params.put(key, false);
-                default -> throw ApiException.badRequest("invalid bool value [" + value + "]");
+                default -> throw new CreateException("invalid bool value [" + value + "]");
             }
         } else {
-            throw ApiException.badRequest("unknown parameter '" + key + "'");
+            throw new CreateException("unknown parameter '" + key + "'");
         }
     }
 }

@@ -25,7 +25,7 @@ public interface TemplateSupport {
         public void validate(String template) {
             try {
                 io.jollama.server.template.Template.parse(template);
-            } catch (io.jollama.server.template.TemplateException e) {
+            } catch (io.jollama.server.gotemplate.TemplateException e) {
                 throw new IllegalArgumentException(e.getMessage());
             }
         }

@@ -4,15 +4,16 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.jollama.server.Json;
 import io.jollama.server.ServerContext;
+import io.jollama.server.api.ApiErrors;
+import io.jollama.server.api.ClientConnection;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
-import io.jollama.server.api.ProgressStream;
+import io.jollama.server.ndjson.ClientGoneException;
 import io.jollama.server.openai.OpenAiTypes.*;
+import io.jollama.server.store.Manifests;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.ModelName;
-import io.jollama.server.store.ModelStore;
-import io.jollama.server.store.StoreException;
 import io.jollama.server.store.StoredModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,7 @@ public final class OpenAiApi {
         ChatCompletionRequest req = decode(ctx, ChatCompletionRequest.class);
         var nativeReq = RequestTranslator.chat(req);
         boolean usage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
-        inference.chat(nativeReq, new ChatCompletionOutput(ctx, nativeReq.stream(), usage, "chatcmpl-" + randomId()), start);
+        inference.chat(nativeReq, new ChatCompletionOutput(ctx, nativeReq.stream(), usage, "chatcmpl-" + randomId()), ClientConnection.of(ctx), start);
     }
 
     public void completions(Context ctx) {
@@ -55,12 +56,12 @@ public final class OpenAiApi {
         CompletionRequest req = decode(ctx, CompletionRequest.class);
         var nativeReq = RequestTranslator.generate(req);
         boolean usage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
-        inference.generate(nativeReq, new CompletionOutput(ctx, nativeReq.stream(), usage, "cmpl-" + randomId()), start);
+        inference.generate(nativeReq, new CompletionOutput(ctx, nativeReq.stream(), usage, "cmpl-" + randomId()), ClientConnection.of(ctx), start);
     }
 
     public void models(Context ctx) {
         List<ModelEntry> data = new ArrayList<>();
-        for (ModelStore.Entry e : s.store().list()) {
+        for (Manifests.Entry e : s.store().list()) {
             if (e.model() == null) continue; // unreadable manifest; /api/tags logs and skips it too
             StoredModel m = e.model();
             data.add(entry(m.name().displayShortest(), m));
@@ -138,13 +139,13 @@ public final class OpenAiApi {
         return ctx -> {
             try {
                 h.handle(ctx);
-            } catch (ApiException e) {
-                error(ctx, e.status(), e.getMessage());
-            } catch (StoreException e) {
-                error(ctx, 500, e.getMessage());
-            } catch (ProgressStream.ClientGoneException e) {
+            } catch (ClientGoneException e) {
                 // the client closed the connection; nothing more to write
             } catch (RuntimeException e) {
+                if (ApiErrors.expected(e)) {
+                    error(ctx, ApiErrors.status(e), e.getMessage());
+                    return;
+                }
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             }

@@ -2,7 +2,7 @@ package io.jollama.server.openai;
 
 import io.javalin.http.Context;
 import io.jollama.server.Json;
-import io.jollama.server.api.ProgressStream;
+import io.jollama.server.ndjson.ClientGoneException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Server-sent events as OpenAI streams them: {@code data: <json>\n\n} per event, flushed at once, no {@code event:}
  * lines, and {@code data: [DONE]\n\n} at the end. A client that went away makes {@link #send} throw
- * {@link ProgressStream.ClientGoneException}, which stops the generation.
+ * {@link ClientGoneException}, which stops the generation.
  */
 final class SseWriter {
     private final Context ctx;
@@ -39,7 +39,7 @@ final class SseWriter {
     }
 
     private void write(String frame) {
-        if (gone) throw new ProgressStream.ClientGoneException(null);
+        if (gone) throw new ClientGoneException(null);
         try {
             if (os == null) {
                 ctx.status(200);
@@ -51,7 +51,7 @@ final class SseWriter {
             os.flush();
         } catch (IOException e) {
             gone = true;
-            throw new ProgressStream.ClientGoneException(e);
+            throw new ClientGoneException(e);
         }
     }
 
@@ -59,7 +59,7 @@ final class SseWriter {
     void fail(int status, String message) {
         try {
             send(OpenAiTypes.ErrorBody.of(status, message));
-        } catch (ProgressStream.ClientGoneException ignored) {
+        } catch (ClientGoneException ignored) {
             // nobody left to tell
         }
     }

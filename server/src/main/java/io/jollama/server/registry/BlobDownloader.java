@@ -399,7 +399,7 @@ public final class BlobDownloader {
                 for (Path f : ds) {
                     String suffix = f.getFileName().toString().substring(partial.getFileName().toString().length() + 1);
                     if (!suffix.matches("\\d+")) continue;
-                    JsonNode j = Manifest.JSON.readTree(Files.readAllBytes(f));
+                    JsonNode j = ManifestReader.JSON.readTree(Files.readAllBytes(f));
                     parts.add(new Part(j.path("N").asInt(), j.path("Offset").asLong(), j.path("Size").asLong(),
                             j.path("Completed").asLong()));
                 }

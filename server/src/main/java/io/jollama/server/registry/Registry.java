@@ -1,5 +1,8 @@
 package io.jollama.server.registry;
 
+import io.jollama.server.Progress;
+import io.jollama.server.store.Layer;
+import io.jollama.server.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -106,10 +109,10 @@ public final class Registry {
             if (e.status() == 404) throw new RegistryException(404, "pull model manifest: file does not exist", e);
             throw new RegistryException(e.status(), "pull model manifest: " + e.getMessage(), e);
         }
-        Manifest manifest = Manifest.parse(manifestBytes);
-        List<Manifest.Layer> blobs = manifest.blobs();
+        Manifest manifest = ManifestReader.read(manifestBytes);
+        List<Layer> blobs = manifest.blobs();
         requireSpace(blobs);
-        try (ModelStorage.Pin pin = storage.pin(blobs.stream().map(Manifest.Layer::digest).toList())) {
+        try (ModelStorage.Pin pin = storage.pin(blobs.stream().map(Layer::digest).toList())) {
             pullBlobs(client, blobs, progress);
             progress.accept(Progress.status("writing manifest"));
             if (storage.writeManifest(name, manifestBytes)) progress.accept(Progress.status("removing unused layers"));
@@ -119,8 +122,8 @@ public final class Registry {
         progress.accept(Progress.status("success"));
     }
 
-    private void pullBlobs(RegistryClient client, List<Manifest.Layer> blobs, Consumer<Progress> progress) {
-        for (Manifest.Layer layer : blobs) {
+    private void pullBlobs(RegistryClient client, List<Layer> blobs, Consumer<Progress> progress) {
+        for (Layer layer : blobs) {
             String status = "pulling " + Digests.shortHex(layer.digest());
             if (Files.exists(storage.blobPath(layer.digest()))) {
                 progress.accept(new Progress(status, layer.digest(), layer.size(), layer.size()));
@@ -134,7 +137,7 @@ public final class Registry {
             }
         }
         progress.accept(Progress.status("verifying sha256 digest"));
-        for (Manifest.Layer layer : blobs) {
+        for (Layer layer : blobs) {
             // downloads were verified before they got their name; this guards against a blob lost meanwhile
             if (!Files.exists(storage.blobPath(layer.digest()))) {
                 throw new RegistryException(500, "blob " + layer.digest() + " is missing after download");
@@ -163,9 +166,9 @@ public final class Registry {
     }
 
     /** Refuses to start a pull that cannot fit, before anything is written. */
-    private void requireSpace(List<Manifest.Layer> blobs) {
+    private void requireSpace(List<Layer> blobs) {
         long need = 0;
-        for (Manifest.Layer l : blobs) {
+        for (Layer l : blobs) {
             Path blob = storage.blobPath(l.digest());
             if (Files.exists(blob)) continue;
             Path partial = blob.resolveSibling(blob.getFileName() + "-partial");
@@ -196,15 +199,15 @@ public final class Registry {
             progress.accept(Progress.status("couldn't retrieve manifest"));
             throw new RegistryException(404, "model \"" + name.displayShortest() + "\" not found");
         }
-        Manifest manifest = Manifest.parse(local.get());
+        Manifest manifest = ManifestReader.read(local.get());
         RegistryClient client = client(name, insecure);
-        for (Manifest.Layer layer : manifest.blobs()) pushBlob(client, layer, progress);
+        for (Layer layer : manifest.blobs()) pushBlob(client, layer, progress);
         progress.accept(Progress.status("pushing manifest"));
         client.putManifest(compact(local.get()));
         progress.accept(Progress.status("success"));
     }
 
-    private void pushBlob(RegistryClient client, Manifest.Layer layer, Consumer<Progress> progress) {
+    private void pushBlob(RegistryClient client, Layer layer, Consumer<Progress> progress) {
         String status = "pushing " + Digests.shortHex(layer.digest());
         Path file = storage.blobPath(layer.digest());
         if (!Files.exists(file)) throw new RegistryException(404, "blob " + layer.digest() + " not found");
@@ -315,8 +318,8 @@ public final class Registry {
 
     /** Ollama re-serialises the manifest compactly (no trailing newline) before the PUT. */
     static byte[] compact(byte[] manifest) {
-        JsonNode tree = Manifest.JSON.readTree(manifest);
-        return Manifest.JSON.writeValueAsBytes(tree);
+        JsonNode tree = ManifestReader.JSON.readTree(manifest);
+        return ManifestReader.JSON.writeValueAsBytes(tree);
     }
 
     static String etag(List<byte[]> partMd5s) {

@@ -337,7 +337,7 @@ public final class RegistryClient {
                     resp.statusCode() + ": " + new String(resp.body(), StandardCharsets.UTF_8).strip());
         }
         try {
-            var node = Manifest.JSON.readTree(resp.body());
+            var node = ManifestReader.JSON.readTree(resp.body());
             String t = node.path("token").asString("");
             if (t.isEmpty()) t = node.path("access_token").asString("");
             if (t.isEmpty()) throw new RegistryException(500, "token endpoint returned no token");

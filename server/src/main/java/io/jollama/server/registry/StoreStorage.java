@@ -1,5 +1,6 @@
 package io.jollama.server.registry;
 
+import io.jollama.server.store.Layer;
 import io.jollama.server.store.ModelName;
 import io.jollama.server.store.ModelStore;
 import io.jollama.server.store.StoreException;
@@ -54,7 +55,7 @@ public final class StoreStorage implements ModelStorage {
         try {
             store.readManifestBytes(n).ifPresent(old -> {
                 try {
-                    for (Manifest.Layer l : Manifest.parse(old).blobs()) replaced.add(l.digest());
+                    for (Layer l : ManifestReader.read(old).blobs()) replaced.add(l.digest());
                 } catch (RegistryException unreadable) {
                     // nothing known to prune
                 }
@@ -71,7 +72,7 @@ public final class StoreStorage implements ModelStorage {
 
     @Override
     public Pin pin(Collection<String> digests) {
-        ModelStore.Lease lease = store.pin(digests);
+        ModelStore.Pin lease = store.pin(digests);
         return lease::close;
     }
 }

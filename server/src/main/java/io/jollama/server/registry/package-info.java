@@ -1,8 +1,8 @@
 /**
  * Pull and push over Ollama's registry protocol (OLLAMA-COMPAT §4, §1.10–1.11, §2.6).
  * <ul>
- * <li>{@link io.jollama.server.registry.RegistryApi}: {@code POST /api/pull}, {@code POST /api/push}, and
- *     {@code pullFrom} (the puller {@code /api/create} uses for a missing {@code from} model).</li>
+ * <li>{@link io.jollama.server.registry.ServerRegistry}: the server's registry over its model store; the routes
+ *     {@code POST /api/pull} and {@code POST /api/push} are {@link io.jollama.server.api.RegistryApi}.</li>
  * <li>{@link io.jollama.server.registry.Registry}: the pull and push sequences with Ollama's statuses; one
  *     instance per server, sharing downloads between concurrent pulls.</li>
  * <li>{@link io.jollama.server.registry.RegistryClient}: the HTTP requests of one operation (manifest, blob HEAD,

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -44,11 +45,19 @@ public final class Scheduler implements AutoCloseable {
         Runner load(LoadRequest r, SchedulerSettings s) throws IOException;
     }
 
+    /** Runs a task after a delay: the keep-alive timers (tests run them by hand instead of waiting). */
+    @FunctionalInterface
+    public interface Timers {
+        Future<?> schedule(Runnable task, Duration delay);
+    }
+
     /** A loaded model, as /api/ps shows it. */
     public record Status(String name, String digest, long size, String gguf, Instant expiresAt, int contextLength, int inUse) {}
 
     private final SchedulerSettings settings;
     private final Loader loader;
+    private final InstantSource clock;
+    private final Timers timers;
     private final Object lock = new Object();
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
     private final Set<String> loading = new HashSet<>();
@@ -60,7 +69,7 @@ public final class Scheduler implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "jollama-keepalive");
         t.setDaemon(true);
         return t;
@@ -82,6 +91,16 @@ public final class Scheduler implements AutoCloseable {
     public Scheduler(SchedulerSettings settings, Loader loader) {
         this.settings = settings;
         this.loader = loader;
+        this.clock = InstantSource.system();
+        this.timers = (task, delay) -> timerThread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A scheduler whose keep-alive runs on {@code clock} and {@code timers} (for tests). */
+    public Scheduler(SchedulerSettings settings, Loader loader, InstantSource clock, Timers timers) {
+        this.settings = settings;
+        this.loader = loader;
+        this.clock = clock;
+        this.timers = timers;
     }
 
     public SchedulerSettings settings() {
@@ -97,7 +116,7 @@ public final class Scheduler implements AutoCloseable {
         int inUse;
         long lastUsed = System.nanoTime();
         Instant expiresAt;
-        ScheduledFuture<?> timer;
+        Future<?> timer;
         boolean unloadWhenIdle;
 
         Loaded(LoadRequest request, Runner runner, Duration keepAlive) {
@@ -137,11 +156,11 @@ public final class Scheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 f.cancel(true);
                 Thread.currentThread().interrupt();
-                throw new SchedulerException(499, "request canceled", e);
+                throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", e);
             } catch (java.util.concurrent.ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 if (e.getCause() instanceof Error err) throw err;
-                throw new SchedulerException(500, String.valueOf(e.getCause()), e.getCause());
+                throw new SchedulerException(SchedulerException.Reason.FAILED, String.valueOf(e.getCause()), e.getCause());
             }
         }
 
@@ -159,8 +178,8 @@ public final class Scheduler implements AutoCloseable {
      * Gets a slot on the model, loading it if needed. {@code keepAlive} null keeps the model's current keep-alive.
      * Blocks while the model loads or all its slots are busy; {@code cancelled} is polled while waiting.
      *
-     * @throws SchedulerException 503 when too many requests are waiting, 500 when the model fails to load,
-     *                            499 when the request was cancelled while waiting
+     * @throws SchedulerException QUEUE_FULL when too many requests are waiting, LOAD_FAILED when the model fails to
+     *                            load, CANCELLED when the request was cancelled while waiting
      */
     public Lease acquire(LoadRequest request, Duration keepAlive, BooleanSupplier cancelled) {
         long start = System.nanoTime();
@@ -169,7 +188,7 @@ public final class Scheduler implements AutoCloseable {
             while (true) {
                 Loaded ready;
                 synchronized (lock) {
-                    if (closed) throw new SchedulerException(503, "server shutting down", null);
+                    if (closed) throw new SchedulerException(SchedulerException.Reason.SHUTTING_DOWN, "server shutting down", null);
                     Loaded l = loaded.get(request.key());
                     if (l != null && !l.request.sameRunner(request) && l.inUse == 0) {
                         unload(l);
@@ -195,17 +214,17 @@ public final class Scheduler implements AutoCloseable {
                     } else {
                         if (!counted) {
                             if (waiting >= settings.maxQueue()) {
-                                throw new SchedulerException(503, "server busy, please try again.  maximum pending requests exceeded", null);
+                                throw new SchedulerException(SchedulerException.Reason.QUEUE_FULL, "server busy, please try again.  maximum pending requests exceeded", null);
                             }
                             waiting++;
                             counted = true;
                         }
-                        if (cancelled.getAsBoolean()) throw new SchedulerException(499, "request canceled", null);
+                        if (cancelled.getAsBoolean()) throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", null);
                         try {
                             lock.wait(100);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                            throw new SchedulerException(499, "request canceled", e);
+                            throw new SchedulerException(SchedulerException.Reason.CANCELLED, "request canceled", e);
                         }
                         continue;
                     }
@@ -224,7 +243,7 @@ public final class Scheduler implements AutoCloseable {
                     log.warn("loading {} failed: {}", request.name(), e.toString());
                     String msg = e.getMessage() == null ? e.toString() : e.getMessage();
                     if (e instanceof OutOfMemoryError) msg = "model requires more memory than is available: " + msg;
-                    throw new SchedulerException(500, "unable to load model " + request.name() + ": " + msg, e);
+                    throw new SchedulerException(SchedulerException.Reason.LOAD_FAILED, "unable to load model " + request.name() + ": " + msg, e);
                 }
                 synchronized (lock) {
                     loading.remove(request.key());
@@ -271,8 +290,8 @@ public final class Scheduler implements AutoCloseable {
             } else if (KeepAlive.isForever(l.keepAlive)) {
                 l.expiresAt = null;
             } else {
-                l.expiresAt = Instant.now().plus(l.keepAlive);
-                l.timer = timers.schedule(() -> expire(l), l.keepAlive.toNanos(), TimeUnit.NANOSECONDS);
+                l.expiresAt = clock.instant().plus(l.keepAlive);
+                l.timer = timers.schedule(() -> expire(l), l.keepAlive);
             }
         }
         lock.notifyAll();
@@ -312,11 +331,18 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Requests waiting for a slot, a load or an eviction (they count against {@code maxQueue}). */
+    public int waiting() {
+        synchronized (lock) {
+            return waiting;
+        }
+    }
+
     /** Loaded models, latest expiry first (as /api/ps sorts them). */
     public List<Status> status() {
         synchronized (lock) {
             List<Status> out = new ArrayList<>();
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             for (Loaded l : loaded.values()) {
                 Instant exp = KeepAlive.isForever(l.keepAlive) ? now.plus(Duration.ofDays(365L * 292))
                         : l.expiresAt != null && l.inUse == 0 ? l.expiresAt : now.plus(l.keepAlive);
@@ -337,7 +363,7 @@ public final class Scheduler implements AutoCloseable {
             }
             lock.notifyAll();
         }
-        timers.shutdownNow();
+        timerThread.shutdownNow();
         workers.shutdown();
     }
 }

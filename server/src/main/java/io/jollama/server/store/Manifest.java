@@ -51,6 +51,13 @@ public record Manifest(
         return d;
     }
 
+    /** Layers in order, then the config: the order in which Ollama transfers them. */
+    public List<Layer> blobs() {
+        List<Layer> all = new ArrayList<>(layers);
+        if (config != null) all.add(config);
+        return all;
+    }
+
     /** Σ layer sizes + config size, as {@code /api/tags} reports. */
     public long totalSize() {
         long s = config == null ? 0 : config.size();

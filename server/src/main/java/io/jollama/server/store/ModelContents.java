@@ -21,7 +21,7 @@ import java.util.Map;
  * @param template     the template text, or null when the model has no template layer
  * @param parentModel  the {@code from} of the model layer ("" when unknown)
  */
-public record ModelContents(StoredModel stored, ModelConfig config, Path modelPath, List<Path> projectorPaths,
+public record ModelContents(StoredModel stored, ConfigBlob config, Path modelPath, List<Path> projectorPaths,
                             List<Path> adapterPaths, String template, String system, Map<String, Object> params,
                             List<StoredMessage> messages, List<String> licenses, String parentModel) {
 
@@ -32,11 +32,11 @@ public record ModelContents(StoredModel stored, ModelConfig config, Path modelPa
     public static ModelContents load(ModelStore store, StoredModel model) {
         String who = model.name().displayShortest();
         Manifest m = model.manifest();
-        ModelConfig config = ModelConfig.EMPTY;
+        ConfigBlob config = ConfigBlob.EMPTY;
         if (m.config() != null && m.config().digest() != null) {
             try {
                 byte[] b = read(store, m.config().digest(), who);
-                config = Json.MAPPER.readValue(b, ModelConfig.class);
+                config = Json.MAPPER.readValue(b, ConfigBlob.class);
             } catch (JacksonException e) {
                 throw new StoreException("model " + who + ": corrupt config blob: " + Json.decodeError(e));
             }

@@ -1,6 +1,10 @@
 package io.jollama.server.template;
 
-import io.jollama.server.template.Node.*;
+import io.jollama.server.gotemplate.GoTemplate;
+import io.jollama.server.gotemplate.Node;
+import io.jollama.server.gotemplate.Node.*;
+import io.jollama.server.gotemplate.TemplateException;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

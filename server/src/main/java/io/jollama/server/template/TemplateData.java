@@ -1,5 +1,11 @@
 package io.jollama.server.template;
 
+import io.jollama.server.gotemplate.GoFmt;
+import io.jollama.server.gotemplate.GoJson;
+import io.jollama.server.gotemplate.GoStringer;
+import io.jollama.server.gotemplate.JsonMarshaler;
+import io.jollama.server.gotemplate.SchemaProperty;
+
 import java.util.AbstractList;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -118,7 +124,11 @@ public final class TemplateData {
 
     /** One JSON-schema property. Nested {@code Properties} keep their insertion order in JSON, as Ollama's. */
     public record ToolProperty(List<ToolProperty> AnyOf, PropertyType Type, Object Items, String Description,
-            List<Object> Enum, Map<String, ToolProperty> Properties, List<String> Required) implements JsonMarshaler {
+            List<Object> Enum, Map<String, ToolProperty> Properties, List<String> Required) implements JsonMarshaler, SchemaProperty {
+        @Override public List<?> anyOf() { return AnyOf; }
+
+        @Override public List<String> types() { return Type == null ? List.of() : Type.types(); }
+
         @Override public Object toJsonValue() {
             var m = new LinkedHashMap<String, Object>();
             if (AnyOf != null && !AnyOf.isEmpty()) m.put("anyOf", AnyOf);
@@ -185,7 +195,7 @@ public final class TemplateData {
     }
 
     @SuppressWarnings("unchecked")
-    static ToolProperty property(Map<String, Object> p) {
+    public static ToolProperty property(Map<String, Object> p) {
         List<ToolProperty> anyOf = new ArrayList<>();
         if (p.get("anyOf") instanceof List<?> l) {
             for (Object o : l) anyOf.add(property(o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of()));
@@ -205,7 +215,7 @@ public final class TemplateData {
      * so templates print and compare them as Ollama's do ({@code 1000000} prints as {@code 1e+06}).
      */
     @SuppressWarnings("unchecked")
-    static <T> T asGoJson(T value) {
+    public static <T> T asGoJson(T value) {
         Object out = switch (value) {
             case null -> null;
             case Double d -> d;

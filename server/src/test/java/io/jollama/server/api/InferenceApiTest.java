@@ -3,6 +3,8 @@ package io.jollama.server.api;
 import io.jollama.server.Json;
 import io.jollama.server.ServerConfig;
 import io.jollama.server.TestServer;
+import io.jollama.server.sched.LoadRequest;
+import io.jollama.server.sched.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -213,7 +215,7 @@ class InferenceApiTest {
         server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 2) + ",\"stream\":false}");
         exp = java.time.Instant.parse(TestServer.json(server.get("/api/ps")).get("models").get(0).get("expires_at").asString());
         assertTrue(exp.isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(365 * 200))));
-        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"500ms\"}");
+        server.post("/api/generate", "{\"model\":\"tiny\",\"keep_alive\":\"100ms\"}");
         long deadline = System.currentTimeMillis() + 5000;
         while (TestServer.json(server.get("/api/ps")).get("models").size() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
         assertEquals(0, TestServer.json(server.get("/api/ps")).get("models").size(), "expired after its keep-alive");
@@ -271,18 +273,21 @@ class InferenceApiTest {
     @Test
     void fullQueueAnswers503() throws Exception {
         start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
-        server.post("/api/generate", "{\"model\":\"tiny\"}");
-        // one long generation holds the only slot, one waits, the next finds the queue full
-        String longBody = "{\"model\":\"tiny\"," + greedy("Once upon a time", 200000) + ",\"stream\":false}";
-        var busy = CompletableFuture.supplyAsync(() -> server.post("/api/generate", longBody));
-        waitFor(() -> "running".equals(TestServer.json(server.get("/api/ps")).get("running").get(0).get("status").asString()));
-        var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
-        Thread.sleep(300);
-        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
-        assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
-        // unload when idle: the long generation is cut short by closing the server at the end of the test
-        assertFalse(waiting.isDone());
-        busy.cancel(true);
+        Scheduler scheduler = server.server.context().scheduler();
+        // the only slot is held (as a long generation would hold it), one request waits, the next finds the queue full
+        try (Scheduler.Lease busy = scheduler.acquire(tinyRunner(), null, () -> false)) {
+            var waiting = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
+            waitFor(() -> scheduler.waiting() == 1);
+            HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}");
+            assertError(r, 503, "server busy, please try again.  maximum pending requests exceeded");
+            assertFalse(waiting.isDone());
+        }
+    }
+
+    /** What /api/generate asks the scheduler for on "tiny" with default options (num_ctx 4096 clamped to 128). */
+    LoadRequest tinyRunner() throws Exception {
+        Path blob = server.models.resolve("blobs/sha256-" + TestServer.sha256Hex(TestServer.storiesF32()));
+        return new LoadRequest("tiny:latest", "", blob, 0, 128, 512, false);
     }
 
     static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
@@ -315,6 +320,33 @@ class InferenceApiTest {
         // and still answers
         HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + ",\"stream\":false}");
         assertEquals(200, r.statusCode());
+    }
+
+    @Test
+    void clientThatLeavesWhileQueuedIsCancelled() throws Exception {
+        start(Map.of("OLLAMA_NUM_PARALLEL", "1", "OLLAMA_MAX_QUEUE", "1"));
+        Scheduler scheduler = server.server.context().scheduler();
+        // hold the only slot of tiny's runner
+        try (Scheduler.Lease held = scheduler.acquire(tinyRunner(), null, () -> false)) {
+            String body = "{\"model\":\"tiny\"," + greedy("Once upon a time", 4) + "}";
+            try (Socket socket = new Socket("127.0.0.1", server.server.port())) {
+                byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                out.write(b);
+                out.flush();
+                waitFor(() -> scheduler.waiting() == 1);
+            }
+            // the server notices the closed connection while the request waits, and drops it from the queue
+            waitFor(() -> scheduler.waiting() == 0);
+            // so the queue has room again: the next request waits instead of being refused with 503
+            var next = CompletableFuture.supplyAsync(() -> server.post("/api/generate", "{\"model\":\"tiny\"," + greedy("Hi", 1) + ",\"stream\":false}"));
+            waitFor(() -> scheduler.waiting() == 1 || next.isDone());
+            assertFalse(next.isDone(), () -> next.join().body());
+            held.close();
+            assertEquals(200, next.get(30, TimeUnit.SECONDS).statusCode());
+        }
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.jollama.server.api;
 
 import io.jollama.server.Json;
 import io.jollama.server.api.InferenceTypes.ChatResponse;
+import io.jollama.server.thinking.ThinkingParser;
+import io.jollama.server.toolcall.ToolCallParser;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -11,7 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * How /api/chat turns generated text into messages when the request has tools ({@link InferenceApi.ChatPieces}), fed
+ * How /api/chat turns generated text into messages when the request has tools ({@link ChatPieces}), fed
  * with a fixed model output: the TinyStories model cannot be made to write tool calls, so the output is given here.
  */
 class ToolCallParserChatTest {
@@ -35,15 +37,15 @@ class ToolCallParserChatTest {
     static final List<String> OUTPUT = List.of("<think>", "I should", " look</think>", " It is cold. <tool", "_call>{\"name\": \"get_",
             "conditions\", \"arguments\": {\"location\": \"Oslo\", \"days\": 2}}</tool_call>", "<tool_call>{\"name\": \"add\", \"arguments\": {}}", "</tool_call>");
 
-    static InferenceApi.ChatPieces pieces(Recording out, boolean tools) {
-        return new InferenceApi.ChatPieces(out, "m", new ThinkingParser("<think>", "</think>", false),
+    static ChatPieces pieces(Recording out, boolean tools) {
+        return new ChatPieces(out, "m", new ThinkingParser("<think>", "</think>", false),
                 tools ? new ToolCallParser("<tool_call>", List.of("get_conditions", "add")) : null, null);
     }
 
     @Test
     void streamedChunksCarryToolCalls() {
         Recording out = new Recording(true);
-        InferenceApi.ChatPieces p = pieces(out, true);
+        ChatPieces p = pieces(out, true);
         OUTPUT.forEach(p::add);
         p.finish();
 
@@ -80,7 +82,7 @@ class ToolCallParserChatTest {
     @Test
     void nonStreamingCollectsAllToolCalls() {
         Recording out = new Recording(false);
-        InferenceApi.ChatPieces p = pieces(out, true);
+        ChatPieces p = pieces(out, true);
         OUTPUT.forEach(p::add);
         p.finish();
         assertTrue(out.sent.isEmpty(), "nothing is sent before the single answer");
@@ -96,7 +98,7 @@ class ToolCallParserChatTest {
     @Test
     void withoutToolsTheTagIsContent() {
         Recording out = new Recording(false);
-        InferenceApi.ChatPieces p = pieces(out, false);
+        ChatPieces p = pieces(out, false);
         OUTPUT.forEach(p::add);
         p.finish();
         JsonNode msg = Json.MAPPER.readTree(Json.write(p.message()));
@@ -107,14 +109,14 @@ class ToolCallParserChatTest {
     @Test
     void unfinishedCallIsDroppedAndHeldBackTextReturned() {
         Recording out = new Recording(true);
-        InferenceApi.ChatPieces p = new InferenceApi.ChatPieces(out, "m", null, new ToolCallParser("<tool_call>", List.of("add")), null);
+        ChatPieces p = new ChatPieces(out, "m", null, new ToolCallParser("<tool_call>", List.of("add")), null);
         p.add("Sum: a <");
         p.add("b <tool");
         p.finish();
         assertEquals("Sum: a <b <tool", p.message().content());
         assertNull(p.message().toolCalls());
 
-        p = new InferenceApi.ChatPieces(new Recording(true), "m", null, new ToolCallParser("<tool_call>", List.of("add")), null);
+        p = new ChatPieces(new Recording(true), "m", null, new ToolCallParser("<tool_call>", List.of("add")), null);
         p.add("Sum: <tool_call>{\"name\": \"add\", \"arguments\": {\"a\"");
         p.finish();
         assertEquals("Sum: ", p.message().content());

@@ -1,5 +1,6 @@
 package io.jollama.server.registry;
 
+import io.jollama.server.store.Layer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class DirectoryStorage implements ModelStorage {
     public synchronized boolean writeManifest(RegistryName name, byte[] manifest) throws IOException {
         Path p = manifestPath(name);
         Set<String> old = new HashSet<>();
-        if (Files.exists(p)) for (Manifest.Layer l : Manifest.parse(Files.readAllBytes(p)).blobs()) old.add(l.digest());
+        if (Files.exists(p)) for (Layer l : ManifestReader.read(Files.readAllBytes(p)).blobs()) old.add(l.digest());
         Files.createDirectories(p.getParent());
         Path tmp = Files.createTempFile(p.getParent(), ".tmp-", ".manifest");
         Files.write(tmp, manifest);
@@ -52,7 +53,7 @@ final class DirectoryStorage implements ModelStorage {
         if (Files.exists(manifests)) {
             try (Stream<Path> s = Files.walk(manifests)) {
                 for (Path p : s.filter(Files::isRegularFile).toList()) {
-                    for (Manifest.Layer l : Manifest.parse(Files.readAllBytes(p)).blobs()) used.add(l.digest());
+                    for (Layer l : ManifestReader.read(Files.readAllBytes(p)).blobs()) used.add(l.digest());
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.jollama.server.registry;
 
+import io.jollama.server.Progress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package io.jollama.server.registry;
 
+import io.jollama.server.store.Layer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -214,8 +215,8 @@ final class TestRegistry implements AutoCloseable {
             }
             case "PUT" -> {
                 byte[] body = ex.getRequestBody().readAllBytes();
-                var tree = Manifest.parse(body);
-                for (Manifest.Layer l : tree.blobs()) {
+                var tree = ManifestReader.read(body);
+                for (Layer l : tree.blobs()) {
                     if (!blobs.containsKey(l.digest())) {
                         send(ex, 400, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"detail\":\"" + l.digest() + "\"}]}");
                         return;

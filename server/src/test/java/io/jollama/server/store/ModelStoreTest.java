@@ -34,7 +34,7 @@ class ModelStoreTest {
         assertEquals(Digest.of(b("data")), d);
         assertArrayEquals(b("data"), Files.readAllBytes(store.blobPath(d)));
         assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(store.blobPath(d))));
-        var e = assertThrows(ModelStore.DigestMismatchException.class,
+        var e = assertThrows(Blobs.DigestMismatchException.class,
                 () -> store.writeBlob(new ByteArrayInputStream(b("other")), Digest.of(b("data2"))));
         assertTrue(e.getMessage().startsWith("digest mismatch, expected \"" + Digest.of(b("data2")) + "\", got \"sha256:"));
         try (var files = Files.list(store.blobsDir())) {
@@ -57,7 +57,7 @@ class ModelStoreTest {
         Manifest m = manifestOf(store, "shared");
         store.commitManifest(ModelName.parse("a"), m, true);
         String shared = m.layers().getFirst().digest();
-        try (ModelStore.Lease lease = store.pin(List.of(shared))) {
+        try (ModelStore.Pin lease = store.pin(List.of(shared))) {
             assertTrue(store.delete(ModelName.parse("a")));
             assertTrue(store.hasBlob(shared), "pinned by a create in progress");
             assertFalse(store.hasBlob(m.config().digest()), "unpinned and unreferenced");
@@ -76,7 +76,7 @@ class ModelStoreTest {
         ModelStore store = new ModelStore(root);
         Manifest m = manifestOf(store, "only here");
         String system = m.layers().getFirst().digest();
-        try (ModelStore.Lease lease = store.pin(m.digests())) {
+        try (ModelStore.Pin lease = store.pin(m.digests())) {
             store.commitManifest(ModelName.parse("a"), m, true);
             assertTrue(store.delete(ModelName.parse("a")));
             assertTrue(store.hasBlob(system), "still pinned");
@@ -91,16 +91,16 @@ class ModelStoreTest {
         Manifest m = manifestOf(store, "shared");
         String shared = m.layers().getFirst().digest();
         store.commitManifest(ModelName.parse("a"), m, true);
-        ModelStore.Lease outer = store.pin(List.of(shared));
-        try (ModelStore.Lease lease = store.pin(m.digests())) {
+        ModelStore.Pin outer = store.pin(List.of(shared));
+        try (ModelStore.Pin lease = store.pin(m.digests())) {
             assertTrue(store.delete(ModelName.parse("a")));
             store.commitManifest(ModelName.parse("b"), m, true); // referenced again before the pins go
         }
         outer.close();
         assertTrue(store.hasBlob(shared), "referenced by b");
-        ModelStore.Lease again = store.pin(List.of(shared));
+        ModelStore.Pin again = store.pin(List.of(shared));
         assertTrue(store.delete(ModelName.parse("b")));
-        ModelStore.Lease other = store.pin(List.of(shared));
+        ModelStore.Pin other = store.pin(List.of(shared));
         again.close();
         assertTrue(store.hasBlob(shared), "another lease still pins it");
         other.close();
@@ -123,7 +123,7 @@ class ModelStoreTest {
         ModelStore store = new ModelStore(root);
         Manifest m = manifestOf(store, "base");
         store.commitManifest(ModelName.parse("base"), m, true);
-        try (ModelStore.Lease lease = store.pin(List.of())) {
+        try (ModelStore.Pin lease = store.pin(List.of())) {
             assertTrue(lease.pinModel(ModelName.parse("missing")).isEmpty());
             StoredModel base = lease.pinModel(ModelName.parse("BASE")).orElseThrow();
             assertEquals(m, base.manifest());
@@ -143,7 +143,7 @@ class ModelStoreTest {
         try (var files = Files.list(store.blobsDir())) {
             assertEquals(List.of(), files.toList(), "all collected once the lease is released");
         }
-        ModelStore.Lease closed = store.pin(List.of());
+        ModelStore.Pin closed = store.pin(List.of());
         closed.close();
         assertThrows(IllegalStateException.class, () -> closed.add(Digest.of(b("x"))));
     }
@@ -195,9 +195,9 @@ class ModelStoreTest {
         Path hidden = store.manifestsDir().resolve("registry.ollama.ai/library/.tmp/latest");
         Files.createDirectories(hidden.getParent());
         Files.writeString(hidden, "{}");
-        List<ModelStore.Entry> entries = store.list();
+        List<Manifests.Entry> entries = store.list();
         assertEquals(2, entries.size());
-        ModelStore.Entry broken = entries.stream().filter(e -> e.model() == null).findFirst().orElseThrow();
+        Manifests.Entry broken = entries.stream().filter(e -> e.model() == null).findFirst().orElseThrow();
         assertEquals("bad:latest", broken.name().displayShortest());
         assertTrue(broken.error().contains("corrupt manifest"), broken.error());
         assertThrows(StoreException.class, () -> store.find(ModelName.parse("bad")));

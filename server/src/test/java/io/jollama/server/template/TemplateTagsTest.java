@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jollama.server.gotemplate.GoTemplate;
 import org.junit.jupiter.api.Test;
 
 /** Tool-call tag and thinking-tag inference from templates (spec §8.1 step 1, §8.2). */
