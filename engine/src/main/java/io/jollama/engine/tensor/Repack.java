@@ -42,7 +42,7 @@ public final class Repack {
     public static boolean packable(GgmlType type, long cols, long rows) {
         if (MatMul.SCALAR || rows % GROUP != 0 || cols % type.blockSize != 0) return false;
         return switch (type) {
-            case Q4_K, Q6_K, Q8_0, Q4_0 -> true;
+            case Q4_K, Q6_K, Q8_0, Q4_0, Q5_0 -> true;
             default -> false;
         };
     }
@@ -69,6 +69,7 @@ public final class Repack {
                 case Q6_K -> Q6_KPacked.packGroup(src, out, cols);
                 case Q8_0 -> Q8_0Packed.packGroup(src, out, cols);
                 case Q4_0 -> Q4_0Packed.packGroup(src, out, cols);
+                case Q5_0 -> Q5_0Packed.packGroup(src, out, cols);
                 default -> throw new AssertionError(t.type());
             }
             MemorySegment.copy(out, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
@@ -88,6 +89,7 @@ public final class Repack {
             case Q6_K -> Q6_KPacked.unpackRow(group, r % GROUP, row, cols);
             case Q8_0 -> Q8_0Packed.unpackRow(group, r % GROUP, row, cols);
             case Q4_0 -> Q4_0Packed.unpackRow(group, r % GROUP, row, cols);
+            case Q5_0 -> Q5_0Packed.unpackRow(group, r % GROUP, row, cols);
             default -> throw new AssertionError(t.type());
         }
         return row;
@@ -105,6 +107,7 @@ public final class Repack {
             case Q6_K -> Q6_KPacked::vector;
             case Q8_0 -> Q8_0Packed::vector;
             case Q4_0 -> Q4_0Packed::vector;
+            case Q5_0 -> Q5_0Packed::vector;
             default -> throw new AssertionError(type);
         };
     }

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PackedKernelTest {
 
-    private static final List<GgmlType> TYPES = List.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0);
+    private static final List<GgmlType> TYPES = List.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0);
 
     @Test
     void randomMatricesOfEveryPackedType() {
@@ -39,7 +39,7 @@ class PackedKernelTest {
     @Test
     void tensorsOfTheLlamaQuantizeFiles() throws Exception {
         Map<GgmlType, Integer> checked = new EnumMap<>(GgmlType.class);
-        for (String name : List.of("llama-spm-q4_k_m.gguf", "llama-spm-q6_k.gguf", "llama-spm-q8_0.gguf", "llama-spm-q4_0.gguf")) {
+        for (String name : List.of("llama-spm-q4_k_m.gguf", "llama-spm-q6_k.gguf", "llama-spm-q8_0.gguf", "llama-spm-q4_0.gguf", "llama-spm-q5_0.gguf")) {
             Path f = TensorTestData.arch().resolve(name);
             try (GgufFile g = GgufFile.open(f, true)) {
                 for (GgufTensorInfo info : g.tensors()) {
@@ -59,7 +59,7 @@ class PackedKernelTest {
     void rowsThatAreNotWholeGroupsStayUnpacked() {
         Tensor t = MatMulTest.randomTensor(GgmlType.Q4_K, 37, 256, 3);
         assertFalse(Repack.pack(t, Arena.ofAuto()).packed());
-        Tensor q5 = MatMulTest.randomTensor(GgmlType.Q5_0, 32, 64, 3);
+        Tensor q5 = MatMulTest.randomTensor(GgmlType.Q5_1, 32, 64, 3);
         assertFalse(Repack.pack(q5, Arena.ofAuto()).packed());
     }
 
