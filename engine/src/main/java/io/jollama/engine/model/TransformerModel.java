@@ -165,7 +165,7 @@ public abstract class TransformerModel implements AutoCloseable {
         if (caches.length != tokens.length || positions.length != tokens.length || tokens.length == 0) {
             throw new IllegalArgumentException("one cache and one position per token, and at least one token");
         }
-        return run(new Batch(tokens.clone(), caches.clone(), positions.clone()), Result.ALL_LOGITS);
+        return run(new Batch(tokens.clone(), caches.clone(), positions.clone(), true), Result.ALL_LOGITS);
     }
 
     private enum Result { LAST_LOGITS, ALL_LOGITS, HIDDEN }
@@ -174,7 +174,7 @@ public abstract class TransformerModel implements AutoCloseable {
      * The tokens of one forward pass: token i at position {@code pos[i]} of {@code caches[i]}. One sequence's
      * prompt batch is one cache with consecutive positions (each token also sees the batch's earlier tokens).
      */
-    private record Batch(int[] tokens, KvCache[] caches, int[] pos) {
+    private record Batch(int[] tokens, KvCache[] caches, int[] pos, boolean exact) {
         static Batch of(KvCache cache, int[] tokens, int offset, int n, int pos) {
             KvCache[] caches = new KvCache[n];
             int[] p = new int[n];
@@ -182,7 +182,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 caches[i] = cache;
                 p[i] = pos + i;
             }
-            return new Batch(java.util.Arrays.copyOfRange(tokens, offset, offset + n), caches, p);
+            return new Batch(java.util.Arrays.copyOfRange(tokens, offset, offset + n), caches, p, false);
         }
 
         int size() {
@@ -220,9 +220,9 @@ public abstract class TransformerModel implements AutoCloseable {
             if (n == 1) {
                 matvecTogether(xb, w.wq(), q, w.wk(), k, w.wv(), v);
             } else {
-                project(w.wq(), xb, n, q);
-                project(w.wk(), xb, n, k);
-                project(w.wv(), xb, n, v);
+                project(w.wq(), xb, n, q, b.exact());
+                project(w.wk(), xb, n, k, b.exact());
+                project(w.wv(), xb, n, v, b.exact());
             }
             final int layer = l;
             // biases, q/k norms and RoPE per token, then the keys and values into the cache
@@ -246,7 +246,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 cache.storeValue(layer, p, v, i * c.vDim());
             });
             attention(b, l, q, att);
-            project(w.wo(), att, n, attOut);
+            project(w.wo(), att, n, attOut, b.exact());
             if (w.postAttnNorm() != null) rmsnormRows(attOut, attOut, w.postAttnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
 
@@ -254,8 +254,8 @@ public abstract class TransformerModel implements AutoCloseable {
             if (n == 1) {
                 matvecTogether(xb, w.gate(), gate, w.up(), up, null, null);
             } else {
-                project(w.gate(), xb, n, gate);
-                project(w.up(), xb, n, up);
+                project(w.gate(), xb, n, gate, b.exact());
+                project(w.up(), xb, n, up, b.exact());
             }
             int ffn = c.ffnDim();
             boolean gelu = geluFeedForward();
@@ -263,7 +263,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 if (gelu) for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.geluTable(gate[j]) * up[j];
                 else for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
             });
-            project(w.down(), gate, n, down);
+            project(w.down(), gate, n, down, b.exact());
             if (w.postFfnNorm() != null) rmsnormRows(down, down, w.postFfnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
@@ -273,12 +273,14 @@ public abstract class TransformerModel implements AutoCloseable {
         for (int i = 0; i < m; i++) Ops.rmsnorm(normed, i * dim, x, (first + i) * dim, outputNorm, dim, c.rmsEps());
         if (result == Result.HIDDEN) return normed;
         float[] logits = new float[m * c.vocabSize()];
-        project(output, normed, m, logits);
+        project(output, normed, m, logits, b.exact());
         return logits;
     }
 
-    private static void project(Tensor w, float[] in, int n, float[] out) {
+    /** A projection of n tokens; {@code exact}: each token's result bit-equal to its own matvec (batched decoding). */
+    private static void project(Tensor w, float[] in, int n, float[] out, boolean exact) {
         if (n == 1) MatMul.matvec(w, in, out);
+        else if (exact) MatMul.matmulExact(w, in, n, out);
         else MatMul.matmul(w, in, n, out);
     }
 

@@ -33,9 +33,23 @@ public final class MatMul {
         matvec(w, x, out, SCALAR);
     }
 
-    /** Batch: n input vectors packed in xs (vector i at xs[i*cols ..]); out[i*rows + r]. Used for prompt processing. */
+    /**
+     * Batch: n input vectors packed in xs (vector i at xs[i*cols ..]); out[i*rows + r]. Used for prompt processing.
+     * A packed matrix with a batch of {@value FloatGemm#MIN_TOKENS} or more goes through float panels ({@link FloatGemm}):
+     * close to, not bit-equal with, one vector at a time.
+     */
     public static void matmul(Tensor w, float[] xs, int n, float[] out) {
         matmul(w, xs, n, out, SCALAR);
+    }
+
+    /** As {@link #matmul}, but each vector's result bit-equal to {@link #matvec} of it alone (batched decoding). */
+    public static void matmulExact(Tensor w, float[] xs, int n, float[] out) {
+        if (w.packed() && n > 1) {
+            check(w, xs, n, out);
+            matmulPacked(w, xs, n, out);
+        } else {
+            matmul(w, xs, n, out, SCALAR);
+        }
     }
 
     /**
@@ -83,7 +97,8 @@ public final class MatMul {
         }
         check(w, xs, n, out);
         if (w.packed()) {
-            matmulPacked(w, xs, n, out);
+            if (n >= FloatGemm.MIN_TOKENS) FloatGemm.matmul(w, xs, n, out);
+            else matmulPacked(w, xs, n, out);
             return;
         }
         Kernel k = kernel(w.type(), scalar);

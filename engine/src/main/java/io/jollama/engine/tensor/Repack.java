@@ -77,6 +77,27 @@ public final class Repack {
         return new Tensor(t.name(), t.type(), t.shape(), dst, true);
     }
 
+    /** The original (ggml) bytes of the 16 rows of group {@code g} of a packed matrix, one row after another. */
+    public static byte[] unpackGroup(Tensor t, int g) {
+        int cols = t.cols();
+        int rowBytes = (int) t.rowBytes();
+        byte[] group = new byte[GROUP * rowBytes];
+        MemorySegment.copy(t.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * group.length, group, 0, group.length);
+        byte[] rows = new byte[group.length], row = new byte[rowBytes];
+        for (int r = 0; r < GROUP; r++) {
+            switch (t.type()) {
+                case Q4_K -> Q4_KPacked.unpackRow(group, r, row, cols);
+                case Q6_K -> Q6_KPacked.unpackRow(group, r, row, cols);
+                case Q8_0 -> Q8_0Packed.unpackRow(group, r, row, cols);
+                case Q4_0 -> Q4_0Packed.unpackRow(group, r, row, cols);
+                case Q5_0 -> Q5_0Packed.unpackRow(group, r, row, cols);
+                default -> throw new AssertionError(t.type());
+            }
+            System.arraycopy(row, 0, rows, r * rowBytes, rowBytes);
+        }
+        return rows;
+    }
+
     /** The original (ggml) bytes of row {@code r} of a packed matrix. */
     public static byte[] unpackRow(Tensor t, int r) {
         int cols = t.cols();

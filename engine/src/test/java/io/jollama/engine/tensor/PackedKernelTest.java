@@ -108,6 +108,27 @@ class PackedKernelTest {
         MatMul.matvecRange(packed, x, range, Repack.GROUP, rows);
         assertArrayEquals(Arrays.copyOfRange(out, Repack.GROUP, rows), Arrays.copyOfRange(range, Repack.GROUP, rows), what + ": range");
 
+        // a prompt-sized batch goes through float panels: close to the float64 product with the unquantized activations
+        int big = FloatGemm.MIN_TOKENS + 5;
+        float[] xb = MatMulTest.randomActivations(big * cols, 77);
+        float[] prompt = new float[big * rows], exact = new float[big * rows];
+        MatMul.matmul(packed, xb, big, prompt);
+        MatMul.matmulExact(packed, xb, big, exact);
+        for (int t = 0; t < big; t++) {
+            float[] one = new float[rows];
+            MatMul.matvec(packed, Arrays.copyOfRange(xb, t * cols, (t + 1) * cols), one);
+            assertArrayEquals(one, Arrays.copyOfRange(exact, t * rows, (t + 1) * rows), what + ": exact batch, vector " + t);
+            for (int r = 0; r < rows; r++) {
+                Dequant.row(original, r, a, 0);
+                double ref = 0, abs = 0;
+                for (int c = 0; c < cols; c++) {
+                    ref += (double) a[c] * xb[t * cols + c];
+                    abs += Math.abs((double) a[c] * xb[t * cols + c]);
+                }
+                assertEquals(ref, prompt[t * rows + r], 1e-5 * abs + 1e-30, what + ": float panel, vector " + t + " row " + r);
+            }
+        }
+
         // batches of every tile size: each vector exactly as alone
         for (int n : new int[]{2, 3, 4, 5, 9}) {
             float[] xs = MatMulTest.randomActivations(n * cols, 100 + n);
