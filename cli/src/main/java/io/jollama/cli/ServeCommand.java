@@ -16,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
                 "  OLLAMA_ORIGINS    A comma separated list of allowed origins",
                 "  OLLAMA_NOPRUNE    Do not prune model blobs on startup",
                 "  OLLAMA_DEBUG      Show additional debug information (e.g. OLLAMA_DEBUG=1)",
-                "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)"})
+                "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)",
+                "  JOLLAMA_LIBRARY_URL     Where the library catalog is read from (default https://ollama.com)",
+                "  JOLLAMA_CATALOG_REFRESH Refresh period of the library catalog (default 24h, 0 = never)"})
 public final class ServeCommand implements Callable<Integer> {
 
     @Override

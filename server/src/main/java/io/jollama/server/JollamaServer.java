@@ -11,6 +11,9 @@ import io.jollama.server.api.RegistryApi;
 import io.jollama.server.api.ModelViews;
 import io.jollama.server.api.Route;
 import io.jollama.server.api.Routes;
+import io.jollama.server.catalog.Catalog;
+import io.jollama.server.catalog.CatalogApi;
+import io.jollama.server.catalog.QueuedModels;
 import io.jollama.server.sched.Scheduler;
 import io.jollama.server.sched.SchedulerSettings;
 import io.jollama.server.create.ModelCreator;
@@ -20,6 +23,7 @@ import io.jollama.server.store.ModelStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,7 +53,9 @@ public final class JollamaServer implements AutoCloseable {
         ServerContext ctx = new ServerContext(config, store, new ModelViews(),
                 new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
                 new Scheduler(SchedulerSettings.fromEnv(config.env())));
-        List<Route> routes = Routes.core(ctx);
+        List<Route> routes = new ArrayList<>(Routes.core(ctx));
+        Catalog catalog = Catalog.forServer(config, store, QueuedModels.NONE);
+        routes.addAll(CatalogApi.routes(catalog, CatalogApi.handlerOf(routes, "/api/pull")));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
 
         Javalin app = Javalin.create(c -> {
@@ -59,6 +65,7 @@ public final class JollamaServer implements AutoCloseable {
             c.http.prefer405over404 = true;
             c.http.maxRequestSize = 1L << 30; // JSON bodies with images; blob uploads stream and are not bounded by this
             c.http.generateEtags = false;
+            c.events.serverStopped(catalog::close);
             c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms", rc.status().getCode(), rc.method(), rc.path(),
                     String.format("%.1f", ms)));
             c.routes.before(rc -> {
