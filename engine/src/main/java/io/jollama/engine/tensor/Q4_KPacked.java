@@ -219,4 +219,36 @@ final class Q4_KPacked {
             acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
     }
+
+    /** Dequantizes group g into panel[base + j·16 + r] (value j of row r), for {@link FloatGemm}. */
+    static void panel(MemorySegment w, int cols, int g, float[] panel, int base) {
+        final int nb = cols / 256;
+        final long go = (long) g * nb * SB;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB;
+            final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            final IntVector mh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 32, LE).convertShape(S2I, I512, 0);
+            final FloatVector dmin = mh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            final IntVector highBits = IntVector.fromMemorySegment(I512, w, bo + 192, LE);
+            for (int m = 0; m < 4; m++) {
+                final IntVector sm0 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                final IntVector sm1 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 80 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                final IntVector hb = highBits.lanewise(LSHR, 8 * m);
+                final FloatVector scL = d.mul((FloatVector) sm0.and(15).or(hb.and(3).lanewise(LSHL, 4)).convert(I2F, 0));
+                final FloatVector scH = d.mul((FloatVector) sm1.and(15).or(hb.and(0x30)).convert(I2F, 0));
+                final FloatVector mnL = dmin.mul((FloatVector) sm0.lanewise(LSHR, 4).or(hb.and(0xC).lanewise(LSHL, 2)).convert(I2F, 0)).neg();
+                final FloatVector mnH = dmin.mul((FloatVector) sm1.lanewise(LSHR, 4).or(hb.and(0xC0).lanewise(LSHR, 2)).convert(I2F, 0)).neg();
+                for (int c = 0; c < 16; c++) {
+                    // row r's quant bytes 2c, 2c+1 as one 16-bit lane: values i, i+32 (low byte), i+1, i+33 (high byte)
+                    final IntVector v = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 256 + 512L * m + 32L * c, LE).convertShape(S2I, I512, 0);
+                    final int o = base + 16 * (256 * b + 64 * m + 2 * c);
+                    ((FloatVector) v.and(15).convert(I2F, 0)).fma(scL, mnL).intoArray(panel, o);
+                    ((FloatVector) v.lanewise(LSHR, 8).and(15).convert(I2F, 0)).fma(scL, mnL).intoArray(panel, o + 16);
+                    ((FloatVector) v.lanewise(LSHR, 4).and(15).convert(I2F, 0)).fma(scH, mnH).intoArray(panel, o + 16 * 32);
+                    ((FloatVector) v.lanewise(LSHR, 12).and(15).convert(I2F, 0)).fma(scH, mnH).intoArray(panel, o + 16 * 33);
+                }
+            }
+        }
+    }
 }

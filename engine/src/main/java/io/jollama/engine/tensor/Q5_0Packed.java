@@ -182,4 +182,25 @@ final class Q5_0Packed {
             acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
     }
+
+    /** Dequantizes group g into panel[base + j·16 + r] (value j of row r), for {@link FloatGemm}. */
+    static void panel(MemorySegment w, int cols, int g, float[] panel, int base) {
+        final int nb = cols / 32;
+        final long go = (long) g * nb * SB;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB;
+            final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            // row r's fifth bits: even values in the low 16 bits (bit c: value 2c, bit 8+c: 16+2c), odd ones in the high
+            final IntVector qh = IntVector.fromMemorySegment(I512, w, bo + 32, LE);
+            for (int c = 0; c < 8; c++) {
+                final IntVector v = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 96 + 32L * c, LE).convertShape(S2I, I512, 0);
+                final int o = base + 16 * (32 * b + 2 * c);
+                ((FloatVector) v.and(15).or(qh.lanewise(LSHR, c).and(1).lanewise(LSHL, 4)).sub(16).convert(I2F, 0)).mul(d).intoArray(panel, o);
+                ((FloatVector) v.lanewise(LSHR, 8).and(15).or(qh.lanewise(LSHR, 16 + c).and(1).lanewise(LSHL, 4)).sub(16).convert(I2F, 0)).mul(d).intoArray(panel, o + 16);
+                ((FloatVector) v.lanewise(LSHR, 4).and(15).or(qh.lanewise(LSHR, 8 + c).and(1).lanewise(LSHL, 4)).sub(16).convert(I2F, 0)).mul(d).intoArray(panel, o + 16 * 16);
+                ((FloatVector) v.lanewise(LSHR, 12).and(15).or(qh.lanewise(LSHR, 24 + c).and(1).lanewise(LSHL, 4)).sub(16).convert(I2F, 0)).mul(d).intoArray(panel, o + 16 * 17);
+            }
+        }
+    }
 }

@@ -220,4 +220,29 @@ final class Q6_KPacked {
             acc3.intoArray(out, (t0 + 3) * outRows + r);
         }
     }
+
+    /** Dequantizes group g into panel[base + j·16 + r] (value j of row r), for {@link FloatGemm}. */
+    static void panel(MemorySegment w, int cols, int g, float[] panel, int base) {
+        final int nb = cols / 256;
+        final long go = (long) g * nb * SB;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB;
+            final IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+                final FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            for (int m = 0; m < 8; m++) {
+                final FloatVector scL = d.mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 16L * m, LE).convertShape(B2I, I512, 0)).convert(I2F, 0));
+                final FloatVector scH = d.mul((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B128, w, bo + 160 + 16L * m, LE).convertShape(B2I, I512, 0)).convert(I2F, 0));
+                for (int c = 8 * m; c < 8 * m + 8; c++) {
+                    // row r's nibble bytes (values 2c, 2c+1 low; 128+2c, 129+2c high) and their high-bit byte pair as 16-bit lanes
+                    final IntVector v = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + NIB + 32L * c, LE).convertShape(S2I, I512, 0);
+                    final IntVector h = ((IntVector) ShortVector.fromMemorySegment(S256, w, bo + HIGH + 32L * (c >> 1), LE).convertShape(S2I, I512, 0)).lanewise(LSHR, 4 * (c & 1));
+                    final int o = base + 16 * (256 * b + 2 * c);
+                    ((FloatVector) v.and(15).or(h.and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(scL).intoArray(panel, o);
+                    ((FloatVector) v.lanewise(LSHR, 8).and(15).or(h.lanewise(LSHR, 8).and(3).lanewise(LSHL, 4)).sub(32).convert(I2F, 0)).mul(scL).intoArray(panel, o + 16);
+                    ((FloatVector) v.lanewise(LSHR, 4).and(15).or(h.and(0xC).lanewise(LSHL, 2)).sub(32).convert(I2F, 0)).mul(scH).intoArray(panel, o + 16 * 128);
+                    ((FloatVector) v.lanewise(LSHR, 12).and(15).or(h.lanewise(LSHR, 8).and(0xC).lanewise(LSHL, 2)).sub(32).convert(I2F, 0)).mul(scH).intoArray(panel, o + 16 * 129);
+                }
+            }
+        }
+    }
 }
