@@ -348,7 +348,8 @@ public abstract class TransformerModel implements AutoCloseable {
                 if (kv[i] != null) continue;
                 int rows = 0;
                 for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) rows = Math.max(rows, len[j]);
-                KvCache.Widened w = b.caches[i].widen(layer, rows);
+                // a batch scores its keys 16 positions at a time, from transposed keys
+                KvCache.Widened w = n > 1 && Ops.TRANSPOSED_SCORES ? b.caches[i].widenTransposed(layer, rows) : b.caches[i].widen(layer, rows);
                 for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) kv[j] = w;
             }
             ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, win));
@@ -422,6 +423,7 @@ public abstract class TransformerModel implements AutoCloseable {
         float[] qh = new float[hd];
         short[] half = new short[Math.max(hd, hdv)];
         float[] acc = new float[hdv];
+        float[] scores = null;
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
             float[] keys = kvs[i].keys(), values = kvs[i].values();
@@ -430,10 +432,15 @@ public abstract class TransformerModel implements AutoCloseable {
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
             for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);
+            float[] keysT = kvs[i].keysT();
+            if (keysT != null) {
+                if (scores == null || scores.length < kvs[i].stride()) scores = new float[kvs[i].stride()];
+                Ops.scoresTransposed(qh, hd, keysT, kvs[i].stride(), kvh * hd, start, len, scale, scores);
+            }
             Arrays.fill(acc, 0f);
             float m = Float.NEGATIVE_INFINITY, sum = 0f;
             for (int t = start, kOff = kvh * hd + start * kvDim, vOff = kvh * hdv + start * vDim; t < len; t++, kOff += kvDim, vOff += vDim) {
-                float s = Ops.dot(qh, 0, keys, kOff, hd) * scale;
+                float s = keysT != null ? scores[t] : Ops.dot(qh, 0, keys, kOff, hd) * scale;
                 float ms = 1f, vs = 1f;
                 if (s > m) {
                     float old = m;
