@@ -2,6 +2,7 @@ package io.jollama.engine.model;
 
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufFormatException;
+import io.jollama.engine.tensor.ActivationQuant;
 import io.jollama.engine.tensor.ComputePool;
 import io.jollama.engine.tensor.Dequant;
 import io.jollama.engine.tensor.MatMul;
@@ -313,11 +314,16 @@ public abstract class TransformerModel implements AutoCloseable {
         int r1 = w1.rows(), r2 = w2.rows(), r3 = w3 == null ? 0 : w3.rows();
         // split on whole row groups when every matrix has them (packed matrices must be cut there)
         int unit = r1 % Repack.GROUP == 0 && r2 % Repack.GROUP == 0 && r3 % Repack.GROUP == 0 ? Repack.GROUP : 1;
+        // the input converted once per vec_dot type, not once per matrix and thread
+        ActivationQuant.Activations a1 = ActivationQuant.quantize(w1.type(), x, w1.cols(), 1);
+        ActivationQuant.Activations a2 = ActivationQuant.dotType(w2.type()) == a1.type() ? a1 : ActivationQuant.quantize(w2.type(), x, w2.cols(), 1);
+        ActivationQuant.Activations a3 = w3 == null ? null : ActivationQuant.dotType(w3.type()) == a1.type() ? a1
+                : ActivationQuant.dotType(w3.type()) == a2.type() ? a2 : ActivationQuant.quantize(w3.type(), x, w3.cols(), 1);
         ComputePool.parallelFor((r1 + r2 + r3) / unit, (fromUnit, toUnit) -> {
             int from = fromUnit * unit, to = toUnit * unit;
-            if (from < r1) MatMul.matvecRange(w1, x, o1, from, Math.min(to, r1));
-            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, x, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
-            if (to > r1 + r2) MatMul.matvecRange(w3, x, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
+            if (from < r1) MatMul.matvecRange(w1, a1, o1, from, Math.min(to, r1));
+            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, a2, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
+            if (to > r1 + r2) MatMul.matvecRange(w3, a3, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
         });
     }
 

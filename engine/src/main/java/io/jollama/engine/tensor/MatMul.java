@@ -61,7 +61,17 @@ public final class MatMul {
         if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
             throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
         }
-        Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+        matvecRange(w, ActivationQuant.quantize(w.type(), x, w.cols(), 1), out, rowFrom, rowTo);
+    }
+
+    /** As {@link #matvecRange(Tensor, float[], float[], int, int)}, with the input already in the weight type's vec_dot form. */
+    public static void matvecRange(Tensor w, Activations a, float[] out, int rowFrom, int rowTo) {
+        if (a.type() != ActivationQuant.dotType(w.type()) || a.cols() != w.cols() || a.n() != 1) {
+            throw new IllegalArgumentException(w.name() + ": activations of type " + a.type() + " × " + a.cols() + " do not fit " + w.type() + " × " + w.cols());
+        }
+        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
+            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
+        }
         if (w.packed()) {
             if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
                 throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
