@@ -39,6 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions of each test (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = {"-np", "--parallel"}, defaultValue = "1",
+            description = "sequences decoded together in one batch per step for the tg test: the figure is their total tokens/s (default ${DEFAULT-VALUE})")
+    int parallel;
+
     @Option(names = "--mmap", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "map the weights from the file instead of reading them into memory (default: read, like llama-bench -mmp 0)")
     boolean mmap;
@@ -95,6 +99,28 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
                 row(name, size, ps, "pp" + nPrompt, tps);
+            }
+            if (nGen > 0 && parallel > 1) {
+                double[] tps = new double[reps];
+                for (int r = 0; r < reps; r++) {
+                    KvCache[] caches = new KvCache[parallel];
+                    try {
+                        for (int s = 0; s < parallel; s++) caches[s] = m.newCache(ctx);
+                        int[] tokens = new int[parallel], pos = new int[parallel];
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < nGen; i++) {
+                            for (int s = 0; s < parallel; s++) {
+                                tokens[s] = random.nextInt(c.vocabSize());
+                                pos[s] = i;
+                            }
+                            m.forwardEach(caches, tokens, pos);
+                        }
+                        tps[r] = (double) parallel * nGen / ((System.nanoTime() - t0) / 1e9);
+                    } finally {
+                        for (KvCache k : caches) if (k != null) k.close();
+                    }
+                }
+                row(name, size, ps, "tg" + nGen + " x" + parallel, tps);
             }
             if (nGen > 0) {
                 double[] tps = new double[reps];

@@ -3,6 +3,7 @@ package io.jollama.cli;
 import io.jollama.engine.tensor.ComputePool;
 import io.jollama.engine.tensor.GgmlType;
 import io.jollama.engine.tensor.MatMul;
+import io.jollama.engine.tensor.Repack;
 import io.jollama.engine.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +41,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "compute threads for the all-threads figures (default: -Djollama.threads or all cores)")
     Integer threads;
 
+    @Option(names = "--unpacked", description = "measure the kernels on the file layout, without load-time repacking")
+    boolean unpacked;
+
     @Option(names = "--seconds", defaultValue = "3", description = "seconds measured per figure, after the warm-up (default ${DEFAULT-VALUE})")
     double seconds;
 
@@ -72,6 +76,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         for (GgmlType type : selected) {
             long rowBytes = type.rowSize(COLS);
             int rows = (int) Math.max(1, ((long) mb << 20) / rowBytes);
+            if (!unpacked && Repack.packable(type, COLS, Repack.GROUP)) rows = Math.max(Repack.GROUP, rows / Repack.GROUP * Repack.GROUP);
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment data = arena.allocate(rows * rowBytes, 64);
                 fillRandom(type, data, rowBytes, rows);
@@ -86,14 +91,18 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                             "read", bw1[0], bwN[0], "", "", "100", "100", bw1[1], data.byteSize() >> 20);
                 }
                 Tensor w = new Tensor("bench." + type, type, new long[]{COLS, rows}, data);
+                if (!unpacked) w = Repack.pack(w, arena);
                 float[] x = new float[COLS];
                 SplittableRandom rnd = new SplittableRandom(7);
                 for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
                 float[] y = new float[rows];
                 int fewRows = (int) Math.min(rows, (4L << 20) / rowBytes + 1);
-                Tensor small = new Tensor(w.name(), type, new long[]{COLS, fewRows}, data.asSlice(0, fewRows * rowBytes));
-                double[] one = measure(() -> MatMul.matvecRange(w, x, y, 0, rows), rows * rowBytes, () -> MatMul.matvecRange(small, x, y, 0, fewRows));
-                double[] all = measure(() -> MatMul.matvec(w, x, y), rows * rowBytes, () -> MatMul.matvec(small, x, y));
+                if (w.packed()) fewRows = Math.min(rows, (fewRows + Repack.GROUP - 1) / Repack.GROUP * Repack.GROUP);
+                Tensor small = new Tensor(w.name(), type, new long[]{COLS, fewRows}, data.asSlice(0, fewRows * rowBytes), w.packed());
+                final Tensor w0 = w;
+                final int rows0 = rows, few0 = fewRows;
+                double[] one = measure(() -> MatMul.matvecRange(w0, x, y, 0, rows0), rows0 * rowBytes, () -> MatMul.matvecRange(small, x, y, 0, few0));
+                double[] all = measure(() -> MatMul.matvec(w0, x, y), rows0 * rowBytes, () -> MatMul.matvec(small, x, y));
                 double rowsPerByte = 1.0 / rowBytes;
                 out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f %14.2f%n", type, one[0], all[0],
                         one[0] * 1e3 * rowsPerByte, all[0] * 1e3 * rowsPerByte,

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * seed and quantized tensor by tensor with llama-quantize's per-tensor type rules; only one tensor is in memory at a time.
  */
 @Command(name = "make-bench-model", mixinStandardHelpOptions = true,
-        description = "Write a random-weight GGUF shaped like TinyLlama 1.1B or Qwen2.5 0.5B, for benchmarks.")
+        description = "Write a random-weight GGUF shaped like TinyLlama 1.1B, Qwen2.5 0.5B or Llama 3.2 3B, for benchmarks.")
 public final class MakeBenchModelCommand implements Callable<Integer> {
 
     /** The real models' hyper-parameters, and the gains that keep a random model's activations in range. */
@@ -33,7 +33,9 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
         TINYLLAMA("tinyllama", "llama", "TinyLlama 1.1B (random weights)", 2048, 22, 32, 4, 5632, 10000f, 1e-5f, 2048,
                 false, false, "ggml-vocab-llama-spm.gguf", 3f, 1f),
         QWEN25_05B("qwen2.5-0.5b", "qwen2", "Qwen2.5 0.5B (random weights)", 896, 24, 14, 2, 4864, 1000000f, 1e-6f, 32768,
-                true, true, "ggml-vocab-qwen2.gguf", 32f, 0.25f);
+                true, true, "ggml-vocab-qwen2.gguf", 32f, 0.25f),
+        LLAMA32_3B("llama3.2-3b", "llama", "Llama 3.2 3B (random weights)", 3072, 28, 24, 8, 8192, 500000f, 1e-5f, 131072,
+                false, true, "ggml-vocab-llama-bpe.gguf", 3f, 0.25f);
 
         final String id, arch, title;
         final int dim, layers, heads, kvHeads, ffn, context;
@@ -53,11 +55,11 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
 
         static Shape parse(String s) {
             for (Shape sh : values()) if (sh.id.equalsIgnoreCase(s.trim())) return sh;
-            throw new IllegalArgumentException("unknown shape '" + s + "' (supported: tinyllama, qwen2.5-0.5b)");
+            throw new IllegalArgumentException("unknown shape '" + s + "' (supported: tinyllama, qwen2.5-0.5b, llama3.2-3b)");
         }
     }
 
-    @Option(names = "--shape", required = true, description = "tinyllama or qwen2.5-0.5b")
+    @Option(names = "--shape", required = true, description = "tinyllama, qwen2.5-0.5b or llama3.2-3b")
     String shapeName;
 
     @Option(names = "--type", required = true, description = "file type: q4_k_m, q8_0, f16, or any type llama-quantize knows (q4_0, q6_k, ...)")

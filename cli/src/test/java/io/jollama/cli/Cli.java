@@ -73,6 +73,7 @@ final class Cli {
             pb.environment().put("OLLAMA_HOST", host);
             pb.environment().put("HOME", home.toString());
             pb.environment().put("TERM", "xterm");
+            pb.environment().putIfAbsent("JOLLAMA_CATALOG_REFRESH", "0");
             Path out = Files.createTempFile(home, "out", ".txt");
             pb.redirectOutput(out.toFile()).redirectErrorStream(true);
             Process p = pb.start();
@@ -120,6 +121,7 @@ final class Cli {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("OLLAMA_HOST", host);
             pb.environment().put("HOME", home.toString());
+            pb.environment().putIfAbsent("JOLLAMA_CATALOG_REFRESH", "0");
             pb.environment().putAll(extraEnv);
             Path out = Files.createTempFile(home, "out", ".txt"), err = Files.createTempFile(home, "err", ".txt");
             pb.redirectOutput(out.toFile()).redirectError(err.toFile());

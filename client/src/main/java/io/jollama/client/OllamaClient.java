@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -21,6 +22,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -139,6 +142,34 @@ public final class OllamaClient {
         send(jsonRequest("/api/delete", "DELETE", new DeleteRequest(model)));
     }
 
+    // ---- download queue (Jollama's extension endpoints) ---------------------------------------------------------
+
+    /** {@code GET /api/queue}. */
+    public Api.QueueResponse queue() {
+        return get("/api/queue", Api.QueueResponse.class);
+    }
+
+    /** {@code DELETE /api/queue}: removes a pending entry (404 when it is not pending). */
+    public void queueRemove(String name) {
+        send(jsonRequest("/api/queue", "DELETE", new Api.QueueRemoveRequest(name)));
+    }
+
+    /** {@code POST /api/queue/run}: process the queue now, whatever the window says. */
+    public Api.QueuedResponse queueRun() {
+        return json.readValue(send(request("/api/queue/run").POST(HttpRequest.BodyPublishers.noBody()).build()),
+                Api.QueuedResponse.class);
+    }
+
+    /** {@code POST /api/hf/queue}: queues a Hugging Face GGUF import. */
+    public Api.QueuedResponse hfQueue(Api.HfQueueRequest request) {
+        return post("/api/hf/queue", request, Api.QueuedResponse.class);
+    }
+
+    /** {@code POST /api/pull} with {@code "queue": true}: queues the pull instead of downloading now. */
+    public Api.QueuedResponse pullQueued(String model, boolean insecure) {
+        return post("/api/pull", new Api.QueuedPullRequest(model, insecure ? true : null, false, true), Api.QueuedResponse.class);
+    }
+
     // ---- blobs ------------------------------------------------------------------------------------------------
 
     /** The {@code sha256:<hex>} digest of a file, as the blob endpoints name it. */
@@ -212,6 +243,31 @@ public final class OllamaClient {
         }
     }
 
+    // ---- library catalog (Jollama's extension) ----------------------------------------------------------------
+
+    /**
+     * A document of the catalog as the server publishes it, byte for byte: {@code models.json}, {@code tags.json},
+     * {@code models_status.json}, {@code tags_status.json}, {@code models/<m>.json}, {@code tags/<m>.json}.
+     */
+    public byte[] galleryDocument(String name) {
+        return send(request("/api/gallery/" + name).GET().build());
+    }
+
+    /** {@code GET /api/gallery/search} with these query parameters (repeat a key for several values). */
+    public Gallery.SearchResult gallerySearch(List<Map.Entry<String, String>> query) {
+        StringBuilder q = new StringBuilder();
+        for (Map.Entry<String, String> e : query) {
+            q.append(q.isEmpty() ? '?' : '&').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))
+                    .append('=').append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+        }
+        return get("/api/gallery/search" + q, Gallery.SearchResult.class);
+    }
+
+    /** Refreshes the catalog from the library now; returns the last line (the counts). */
+    public Gallery.RefreshProgress galleryRefresh(Consumer<Gallery.RefreshProgress> onProgress) {
+        return drain(stream("/api/gallery/refresh", Map.of("stream", true), Gallery.RefreshProgress.class), onProgress);
+    }
+
     // ---- plumbing ---------------------------------------------------------------------------------------------
 
     private HttpRequest.Builder request(String path) {
@@ -267,12 +323,19 @@ public final class OllamaClient {
         String text = new String(body, StandardCharsets.UTF_8).strip();
         try {
             JsonNode node = json.readTree(text);
-            if (node != null && node.get("error") != null) text = node.get("error").asString();
+            if (node != null && node.get("error") != null) text = withMessage(node);
         } catch (RuntimeException notJson) {
             // plain-text bodies (404 page not found) are reported as they are
         }
         if (text.isEmpty()) text = "server answered with status " + status;
         return new OllamaException(status, text);
+    }
+
+    /** The {@code error} text, followed by the {@code message} detail that Jollama's extension endpoints add. */
+    static String withMessage(JsonNode node) {
+        String error = node.get("error").asString();
+        JsonNode message = node.get("message");
+        return message != null && message.isString() && !message.asString().isEmpty() ? error + ": " + message.asString() : error;
     }
 
     private static byte[] readAll(InputStream in) {

@@ -49,7 +49,7 @@ public final class ResponseStream<T> implements Iterable<T>, AutoCloseable {
         if (line == null) return null;
         JsonNode node = mapper.readTree(line);
         JsonNode error = node.get("error");
-        if (error != null && !error.isNull()) throw new OllamaException(status, error.asString());
+        if (error != null && !error.isNull()) throw new OllamaException(status, OllamaClient.withMessage(node));
         return mapper.treeToValue(node, type);
     }
 

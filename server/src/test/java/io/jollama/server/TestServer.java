@@ -26,7 +26,18 @@ public final class TestServer implements AutoCloseable {
 
     public TestServer(ServerConfig config) {
         this.models = config.models();
-        this.server = JollamaServer.start(config);
+        this.server = JollamaServer.start(offline(config));
+    }
+
+    /** Test servers never refresh the library catalog from ollama.com on their own (tests that do set the variable). */
+    private static ServerConfig offline(ServerConfig config) {
+        return config.env().containsKey("JOLLAMA_CATALOG_REFRESH") ? config : config.withEnv(java.util.Map.of("JOLLAMA_CATALOG_REFRESH", "0"));
+    }
+
+    /** With the clock the download queue reads. */
+    public TestServer(ServerConfig config, java.time.Clock clock) {
+        this.models = config.models();
+        this.server = JollamaServer.start(offline(config), clock);
     }
 
     public URI uri(String path) {

@@ -100,10 +100,28 @@ public final class KvCache implements AutoCloseable {
         load(keys[layer], (long) pos * kvDim, dst, 0, kvDim);
     }
 
-    /** The first rows of one layer's keys and values as floats (valid until the next {@link #widen}). */
-    record Widened(float[] keys, float[] values) {}
+    /**
+     * The first rows of one layer's keys and values as floats (valid until the next {@link #widen}); with
+     * {@code keysT} also the keys transposed: {@code keysT[j·stride + t]} is value j of row t ({@code stride} a multiple
+     * of 16, rows past the widened ones zero), so that attention can score 16 positions with one vector.
+     */
+    record Widened(float[] keys, float[] values, float[] keysT, int stride) {}
 
-    private float[] wideKeys = new float[0], wideValues = new float[0];
+    private float[] wideKeys = new float[0], wideValues = new float[0], wideKeysT = new float[0];
+
+    /** As {@link #widen(int, int)}, plus the transposed keys. */
+    Widened widenTransposed(int layer, int len) {
+        Widened w = widen(layer, len);
+        int stride = (len + 15) & ~15;
+        if (wideKeysT.length < stride * kvDim) wideKeysT = new float[Math.min(((capacity + 15) & ~15), Math.max(stride, 2 * wideKeysT.length / Math.max(1, kvDim))) * kvDim];
+        float[] k = w.keys(), kt = wideKeysT;
+        for (int j = 0; j < kvDim; j++) {
+            int o = j * stride;
+            for (int t = 0; t < len; t++) kt[o + t] = k[t * kvDim + j];
+            for (int t = len; t < stride; t++) kt[o + t] = 0f;
+        }
+        return new Widened(w.keys(), w.values(), kt, stride);
+    }
 
     /**
      * Widens rows [0, len) of an F16 layer to floats, into scratch arrays owned by this cache (a sequence runs
@@ -126,7 +144,7 @@ public final class KvCache implements AutoCloseable {
         // a few hundred rows take microseconds: not worth a hand-off to the compute threads
         if (len <= 512) rows.run(0, (len + 63) / 64);
         else ComputePool.parallelFor((len + 63) / 64, rows);
-        return new Widened(wk, wv);
+        return new Widened(wk, wv, null, 0);
     }
 
     private static void widenRange(MemorySegment seg, long index, int count, float[] dst, short[] half) {

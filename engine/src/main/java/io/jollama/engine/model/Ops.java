@@ -73,6 +73,47 @@ final class Ops {
         return s;
     }
 
+    /**
+     * scores[t] = {@link #dot(float[], int, float[], int, int) dot}(q, k_t, hd) · scale for t in [start, len), each
+     * bit-equal to that dot product, 16 positions at a time: lane p of vector {@code l} holds what lane l of the dot
+     * product's accumulator holds for position t0+p, and the lanes are then summed in the same order. Needs 16-lane
+     * float vectors ({@link #TRANSPOSED_SCORES}). Keys transposed:
+     * value j of position t at {@code kT[(dimBase + j)·stride + t]}; {@code scores} has room for {@code stride}.
+     */
+    static final boolean TRANSPOSED_SCORES = F.length() == 16;
+
+    static void scoresTransposed(float[] q, int hd, float[] kT, int stride, int dimBase, int start, int len, float scale, float[] scores) {
+        final int full = hd - hd % 16;
+        for (int t = start & ~15; t < len; t += 16) {
+            FloatVector l0 = FloatVector.zero(F), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0, l6 = l0, l7 = l0;
+            FloatVector l8 = l0, l9 = l0, l10 = l0, l11 = l0, l12 = l0, l13 = l0, l14 = l0, l15 = l0;
+            for (int c = 0; c < full; c += 16) {
+                final int o = (dimBase + c) * stride + t;
+                l0 = FloatVector.broadcast(F, q[c]).fma(FloatVector.fromArray(F, kT, o), l0);
+                l1 = FloatVector.broadcast(F, q[c + 1]).fma(FloatVector.fromArray(F, kT, o + stride), l1);
+                l2 = FloatVector.broadcast(F, q[c + 2]).fma(FloatVector.fromArray(F, kT, o + 2 * stride), l2);
+                l3 = FloatVector.broadcast(F, q[c + 3]).fma(FloatVector.fromArray(F, kT, o + 3 * stride), l3);
+                l4 = FloatVector.broadcast(F, q[c + 4]).fma(FloatVector.fromArray(F, kT, o + 4 * stride), l4);
+                l5 = FloatVector.broadcast(F, q[c + 5]).fma(FloatVector.fromArray(F, kT, o + 5 * stride), l5);
+                l6 = FloatVector.broadcast(F, q[c + 6]).fma(FloatVector.fromArray(F, kT, o + 6 * stride), l6);
+                l7 = FloatVector.broadcast(F, q[c + 7]).fma(FloatVector.fromArray(F, kT, o + 7 * stride), l7);
+                l8 = FloatVector.broadcast(F, q[c + 8]).fma(FloatVector.fromArray(F, kT, o + 8 * stride), l8);
+                l9 = FloatVector.broadcast(F, q[c + 9]).fma(FloatVector.fromArray(F, kT, o + 9 * stride), l9);
+                l10 = FloatVector.broadcast(F, q[c + 10]).fma(FloatVector.fromArray(F, kT, o + 10 * stride), l10);
+                l11 = FloatVector.broadcast(F, q[c + 11]).fma(FloatVector.fromArray(F, kT, o + 11 * stride), l11);
+                l12 = FloatVector.broadcast(F, q[c + 12]).fma(FloatVector.fromArray(F, kT, o + 12 * stride), l12);
+                l13 = FloatVector.broadcast(F, q[c + 13]).fma(FloatVector.fromArray(F, kT, o + 13 * stride), l13);
+                l14 = FloatVector.broadcast(F, q[c + 14]).fma(FloatVector.fromArray(F, kT, o + 14 * stride), l14);
+                l15 = FloatVector.broadcast(F, q[c + 15]).fma(FloatVector.fromArray(F, kT, o + 15 * stride), l15);
+            }
+            // sumLanes' order: lane 0 first, lane 15 last
+            FloatVector s = FloatVector.zero(F).add(l0).add(l1).add(l2).add(l3).add(l4).add(l5).add(l6).add(l7)
+                    .add(l8).add(l9).add(l10).add(l11).add(l12).add(l13).add(l14).add(l15);
+            for (int j = full; j < hd; j++) s = s.add(FloatVector.broadcast(F, q[j]).mul(FloatVector.fromArray(F, kT, (dimBase + j) * stride + t)));
+            s.mul(scale).intoArray(scores, t);
+        }
+    }
+
     /** out[outOff..+n) += w · b[bOff..+n) */
     static void axpy(float[] out, int outOff, float w, MemorySegment b, long bOff, int n) {
         int i = 0;

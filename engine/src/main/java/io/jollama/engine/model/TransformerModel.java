@@ -2,9 +2,11 @@ package io.jollama.engine.model;
 
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufFormatException;
+import io.jollama.engine.tensor.ActivationQuant;
 import io.jollama.engine.tensor.ComputePool;
 import io.jollama.engine.tensor.Dequant;
 import io.jollama.engine.tensor.MatMul;
+import io.jollama.engine.tensor.Repack;
 import io.jollama.engine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -39,9 +41,12 @@ public abstract class TransformerModel implements AutoCloseable {
     protected TransformerModel(GgufFile file, ModelConfig config) throws GgufFormatException {
         this.file = file;
         this.config = config;
-        this.tokenEmbd = tensor("token_embd.weight", config.dim(), config.vocabSize());
+        Tensor embd = tensor("token_embd.weight", config.dim(), config.vocabSize());
+        this.tokenEmbd = file.hasTensor("output.weight") ? embd : packed(embd);
         this.outputNorm = vector("output_norm.weight", config.dim());
-        this.output = file.hasTensor("output.weight") ? tensor("output.weight", config.dim(), config.vocabSize()) : tokenEmbd;
+        // matrices are repacked for the packed kernels (in place when the weights were read into memory); a tied
+        // output shares the embedding table, whose rows are then read back through Repack.unpackRow
+        this.output = file.hasTensor("output.weight") ? packed(tensor("output.weight", config.dim(), config.vocabSize())) : tokenEmbd;
         this.ropeFreqs = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", config.ropeDim() / 2) : null;
         this.thetaScale = new float[config.layers()];
         this.window = new int[config.layers()];
@@ -63,19 +68,23 @@ public abstract class TransformerModel implements AutoCloseable {
                     : rows(tensor(p + "ffn_up.weight", dim, 2 * config.ffnDim()), config.ffnDim(), config.ffnDim());
             layers[l] = new Layer(
                     vector(p + "attn_norm.weight", dim),
-                    qkv[0], qkv[1], qkv[2],
-                    tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim),
+                    packed(qkv[0]), packed(qkv[1]), packed(qkv[2]),
+                    packed(tensor(p + "attn_output.weight", config.heads() * config.headDimV(), dim)),
                     optionalVector(p + "attn_q.bias", config.qDim()),
                     optionalVector(p + "attn_k.bias", config.kvDim()),
                     optionalVector(p + "attn_v.bias", config.vDim()),
                     optionalVector(p + "attn_q_norm.weight", config.headDim()),
                     optionalVector(p + "attn_k_norm.weight", config.headDim()),
                     vector(p + "ffn_norm.weight", dim),
-                    gateUp[0], gateUp[1],
-                    tensor(p + "ffn_down.weight", config.ffnDim(), dim),
+                    packed(gateUp[0]), packed(gateUp[1]),
+                    packed(tensor(p + "ffn_down.weight", config.ffnDim(), dim)),
                     optionalVector(p + "post_attention_norm.weight", dim),
                     optionalVector(p + "post_ffw_norm.weight", dim));
         }
+    }
+
+    private Tensor packed(Tensor t) {
+        return Repack.pack(t, file.arena());
     }
 
     /** Consecutive row ranges of a matrix as matrices of their own (views of the same bytes). */
@@ -140,23 +149,58 @@ public abstract class TransformerModel implements AutoCloseable {
      * and returns the logits of the last one, or of every one ({@code n × vocab}) when {@code allLogits}.
      */
     public float[] forward(KvCache cache, int[] tokens, int offset, int n, int pos, boolean allLogits) {
-        return run(cache, tokens, offset, n, pos, allLogits ? Result.ALL_LOGITS : Result.LAST_LOGITS);
+        return run(Batch.of(cache, tokens, offset, n, pos), allLogits ? Result.ALL_LOGITS : Result.LAST_LOGITS);
     }
 
     /** As {@link #forward}, but returns the final normed hidden states of all n tokens ({@code n × dim}), for embeddings. */
     public float[] hidden(KvCache cache, int[] tokens, int offset, int n, int pos) {
-        return run(cache, tokens, offset, n, pos, Result.HIDDEN);
+        return run(Batch.of(cache, tokens, offset, n, pos), Result.HIDDEN);
+    }
+
+    /**
+     * One step for several sequences at once (batched decoding): token i goes at position {@code positions[i]} of
+     * {@code caches[i]} and attends to that cache only. The weights are read once for all of them. Returns the
+     * logits of every token ({@code n × vocab}); each row equals what {@link #forward} gives for that token alone.
+     */
+    public float[] forwardEach(KvCache[] caches, int[] tokens, int[] positions) {
+        if (caches.length != tokens.length || positions.length != tokens.length || tokens.length == 0) {
+            throw new IllegalArgumentException("one cache and one position per token, and at least one token");
+        }
+        return run(new Batch(tokens.clone(), caches.clone(), positions.clone(), true), Result.ALL_LOGITS);
     }
 
     private enum Result { LAST_LOGITS, ALL_LOGITS, HIDDEN }
 
-    private float[] run(KvCache cache, int[] tokens, int offset, int n, int pos, Result result) {
-        if (pos + n > cache.capacity) throw new IllegalArgumentException("context overflow: " + (pos + n) + " > " + cache.capacity);
+    /**
+     * The tokens of one forward pass: token i at position {@code pos[i]} of {@code caches[i]}. One sequence's
+     * prompt batch is one cache with consecutive positions (each token also sees the batch's earlier tokens).
+     */
+    private record Batch(int[] tokens, KvCache[] caches, int[] pos, boolean exact) {
+        static Batch of(KvCache cache, int[] tokens, int offset, int n, int pos) {
+            KvCache[] caches = new KvCache[n];
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) {
+                caches[i] = cache;
+                p[i] = pos + i;
+            }
+            return new Batch(java.util.Arrays.copyOfRange(tokens, offset, offset + n), caches, p, false);
+        }
+
+        int size() {
+            return tokens.length;
+        }
+    }
+
+    private float[] run(Batch b, Result result) {
+        int n = b.size();
+        for (int i = 0; i < n; i++) {
+            if (b.pos[i] + 1 > b.caches[i].capacity) throw new IllegalArgumentException("context overflow: " + (b.pos[i] + 1) + " > " + b.caches[i].capacity);
+        }
         ModelConfig c = config;
         int dim = c.dim();
         float[] x = new float[n * dim];
         for (int i = 0; i < n; i++) {
-            int t = tokens[offset + i];
+            int t = b.tokens[i];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside the vocabulary of " + c.vocabSize());
             Dequant.row(tokenEmbd, t, x, i * dim);
         }
@@ -177,14 +221,15 @@ public abstract class TransformerModel implements AutoCloseable {
             if (n == 1) {
                 matvecTogether(xb, w.wq(), q, w.wk(), k, w.wv(), v);
             } else {
-                project(w.wq(), xb, n, q);
-                project(w.wk(), xb, n, k);
-                project(w.wv(), xb, n, v);
+                project(w.wq(), xb, n, q, b.exact());
+                project(w.wk(), xb, n, k, b.exact());
+                project(w.wv(), xb, n, v, b.exact());
             }
             final int layer = l;
             // biases, q/k norms and RoPE per token, then the keys and values into the cache
             forEachToken(n, i -> {
-                int p = pos + i;
+                int p = b.pos[i];
+                KvCache cache = b.caches[i];
                 addBias(q, i * c.qDim(), w.bq());
                 addBias(k, i * c.kvDim(), w.bk());
                 addBias(v, i * c.vDim(), w.bv());
@@ -201,8 +246,8 @@ public abstract class TransformerModel implements AutoCloseable {
                 cache.storeKey(layer, p, k, i * c.kvDim());
                 cache.storeValue(layer, p, v, i * c.vDim());
             });
-            attention(cache, l, q, att, n, pos);
-            project(w.wo(), att, n, attOut);
+            attention(b, l, q, att);
+            project(w.wo(), att, n, attOut, b.exact());
             if (w.postAttnNorm() != null) rmsnormRows(attOut, attOut, w.postAttnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += attOut[i];
 
@@ -210,8 +255,8 @@ public abstract class TransformerModel implements AutoCloseable {
             if (n == 1) {
                 matvecTogether(xb, w.gate(), gate, w.up(), up, null, null);
             } else {
-                project(w.gate(), xb, n, gate);
-                project(w.up(), xb, n, up);
+                project(w.gate(), xb, n, gate, b.exact());
+                project(w.up(), xb, n, up, b.exact());
             }
             int ffn = c.ffnDim();
             boolean gelu = geluFeedForward();
@@ -219,7 +264,7 @@ public abstract class TransformerModel implements AutoCloseable {
                 if (gelu) for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.geluTable(gate[j]) * up[j];
                 else for (int j = i * ffn; j < (i + 1) * ffn; j++) gate[j] = Ops.silu(gate[j]) * up[j];
             });
-            project(w.down(), gate, n, down);
+            project(w.down(), gate, n, down, b.exact());
             if (w.postFfnNorm() != null) rmsnormRows(down, down, w.postFfnNorm(), n);
             for (int i = 0; i < n * dim; i++) x[i] += down[i];
         }
@@ -229,12 +274,14 @@ public abstract class TransformerModel implements AutoCloseable {
         for (int i = 0; i < m; i++) Ops.rmsnorm(normed, i * dim, x, (first + i) * dim, outputNorm, dim, c.rmsEps());
         if (result == Result.HIDDEN) return normed;
         float[] logits = new float[m * c.vocabSize()];
-        project(output, normed, m, logits);
+        project(output, normed, m, logits, b.exact());
         return logits;
     }
 
-    private static void project(Tensor w, float[] in, int n, float[] out) {
+    /** A projection of n tokens; {@code exact}: each token's result bit-equal to its own matvec (batched decoding). */
+    private static void project(Tensor w, float[] in, int n, float[] out, boolean exact) {
         if (n == 1) MatMul.matvec(w, in, out);
+        else if (exact) MatMul.matmulExact(w, in, n, out);
         else MatMul.matmul(w, in, n, out);
     }
 
@@ -265,10 +312,18 @@ public abstract class TransformerModel implements AutoCloseable {
      */
     private static void matvecTogether(float[] x, Tensor w1, float[] o1, Tensor w2, float[] o2, Tensor w3, float[] o3) {
         int r1 = w1.rows(), r2 = w2.rows(), r3 = w3 == null ? 0 : w3.rows();
-        ComputePool.parallelFor(r1 + r2 + r3, (from, to) -> {
-            if (from < r1) MatMul.matvecRange(w1, x, o1, from, Math.min(to, r1));
-            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, x, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
-            if (to > r1 + r2) MatMul.matvecRange(w3, x, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
+        // split on whole row groups when every matrix has them (packed matrices must be cut there)
+        int unit = r1 % Repack.GROUP == 0 && r2 % Repack.GROUP == 0 && r3 % Repack.GROUP == 0 ? Repack.GROUP : 1;
+        // the input converted once per vec_dot type, not once per matrix and thread
+        ActivationQuant.Activations a1 = ActivationQuant.quantize(w1.type(), x, w1.cols(), 1);
+        ActivationQuant.Activations a2 = ActivationQuant.dotType(w2.type()) == a1.type() ? a1 : ActivationQuant.quantize(w2.type(), x, w2.cols(), 1);
+        ActivationQuant.Activations a3 = w3 == null ? null : ActivationQuant.dotType(w3.type()) == a1.type() ? a1
+                : ActivationQuant.dotType(w3.type()) == a2.type() ? a2 : ActivationQuant.quantize(w3.type(), x, w3.cols(), 1);
+        ComputePool.parallelFor((r1 + r2 + r3) / unit, (fromUnit, toUnit) -> {
+            int from = fromUnit * unit, to = toUnit * unit;
+            if (from < r1) MatMul.matvecRange(w1, a1, o1, from, Math.min(to, r1));
+            if (to > r1 && from < r1 + r2) MatMul.matvecRange(w2, a2, o2, Math.max(from, r1) - r1, Math.min(to, r1 + r2) - r1);
+            if (to > r1 + r2) MatMul.matvecRange(w3, a3, o3, Math.max(from, r1 + r2) - r1 - r2, to - r1 - r2);
         });
     }
 
@@ -278,7 +333,8 @@ public abstract class TransformerModel implements AutoCloseable {
      * costs grow with the position). For the F16 cache the rows in use are widened to floats once per layer, not
      * once per query head.
      */
-    private void attention(KvCache cache, int layer, float[] q, float[] out, int n, int pos) {
+    private void attention(Batch b, int layer, float[] q, float[] out) {
+        int n = b.size();
         int heads = config.heads();
         float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         if (scalesQueryFirst()) {
@@ -287,23 +343,37 @@ public abstract class TransformerModel implements AutoCloseable {
         }
         float attnScale = scale;
         int win = window[layer];
-        if (cache.type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(cache, layer, q, out, n, pos, from, to, attnScale, win));
+        int[] len = new int[n];
+        for (int i = 0; i < n; i++) len[i] = b.pos[i] + 1;
+        if (b.caches[0].type == KvCache.Type.F32) {
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(b.caches, layer, q, out, n, len, from, to, attnScale, win));
         } else {
-            KvCache.Widened kv = cache.widen(layer, pos + n);
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, q, out, n, pos, from, to, attnScale, win));
+            // each cache's rows in use are widened once per layer (one widen per sequence of the batch)
+            KvCache.Widened[] kv = new KvCache.Widened[n];
+            for (int i = 0; i < n; i++) {
+                if (kv[i] != null) continue;
+                int rows = 0;
+                for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) rows = Math.max(rows, len[j]);
+                // a batch scores its keys 16 positions at a time, from transposed keys
+                KvCache.Widened w = n > 1 && Ops.TRANSPOSED_SCORES ? b.caches[i].widenTransposed(layer, rows) : b.caches[i].widen(layer, rows);
+                for (int j = i; j < n; j++) if (b.caches[j] == b.caches[i]) kv[j] = w;
+            }
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, win));
         }
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache cache, int layer, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
+    private void attendF32(KvCache[] caches, int layer, float[] q, float[] out, int n, int[] lens, int from, int to, float scale, int window) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
-        MemorySegment keys = cache.keys[layer], values = cache.values[layer];
-        float[] scores = new float[pos + n];
+        int maxLen = 0;
+        for (int l : lens) maxLen = Math.max(maxLen, l);
+        float[] scores = new float[maxLen];
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
-            int len = pos + i + 1;
+            KvCache cache = caches[i];
+            MemorySegment keys = cache.keys[layer], values = cache.values[layer];
+            int len = lens[i];
             int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
@@ -343,23 +413,40 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** With a sliding window: a query at position p sees keys p-window+1 .. p (the masked keys ggml skips). */
     static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to, float scale, int window) {
+        KvCache.Widened[] kvs = new KvCache.Widened[n];
+        int[] lens = new int[n];
+        for (int i = 0; i < n; i++) {
+            kvs[i] = kv;
+            lens[i] = pos + i + 1;
+        }
+        attendF16(c, kvs, lens, q, out, n, from, to, scale, window);
+    }
+
+    /** Token i attends to the first {@code lens[i]} rows of {@code kvs[i]}. */
+    static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale, int window) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
-        float[] keys = kv.keys(), values = kv.values();
         float[] qh = new float[hd];
         short[] half = new short[Math.max(hd, hdv)];
         float[] acc = new float[hdv];
+        float[] scores = null;
         for (int item = from; item < to; item++) {
             int i = item % n, h = item / n, kvh = h / group;
-            int len = pos + i + 1;
+            float[] keys = kvs[i].keys(), values = kvs[i].values();
+            int len = lens[i];
             int start = window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
             for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);
+            float[] keysT = kvs[i].keysT();
+            if (keysT != null) {
+                if (scores == null || scores.length < kvs[i].stride()) scores = new float[kvs[i].stride()];
+                Ops.scoresTransposed(qh, hd, keysT, kvs[i].stride(), kvh * hd, start, len, scale, scores);
+            }
             Arrays.fill(acc, 0f);
             float m = Float.NEGATIVE_INFINITY, sum = 0f;
             for (int t = start, kOff = kvh * hd + start * kvDim, vOff = kvh * hdv + start * vDim; t < len; t++, kOff += kvDim, vOff += vDim) {
-                float s = Ops.dot(qh, 0, keys, kOff, hd) * scale;
+                float s = keysT != null ? scores[t] : Ops.dot(qh, 0, keys, kOff, hd) * scale;
                 float ms = 1f, vs = 1f;
                 if (s > m) {
                     float old = m;

@@ -6,11 +6,20 @@ import io.jollama.engine.model.TransformerModel;
 import io.jollama.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.nio.file.Path;
 
 /**
  * A loaded model ready to generate: the weights, the tokenizer and the load-time settings
  * ({@code num_ctx}, {@code num_batch}). Sequences (KV caches) are made per concurrent request slot.
+ * <p>
+ * Every forward pass of its sequences runs on the runner's own engine thread, a platform thread (so the compute
+ * pool can use it as one of its workers), one pass at a time: prompt batches in turn, and the decode steps of
+ * all generating sequences batched into one pass ({@link DecodeBatcher}).
  */
 public final class Runner implements AutoCloseable {
     private final TransformerModel model;
@@ -18,8 +27,16 @@ public final class Runner implements AutoCloseable {
     private final int numCtx;
     private final int numBatch;
     private final KvCache.Type kvType;
+    private final ExecutorService engine;
+    private final DecodeBatcher batcher;
 
     public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
+        this.engine = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jollama-engine");
+            t.setDaemon(true);
+            return t;
+        });
+        this.batcher = new DecodeBatcher(model, engine);
         this.model = model;
         this.tokenizer = tokenizer;
         this.numCtx = Math.max(4, Math.min(numCtx, model.config().contextLength()));
@@ -33,7 +50,13 @@ public final class Runner implements AutoCloseable {
     }
 
     public static Runner load(Path gguf, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType) throws IOException {
-        TransformerModel model = Models.load(gguf, mmap);
+        return load(java.util.List.of(gguf), numCtx, numBatch, mmap, kvType);
+    }
+
+    /** A model in one GGUF file or split over several shards (in shard order). */
+    public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType)
+            throws IOException {
+        TransformerModel model = Models.load(shards, mmap);
         try {
             return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {
@@ -49,7 +72,38 @@ public final class Runner implements AutoCloseable {
     public KvCache.Type kvType() { return kvType; }
 
     public Sequence newSequence() {
-        return new Sequence(model, tokenizer, numCtx, numBatch, kvType);
+        return new Sequence(this, numCtx, numBatch, kvType);
+    }
+
+    DecodeBatcher batcher() {
+        return batcher;
+    }
+
+    /** Decode steps run so far and the tokens they decoded (tokens / steps = the mean batch of parallel decoding). */
+    public long[] decodeStats() {
+        return batcher.stats();
+    }
+
+    /** Runs a forward pass on the engine thread and waits for it (uninterruptibly: the pass uses the caller's cache). */
+    <T> T onEngine(Callable<T> pass) {
+        Future<T> f = engine.submit(pass);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IllegalStateException(c);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -72,6 +126,7 @@ public final class Runner implements AutoCloseable {
 
     @Override
     public void close() {
+        engine.shutdown();
         model.close();
     }
 }

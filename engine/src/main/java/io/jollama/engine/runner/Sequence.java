@@ -25,9 +25,12 @@ public final class Sequence implements AutoCloseable {
     private int[] cached = new int[0];
     private int used;
 
-    Sequence(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
-        this.model = model;
-        this.tokenizer = tokenizer;
+    private final Runner runner;
+
+    Sequence(Runner runner, int numCtx, int numBatch, KvCache.Type kvType) {
+        this.runner = runner;
+        this.model = runner.model();
+        this.tokenizer = runner.tokenizer();
         this.numCtx = numCtx;
         this.numBatch = numBatch;
         this.cache = model.newCache(numCtx, kvType);
@@ -82,7 +85,9 @@ public final class Sequence implements AutoCloseable {
         for (int i = reuse; i < input.length; i += numBatch) {
             if (cancelled.getAsBoolean()) return new GenerationResult("cancel", input.length, System.nanoTime() - t0, 0, 0, input);
             int n = Math.min(numBatch, input.length - i);
-            logits = model.forward(cache, input, i, n, used, false);
+            final int from = i, at = used;
+            final int[] in = input;
+            logits = runner.onEngine(() -> model.forward(cache, in, from, n, at, false));
             System.arraycopy(input, i, cached, used, n);
             used += n;
         }
@@ -99,52 +104,58 @@ public final class Sequence implements AutoCloseable {
         String reason = "length";
         JsonConstraint json = opts.jsonFormat() ? new JsonConstraint() : null;
         long t1 = System.nanoTime();
-        while (generated < maxTokens) {
-            if (cancelled.getAsBoolean()) {
-                reason = "cancel";
-                break;
-            }
-            if (json != null && json.complete()) {
-                reason = "stop";
-                break;
-            }
-            int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
-            if (json != null && (tokenizer.isEog(token) || !json.accepts(tokenizer.tokenBytes(token)))) {
-                token = sampleAllowed(sampler, logits, vocab, history, historyLen, json);
-                if (token < 0) {
+        DecodeBatcher batcher = runner.batcher();
+        batcher.enter();
+        try {
+            while (generated < maxTokens) {
+                if (cancelled.getAsBoolean()) {
+                    reason = "cancel";
+                    break;
+                }
+                if (json != null && json.complete()) {
                     reason = "stop";
                     break;
                 }
-            }
-            if (json != null) json.feed(tokenizer.tokenBytes(token));
-            if (tokenizer.isEog(token)) {
-                reason = "stop";
-                break;
-            }
-            generated++;
-            if (observer != null) observer.token(token, logits, vocab);
-            if (historyLen == history.length) history = Arrays.copyOf(history, history.length * 2);
-            history[historyLen++] = token;
-            String text = stops.push(decoder.next(token));
-            if (!text.isEmpty()) onText.accept(text);
-            if (stops.stopped()) {
-                reason = "stop";
-                break;
-            }
-            if (generated >= maxTokens) break;
-            if (used >= numCtx) {
-                if (!opts.shift() || opts.numPredict() == -2) {
-                    reason = "length";
+                int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+                if (json != null && (tokenizer.isEog(token) || !json.accepts(tokenizer.tokenBytes(token)))) {
+                    token = sampleAllowed(sampler, logits, vocab, history, historyLen, json);
+                    if (token < 0) {
+                        reason = "stop";
+                        break;
+                    }
+                }
+                if (json != null) json.feed(tokenizer.tokenBytes(token));
+                if (tokenizer.isEog(token)) {
+                    reason = "stop";
                     break;
                 }
-                int discard = (used - numKeep) / 2;
-                model.shiftCache(cache, numKeep, discard, used);
-                System.arraycopy(cached, numKeep + discard, cached, numKeep, used - numKeep - discard);
-                used -= discard;
+                generated++;
+                if (observer != null) observer.token(token, logits, vocab);
+                if (historyLen == history.length) history = Arrays.copyOf(history, history.length * 2);
+                history[historyLen++] = token;
+                String text = stops.push(decoder.next(token));
+                if (!text.isEmpty()) onText.accept(text);
+                if (stops.stopped()) {
+                    reason = "stop";
+                    break;
+                }
+                if (generated >= maxTokens) break;
+                if (used >= numCtx) {
+                    if (!opts.shift() || opts.numPredict() == -2) {
+                        reason = "length";
+                        break;
+                    }
+                    int discard = (used - numKeep) / 2;
+                    model.shiftCache(cache, numKeep, discard, used);
+                    System.arraycopy(cached, numKeep + discard, cached, numKeep, used - numKeep - discard);
+                    used -= discard;
+                }
+                cached[used] = token;
+                logits = batcher.step(cache, token, used);
+                used++;
             }
-            cached[used] = token;
-            logits = model.forward(cache, cached, used, 1, used, false);
-            used++;
+        } finally {
+            batcher.leave();
         }
         if (!stops.stopped()) {
             String rest = stops.push(decoder.flush());
@@ -167,7 +178,8 @@ public final class Sequence implements AutoCloseable {
         double[] sum = new double[dim];
         for (int i = 0; i < tokens.length; i += numBatch) {
             int n = Math.min(numBatch, tokens.length - i);
-            float[] h = model.hidden(cache, tokens, i, n, i);
+            final int from = i;
+            float[] h = runner.onEngine(() -> model.hidden(cache, tokens, from, n, from));
             for (int t = 0; t < n; t++) for (int d = 0; d < dim; d++) sum[d] += h[t * dim + d];
         }
         float[] out = new float[dim];

@@ -34,9 +34,21 @@ public final class ActivationQuant {
      * {@code n} activation vectors of {@code cols} values in vec_dot form. Vector t's values start at {@code t·cols}
      * in {@code q} (quantized types) or {@code f} (float types); its block scales at {@code t·cols/blockSize} in
      * {@code d}; Q8_1's {@code s} likewise; Q8_K's sums of 16 at {@code t·cols/16} in {@code bsums}
-     * and of 32 at {@code t·cols/32} in {@code bsums32}.
+     * and of 32 at {@code t·cols/32} in {@code bsums32} (Q8_0 too). {@code qPairs[i]} holds q[2i] in its low and
+     * q[2i+1] in its high 16 bits: the packed kernels broadcast two neighbouring quants with one 32-bit load.
      */
-    public record Activations(DotType type, int cols, int n, short[] q, float[] d, float[] s, int[] bsums, int[] bsums32, float[] f) {}
+    public record Activations(DotType type, int cols, int n, short[] q, float[] d, float[] s, int[] bsums, int[] bsums32, float[] f,
+                              int[] qPairs) {
+        Activations(DotType type, int cols, int n, float[] f) {
+            this(type, cols, n, null, null, null, null, null, f, null);
+        }
+    }
+
+    private static int[] pairs(short[] q) {
+        int[] p = new int[q.length / 2];
+        for (int i = 0; i < p.length; i++) p[i] = (q[2 * i] & 0xFFFF) | (q[2 * i + 1] << 16);
+        return p;
+    }
 
     /** Converts {@code n} vectors of {@code cols} values (vector t at {@code xs[t·cols]}) for weights of {@code weightType}. */
     public static Activations quantize(GgmlType weightType, float[] xs, int cols, int n) {
@@ -47,17 +59,17 @@ public final class ActivationQuant {
         int total = cols * n;
         switch (dt) {
             case F32 -> {
-                return new Activations(dt, cols, n, null, null, null, null, null, xs);
+                return new Activations(dt, cols, n, xs);
             }
             case F16 -> {
                 float[] f = new float[total];
                 for (int i = 0; i < total; i++) f[i] = Float.float16ToFloat(Float.floatToFloat16(xs[i]));
-                return new Activations(dt, cols, n, null, null, null, null, null, f);
+                return new Activations(dt, cols, n, f);
             }
             case BF16 -> {
                 float[] f = new float[total];
                 for (int i = 0; i < total; i++) f[i] = roundToBf16(xs[i]);
-                return new Activations(dt, cols, n, null, null, null, null, null, f);
+                return new Activations(dt, cols, n, f);
             }
             case Q8_0, Q8_1 -> {
                 requireMultiple(cols, 32, weightType);
@@ -65,7 +77,13 @@ public final class ActivationQuant {
                 float[] d = new float[total / 32];
                 float[] s = dt == DotType.Q8_1 ? new float[total / 32] : null;
                 for (int b = 0; b < total / 32; b++) quantizeQ8Block(xs, b * 32, q, d, s, b);
-                return new Activations(dt, cols, n, q, d, s, null, null, null);
+                int[] bsums32 = new int[total / 32];
+                for (int b = 0; b < bsums32.length; b++) {
+                    int sum = 0;
+                    for (int j = 0; j < 32; j++) sum += q[32 * b + j];
+                    bsums32[b] = sum;
+                }
+                return new Activations(dt, cols, n, q, d, s, null, bsums32, null, pairs(q));
             }
             case Q8_K -> {
                 requireMultiple(cols, 256, weightType);
@@ -75,7 +93,7 @@ public final class ActivationQuant {
                 for (int b = 0; b < total / 256; b++) quantizeQ8KBlock(xs, b * 256, q, d, bsums, b);
                 int[] bsums32 = new int[total / 32];
                 for (int i = 0; i < bsums32.length; i++) bsums32[i] = bsums[2 * i] + bsums[2 * i + 1];
-                return new Activations(dt, cols, n, q, d, null, bsums, bsums32, null);
+                return new Activations(dt, cols, n, q, d, null, bsums, bsums32, null, pairs(q));
             }
         }
         throw new AssertionError(dt);

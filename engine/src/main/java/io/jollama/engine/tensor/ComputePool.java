@@ -10,9 +10,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * virtual-thread carrier or the common pool would be shared with unrelated work.
  * <p>
  * Idle workers spin briefly (a decode step issues hundreds of matvecs back to back, so a park/unpark
- * round trip per call would be a visible cost), then park. The caller does not run a chunk itself: it may be a
- * virtual thread, whose carrier must not be held for milliseconds of compute. One {@link #parallelFor} runs at a time;
- * concurrent callers queue on a lock, and a call made from a pool thread runs inline.
+ * round trip per call would be a visible cost), then park. A platform-thread caller (the engine's own runner
+ * thread) runs the first chunk itself and spins for the others, so a decode step's hundreds of products cost no
+ * park/unpark round trip; a virtual-thread caller does not, since its carrier must not be held for milliseconds of
+ * compute. One {@link #parallelFor} runs at a time; concurrent callers queue on a lock, and a call made from a pool
+ * thread runs inline.
  */
 public final class ComputePool {
 
@@ -30,6 +32,8 @@ public final class ComputePool {
     private static final long WORKER_SPIN_NANOS = 20_000;
     /** The caller waits for whole chunks, so it parks almost at once and leaves the cores to the workers. */
     private static final long CALLER_SPIN_NANOS = 2_000;
+    /** A caller that ran its own chunk: the others finish at about the same time, so it waits by spinning. */
+    private static final long JOINED_SPIN_NANOS = 200_000;
 
     private static final ReentrantLock LOCK = new ReentrantLock();
     private static final Worker[] WORKERS = new Worker[THREADS];
@@ -69,24 +73,35 @@ public final class ComputePool {
      */
     public static void parallelFor(int count, RangeTask task) {
         if (count <= 0) return;
-        if (count == 1 || Thread.currentThread() instanceof WorkerThread) {
+        // a chunk that calls parallelFor again (on a worker, or on the caller running its own chunk) runs it inline
+        if (count == 1 || Thread.currentThread() instanceof WorkerThread || LOCK.isHeldByCurrentThread()) {
             task.run(0, count);
             return;
         }
         int parts = Math.min(THREADS, count);
+        boolean joins = !Thread.currentThread().isVirtual();
         LOCK.lock();
         try {
             failure = null;
             waiter = Thread.currentThread();
-            PENDING.set(parts);
-            for (int i = 0; i < parts; i++) {
+            int first = joins ? 1 : 0;
+            PENDING.set(parts - first);
+            for (int i = first; i < parts; i++) {
                 int from = (int) ((long) count * i / parts);
                 int to = (int) ((long) count * (i + 1) / parts);
                 WORKERS[i].assign(task, from, to);
             }
+            if (joins) {
+                try {
+                    task.run(0, (int) ((long) count / parts));
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            }
             long start = System.nanoTime();
+            long spin = joins ? JOINED_SPIN_NANOS : CALLER_SPIN_NANOS;
             while (PENDING.get() != 0) {
-                if (System.nanoTime() - start < CALLER_SPIN_NANOS) Thread.onSpinWait();
+                if (System.nanoTime() - start < spin) Thread.onSpinWait();
                 else LockSupport.park(ComputePool.class);
             }
             waiter = null;

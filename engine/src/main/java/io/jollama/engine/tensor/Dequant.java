@@ -254,11 +254,20 @@ public final class Dequant {
 
     /** Dequantizes one row of a matrix. */
     public static void row(Tensor t, int row, float[] dst, int dstOff) {
+        if (t.packed()) {
+            dequantize(t.type(), MemorySegment.ofArray(Repack.unpackRow(t, row)), 0, dst, dstOff, t.cols());
+            return;
+        }
         dequantize(t.type(), t.data(), row * t.rowBytes(), dst, dstOff, t.cols());
     }
 
     /** Dequantizes the whole tensor (tests and small tensors such as norms). */
     public static float[] all(Tensor t) {
+        if (t.packed()) {
+            float[] out = new float[Math.toIntExact(t.elementCount())];
+            for (int r = 0; r < t.rows(); r++) row(t, r, out, r * t.cols());
+            return out;
+        }
         float[] out = new float[Math.toIntExact(t.elementCount())];
         dequantize(t.type(), t.data(), 0, out, 0, out.length);
         return out;

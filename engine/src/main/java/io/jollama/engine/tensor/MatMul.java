@@ -33,9 +33,23 @@ public final class MatMul {
         matvec(w, x, out, SCALAR);
     }
 
-    /** Batch: n input vectors packed in xs (vector i at xs[i*cols ..]); out[i*rows + r]. Used for prompt processing. */
+    /**
+     * Batch: n input vectors packed in xs (vector i at xs[i*cols ..]); out[i*rows + r]. Used for prompt processing.
+     * A packed matrix with a batch of {@value FloatGemm#MIN_TOKENS} or more goes through float panels ({@link FloatGemm}):
+     * close to, not bit-equal with, one vector at a time.
+     */
     public static void matmul(Tensor w, float[] xs, int n, float[] out) {
         matmul(w, xs, n, out, SCALAR);
+    }
+
+    /** As {@link #matmul}, but each vector's result bit-equal to {@link #matvec} of it alone (batched decoding). */
+    public static void matmulExact(Tensor w, float[] xs, int n, float[] out) {
+        if (w.packed() && n > 1) {
+            check(w, xs, n, out);
+            matmulPacked(w, xs, n, out);
+        } else {
+            matmul(w, xs, n, out, SCALAR);
+        }
     }
 
     /**
@@ -47,12 +61,37 @@ public final class MatMul {
         if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
             throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
         }
-        Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+        matvecRange(w, ActivationQuant.quantize(w.type(), x, w.cols(), 1), out, rowFrom, rowTo);
+    }
+
+    /** As {@link #matvecRange(Tensor, float[], float[], int, int)}, with the input already in the weight type's vec_dot form. */
+    public static void matvecRange(Tensor w, Activations a, float[] out, int rowFrom, int rowTo) {
+        if (a.type() != ActivationQuant.dotType(w.type()) || a.cols() != w.cols() || a.n() != 1) {
+            throw new IllegalArgumentException(w.name() + ": activations of type " + a.type() + " × " + a.cols() + " do not fit " + w.type() + " × " + w.cols());
+        }
+        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
+            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
+        }
+        if (w.packed()) {
+            if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
+                throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
+            }
+            Repack.kernel(w.type()).groups(w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, 0, 1, out, w.rows());
+            return;
+        }
         kernel(w.type(), SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
     }
 
     static void matvec(Tensor w, float[] x, float[] out, boolean scalar) {
         check(w, x, 1, out);
+        if (w.packed()) {
+            Repack.Kernel pk = Repack.kernel(w.type());
+            Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
+            MemorySegment data = w.data();
+            int cols = w.cols(), rows = w.rows();
+            ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> pk.groups(data, cols, from, to, a, 0, 1, out, rows));
+            return;
+        }
         Kernel k = kernel(w.type(), scalar);
         Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
         MemorySegment data = w.data();
@@ -67,6 +106,11 @@ public final class MatMul {
             return;
         }
         check(w, xs, n, out);
+        if (w.packed()) {
+            if (n >= FloatGemm.MIN_TOKENS) FloatGemm.matmul(w, xs, n, out);
+            else matmulPacked(w, xs, n, out);
+            return;
+        }
         Kernel k = kernel(w.type(), scalar);
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
@@ -77,6 +121,24 @@ public final class MatMul {
                 int rEnd = Math.min(to, r + ROW_BLOCK);
                 for (int t = 0; t < n; t += KernelSupport.TILE) {
                     k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
+                }
+            }
+        });
+    }
+
+    /** Groups per block in packed batch products: a block's weights stay in cache while every token tile passes over them. */
+    private static final int GROUP_BLOCK = 2;
+
+    private static void matmulPacked(Tensor w, float[] xs, int n, float[] out) {
+        Repack.Kernel pk = Repack.kernel(w.type());
+        Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
+        MemorySegment data = w.data();
+        int cols = w.cols(), rows = w.rows();
+        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> {
+            for (int g = from; g < to; g += GROUP_BLOCK) {
+                int gEnd = Math.min(to, g + GROUP_BLOCK);
+                for (int t = 0; t < n; t += KernelSupport.TILE) {
+                    pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
                 }
             }
         });

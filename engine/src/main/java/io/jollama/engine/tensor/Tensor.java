@@ -9,8 +9,16 @@ import java.lang.foreign.MemorySegment;
  * A tensor's bytes in ggml layout, off the Java heap (mapped file or off-heap memory).
  * {@code shape} is in ggml order: shape[0] is the row length ({@link #cols()}); a matrix has
  * {@link #rows()} rows of {@code rowBytes()} bytes each, stored one after another.
+ * <p>
+ * A {@code packed} matrix holds the same bytes per group of {@value Repack#GROUP} rows, rearranged by
+ * {@link Repack} so that a kernel reads the rows of a group side by side (see the type's {@code *Packed} class);
+ * the group of rows 16g..16g+15 still occupies exactly the bytes those rows occupy unpacked.
  */
-public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data, boolean packed) {
+
+    public Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+        this(name, type, shape, data, false);
+    }
 
     public static Tensor of(GgufFile file, GgufTensorInfo info) {
         return new Tensor(info.name(), info.type(), info.shape(), file.tensorData(info));

@@ -35,12 +35,29 @@ class MatMulPoolTest {
                 assertTrue(c.to > c.from);
                 next = c.to;
                 assertFalse(c.thread.isVirtual(), "ran on a virtual thread");
-                assertTrue(c.thread.isDaemon());
-                assertTrue(c.thread.getName().startsWith("jollama-compute-"), c.thread.getName());
+                // a platform-thread caller runs the first chunk itself, the compute threads the others
+                if (c.from == 0) {
+                    assertSame(Thread.currentThread(), c.thread);
+                } else {
+                    assertTrue(c.thread.isDaemon());
+                    assertTrue(c.thread.getName().startsWith("jollama-compute-"), c.thread.getName());
+                }
             }
             assertEquals(count, next);
         }
         assertTrue(ComputePool.threads() >= 1);
+    }
+
+    @Test
+    void aVirtualThreadCallerRunsNoChunkItself() throws Exception {
+        List<Chunk> chunks = Collections.synchronizedList(new ArrayList<>());
+        Thread caller = Thread.ofVirtual().start(() -> ComputePool.parallelFor(100, (from, to) -> chunks.add(new Chunk(from, to, Thread.currentThread()))));
+        caller.join();
+        assertEquals(Math.min(100, ComputePool.threads()), chunks.size());
+        for (Chunk c : chunks) {
+            assertFalse(c.thread.isVirtual(), "ran on a virtual thread");
+            assertTrue(c.thread.getName().startsWith("jollama-compute-"), c.thread.getName());
+        }
     }
 
     @Test
