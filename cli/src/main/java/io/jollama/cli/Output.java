@@ -4,7 +4,8 @@ import java.io.PrintStream;
 
 /**
  * Writes streamed model text, word-wrapped to the terminal width when asked (a word that would cross the right
- * edge starts a new line), and remembers whether the last character written was a newline.
+ * edge starts a new line; lines break only between words), and remembers whether the last character written was a
+ * newline.
  */
 final class Output {
 
@@ -54,10 +55,12 @@ final class Output {
                 atLineStart = false;
             } else {
                 word.append(c);
+                // a word as wide as the terminal cannot move to the next line whole: it is broken here
+                if (word.length() >= width - 1) flushWord();
             }
         }
-        // print a partial word right away unless it may still need to wrap
-        if (column + (pendingSpace ? 1 : 0) + word.length() < width) flushWord();
+        // a word is held until its end is seen (a space, a newline, the end of the answer): a token that completes a
+        // word printed in part could otherwise push it over the edge, and the line would break inside the word
         out.flush();
     }
 

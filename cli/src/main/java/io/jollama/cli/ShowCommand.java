@@ -76,13 +76,32 @@ public final class ShowCommand implements Callable<Integer> {
         if (verbose) {
             List<String[]> meta = new ArrayList<>();
             info.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> meta.add(new String[]{e.getKey(), String.valueOf(e.getValue())}));
+                    .forEach(e -> meta.add(new String[]{e.getKey(), metadataValue(e.getValue())}));
             section(out, "Metadata", meta);
             if (r.tensors() != null) {
                 section(out, "Tensors", r.tensors().stream()
                         .map(t -> new String[]{t.name(), t.type(), String.valueOf(t.shape())}).toList());
             }
         }
+    }
+
+    /**
+     * A metadata value as ollama's show prints it: a long array shows the items that fit about 10 columns
+     * ({@code [<unk> <s> ...+510 more]}, items as Go's %v prints them), never thousands of characters.
+     */
+    static String metadataValue(Object value) {
+        if (!(value instanceof List<?> items)) return String.valueOf(value);
+        int shown = 0, width = 1;
+        for (Object item : items) {
+            int w = String.valueOf(item).length() + (shown > 0 ? 2 : 0);
+            if (width + w > 10 && shown > 0) break;
+            width += w;
+            shown++;
+        }
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < shown; i++) b.append(i > 0 ? " " : "").append(items.get(i));
+        if (shown < items.size()) b.append(" ...+").append(items.size() - shown).append(" more");
+        return b.append(']').toString();
     }
 
     private static void add(List<String[]> rows, String key, Object value) {

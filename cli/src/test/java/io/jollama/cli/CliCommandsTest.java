@@ -99,6 +99,9 @@ class CliCommandsTest {
         Cli.Result verbose = cli.run("show", "tiny", "-v");
         assertTrue(verbose.out().contains("  Metadata\n"), verbose.out());
         assertTrue(verbose.out().contains("llama.block_count"), verbose.out());
+        // issue 15, item 13: long arrays shortened as ollama prints them, no 3,200-character rows
+        assertTrue(verbose.out().matches("(?s).*tokenizer\\.ggml\\.tokens +\\[<unk> \\.\\.\\.\\+511 more\\].*"), verbose.out());
+        assertTrue(verbose.out().lines().allMatch(l -> l.length() < 200), verbose.out());
         assertTrue(verbose.out().contains("  Tensors\n"), verbose.out());
         assertTrue(verbose.out().contains("token_embd.weight"), verbose.out());
 

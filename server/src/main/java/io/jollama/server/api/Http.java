@@ -42,18 +42,35 @@ public final class Http {
      * malformed chunk, a connection closed mid-body) is 400 {@code unexpected EOF}, as Go's JSON decoder says.
      */
     public static byte[] body(Context ctx) {
+        byte[] cached = ctx.attribute(BODY);
+        if (cached != null) return cached;
         Long attr = ctx.attribute(MAX_BODY);
         long limit = attr == null ? DEFAULT_MAX_BODY : attr;
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) throw tooLarge(limit);
-        try (var in = ctx.req().getInputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-            if (body.length > limit) throw tooLarge(limit);
-            return body;
+        byte[] body;
+        try {
+            if (declared >= 0) {
+                body = ctx.bodyAsBytes(); // Javalin keeps it, for handlers that delegate to another (queue → pull)
+            } else {
+                // chunked: no length to check beforehand, so read at most one byte more than the limit
+                try (var in = ctx.req().getInputStream()) {
+                    body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+                }
+                if (body.length > limit) throw tooLarge(limit);
+                if (body.length == 0) body = ctx.bodyAsBytes(); // read before, by a handler that delegates here
+            }
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("unexpected EOF");
+        } catch (RuntimeException e) {
+            if (e instanceof ApiException || !(e.getCause() instanceof java.io.IOException)) throw e;
+            throw ApiException.badRequest("unexpected EOF");
         }
+        ctx.attribute(BODY, body);
+        return body;
     }
+
+    private static final String BODY = "jollama.body";
 
     private static ApiException tooLarge(long limit) {
         return new ApiException(413, "request body too large (more than " + limit + " bytes)");

@@ -244,7 +244,12 @@ class RegistryApiTest {
                 throw new RuntimeException(e);
             }
         });
-        while (reg.bytesServed.get() < 100_000) Thread.sleep(10);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (reg.bytesServed.get() < 100_000) {
+            assertFalse(pulling.isDone(), () -> pulling.join().body());
+            assertTrue(System.currentTimeMillis() < deadline, "the pull did not start");
+            Thread.sleep(10);
+        }
         server.close();
         List<String> st = statuses(lines(pulling.get(10, TimeUnit.SECONDS).body()));
         assertEquals("error: server shutting down; pull again to resume the download", st.getLast(), st.toString());
