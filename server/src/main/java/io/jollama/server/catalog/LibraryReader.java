@@ -45,7 +45,7 @@ public final class LibraryReader {
                 .header("User-Agent", "jollama/" + Version.VERSION + " (library catalog)")
                 .header("Accept", "text/html").GET().build();
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = http.send(req, io.jollama.server.registry.BoundedBody.string("library page", 8L << 20));
             if (r.statusCode() != 200) throw new IOException("GET " + base + path + ": HTTP " + r.statusCode());
             return r.body();
         } catch (InterruptedException e) {

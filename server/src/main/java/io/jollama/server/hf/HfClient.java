@@ -64,7 +64,8 @@ public final class HfClient {
         URI next = URI.create(endpoint + "/api/models/" + repo + "/tree/main?recursive=true&expand=false");
         for (int page = 0; next != null; page++) {
             if (page > 10_000) throw new IOException("the tree API of " + repo + " does not stop paginating");
-            HttpResponse<byte[]> r = send(request(next).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = send(request(next).GET().build(),
+                    io.jollama.server.registry.BoundedBody.bytes("Hugging Face file list", 16L << 20));
             check(repo, r.statusCode(), null);
             JsonNode arr;
             try {

@@ -97,7 +97,8 @@ class PromptBuilderTest {
                     seen.add(s);
                     return WORDS.applyAsInt(s);
                 });
-        assertEquals(List.of("a b c d e ", "d e ", "e "), seen);
+        // the whole history, then a binary search for the first start that fits; the last message is kept uncounted
+        assertEquals(List.of("a b c d e ", "d e "), seen);
     }
 
     @Test
