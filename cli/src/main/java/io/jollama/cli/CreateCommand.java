@@ -111,8 +111,21 @@ public final class CreateCommand implements Callable<Integer> {
         }
     }
 
-    /** A file, or the GGUF files of a directory. */
+    private static final java.util.regex.Pattern SHARD = java.util.regex.Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
+
+    /** A file (with its sibling shards when it is a split GGUF's {@code -00001-of-0000N.gguf}), or the GGUF files of a directory. */
     private static List<Path> modelFiles(Path p) throws IOException {
+        java.util.regex.Matcher m = SHARD.matcher(p.getFileName().toString());
+        if (!Files.isDirectory(p) && m.matches()) {
+            int count = Integer.parseInt(m.group(3));
+            List<Path> shards = new java.util.ArrayList<>();
+            for (int i = 1; i <= count; i++) {
+                Path s = p.resolveSibling(String.format("%s-%05d-of-%05d.gguf", m.group(1), i, count));
+                if (!Files.exists(s)) throw new IllegalArgumentException("split GGUF " + p.getFileName() + ": shard " + s.getFileName() + " is missing");
+                shards.add(s);
+            }
+            return shards;
+        }
         if (!Files.isDirectory(p)) return List.of(p);
         try (Stream<Path> s = Files.list(p)) {
             List<Path> gguf = s.filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();

@@ -18,8 +18,15 @@ public final class PullCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Use an insecure registry.")
     boolean insecure;
 
+    @Option(names = "--queue", description = "Add the pull to the server's download queue instead of downloading now.")
+    boolean queue;
+
     @Override
     public Integer call() {
+        if (queue) {
+            QueueCommand.printQueued(Client.connect().pullQueued(model, insecure));
+            return 0;
+        }
         pull(Client.connect(), model, insecure);
         return 0;
     }

@@ -17,6 +17,16 @@ import java.util.concurrent.CountDownLatch;
                 "  OLLAMA_NOPRUNE    Do not prune model blobs on startup",
                 "  OLLAMA_DEBUG      Show additional debug information (e.g. OLLAMA_DEBUG=1)",
                 "  OLLAMA_KEEP_ALIVE The duration that models stay loaded in memory (default 5m)",
+                "",
+                "Jollama (download queue, Hugging Face import, library catalog):",
+                "  JOLLAMA_DB              The server's database file (default jollama.db beside the model store)",
+                "  JOLLAMA_PULL_QUEUE      true: /api/pull of a model not installed is queued (default false)",
+                "  JOLLAMA_QUEUE_WINDOW    Daily window HH:MM-HH:MM (local time) for queued downloads (default: at once)",
+                "  JOLLAMA_RATE_LIMIT      New queue entries per client per day, 0 = no limit (default 5)",
+                "  JOLLAMA_TRUSTED_PROXIES Comma-separated proxy addresses whose X-Forwarded-For is believed",
+                "  JOLLAMA_DISK_THRESHOLD  Disk use (percent) at which downloads are refused (default 90)",
+                "  HF_ENDPOINT             Hugging Face base URL (default https://huggingface.co)",
+                "  HF_TOKEN                Hugging Face token for gated or private repositories",
                 "  JOLLAMA_LIBRARY_URL     Where the library catalog is read from (default https://ollama.com)",
                 "  JOLLAMA_CATALOG_REFRESH Refresh period of the library catalog (default 24h, 0 = never)"})
 public final class ServeCommand implements Callable<Integer> {

@@ -145,4 +145,33 @@ public final class Api {
                                 @JsonProperty("total_duration") long totalDuration,
                                 @JsonProperty("load_duration") long loadDuration,
                                 @JsonProperty("prompt_eval_count") int promptEvalCount) {}
+
+    // ---- Jollama's download queue (ohhhllama's extensions) -----------------------------------------------------
+
+    /** One entry of {@code GET /api/queue}'s {@code queue}: pending or downloading, with its progress in bytes. */
+    public record QueueItem(long id, String model, String type, @JsonProperty("repo_id") String repoId, String quant,
+                            @JsonProperty("requester_ip") String requesterIp, String status, String error, int attempts,
+                            long completed, long total, @JsonProperty("created_at") OffsetDateTime createdAt,
+                            @JsonProperty("updated_at") OffsetDateTime updatedAt) {}
+
+    /** A finished entry of {@code GET /api/queue}'s {@code recent}. */
+    public record RecentItem(long id, String model, String status, String error,
+                             @JsonProperty("updated_at") OffsetDateTime updatedAt) {}
+
+    public record QueueResponse(Map<String, Integer> counts, List<QueueItem> queue, List<RecentItem> recent) {}
+
+    public record RateLimit(int remaining, int limit) {}
+
+    /** The 202 answer of a queued pull or import ({@code queued} or {@code already_queued}). */
+    public record QueuedResponse(String status, String message, @JsonProperty("queue_id") long queueId, String model,
+                                 String quant, List<String> files, long size,
+                                 @JsonProperty("rate_limit") RateLimit rateLimit, int pending) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HfQueueRequest(@JsonProperty("repo_id") String repoId, String quant, String name) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record QueuedPullRequest(String model, Boolean insecure, boolean stream, boolean queue) {}
+
+    public record QueueRemoveRequest(String name) {}
 }

@@ -142,6 +142,34 @@ public final class OllamaClient {
         send(jsonRequest("/api/delete", "DELETE", new DeleteRequest(model)));
     }
 
+    // ---- download queue (Jollama's extension endpoints) ---------------------------------------------------------
+
+    /** {@code GET /api/queue}. */
+    public Api.QueueResponse queue() {
+        return get("/api/queue", Api.QueueResponse.class);
+    }
+
+    /** {@code DELETE /api/queue}: removes a pending entry (404 when it is not pending). */
+    public void queueRemove(String name) {
+        send(jsonRequest("/api/queue", "DELETE", new Api.QueueRemoveRequest(name)));
+    }
+
+    /** {@code POST /api/queue/run}: process the queue now, whatever the window says. */
+    public Api.QueuedResponse queueRun() {
+        return json.readValue(send(request("/api/queue/run").POST(HttpRequest.BodyPublishers.noBody()).build()),
+                Api.QueuedResponse.class);
+    }
+
+    /** {@code POST /api/hf/queue}: queues a Hugging Face GGUF import. */
+    public Api.QueuedResponse hfQueue(Api.HfQueueRequest request) {
+        return post("/api/hf/queue", request, Api.QueuedResponse.class);
+    }
+
+    /** {@code POST /api/pull} with {@code "queue": true}: queues the pull instead of downloading now. */
+    public Api.QueuedResponse pullQueued(String model, boolean insecure) {
+        return post("/api/pull", new Api.QueuedPullRequest(model, insecure ? true : null, false, true), Api.QueuedResponse.class);
+    }
+
     // ---- blobs ------------------------------------------------------------------------------------------------
 
     /** The {@code sha256:<hex>} digest of a file, as the blob endpoints name it. */

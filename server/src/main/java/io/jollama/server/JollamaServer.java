@@ -23,6 +23,12 @@ import io.jollama.server.store.ModelStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jollama.server.hf.HfClient;
+import io.jollama.server.hf.HfImporter;
+import io.jollama.server.queue.DownloadQueue;
+import io.jollama.server.queue.QueueSettings;
+
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,15 +52,24 @@ public final class JollamaServer implements AutoCloseable {
 
     /** Opens the store (fixing old blob names and pruning unless {@code noPrune}), then listens with the routes of {@link Routes}. */
     public static JollamaServer start(ServerConfig config) {
+        return start(config, Clock.systemDefaultZone());
+    }
+
+    /** With the clock the download queue's window and daily limits read (tests move it). */
+    public static JollamaServer start(ServerConfig config, Clock clock) {
+        QueueSettings queueSettings = QueueSettings.fromConfig(config); // bad settings fail before anything starts
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         if (!config.noPrune()) store.prune(ServerConfig.PRUNE_GRACE);
         RegistryApi registry = new RegistryApi(store, ServerRegistry.create(store, config));
-        ServerContext ctx = new ServerContext(config, store, new ModelViews(),
-                new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom), registry,
-                new Scheduler(SchedulerSettings.fromEnv(config.env())));
+        ModelCreator creator = new ModelCreator(store, TemplateSupport.GO, !config.noPrune(), registry::pullFrom);
+        HfImporter hf = new HfImporter(new HfClient(queueSettings.hfEndpoint(), queueSettings.hfToken(),
+                ServerRegistry.userAgent()), store, creator);
+        DownloadQueue queue = new DownloadQueue(queueSettings, clock, store, registry, hf);
+        ServerContext ctx = new ServerContext(config, store, new ModelViews(), creator, registry,
+                new Scheduler(SchedulerSettings.fromEnv(config.env())), queue);
         List<Route> routes = new ArrayList<>(Routes.core(ctx));
-        Catalog catalog = Catalog.forServer(config, store, QueuedModels.NONE);
+        Catalog catalog = Catalog.forServer(config, store, queue::queuedNames);
         routes.addAll(CatalogApi.routes(catalog, CatalogApi.handlerOf(routes, "/api/pull")));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
 
@@ -100,6 +115,7 @@ public final class JollamaServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        context.queue().close();
         context.scheduler().close();
     }
 }

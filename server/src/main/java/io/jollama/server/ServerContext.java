@@ -9,5 +9,5 @@ import io.jollama.server.store.ModelStore;
 
 /** The long-lived parts of a running server that handlers use. Later parts (scheduler, registry) join here. */
 public record ServerContext(ServerConfig config, ModelStore store, ModelViews views, ModelCreator creator,
-                            RegistryApi registry, Scheduler scheduler) {
+                            RegistryApi registry, Scheduler scheduler, io.jollama.server.queue.DownloadQueue queue) {
 }

@@ -34,6 +34,12 @@ public final class TestServer implements AutoCloseable {
         return config.env().containsKey("JOLLAMA_CATALOG_REFRESH") ? config : config.withEnv(java.util.Map.of("JOLLAMA_CATALOG_REFRESH", "0"));
     }
 
+    /** With the clock the download queue reads. */
+    public TestServer(ServerConfig config, java.time.Clock clock) {
+        this.models = config.models();
+        this.server = JollamaServer.start(offline(config), clock);
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.port() + path);
     }

@@ -44,6 +44,9 @@ public final class GgufFile implements AutoCloseable {
     private final long fileSize;
     private final Arena arena;
     private final MemorySegment data;
+    /** The shards of a split model (llama.cpp's {@code split.*} keys); empty for a single file. */
+    private final List<GgufFile> shards;
+    private final Map<String, GgufFile> shardOfTensor;
 
     private GgufFile(Path path, int version, Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors,
                      int alignment, long dataOffset, long fileSize, Arena arena, MemorySegment data) {
@@ -59,7 +62,33 @@ public final class GgufFile implements AutoCloseable {
         this.fileSize = fileSize;
         this.arena = arena;
         this.data = data;
+        this.shards = List.of();
+        this.shardOfTensor = Map.of();
     }
+
+    /** A split model seen as one file: the first shard's metadata, every shard's tensors. */
+    private GgufFile(List<GgufFile> shards, List<GgufTensorInfo> tensors, Map<String, GgufFile> shardOfTensor,
+                     long totalSize) {
+        GgufFile first = shards.getFirst();
+        this.path = first.path;
+        this.version = first.version;
+        this.metadata = first.metadata;
+        this.tensors = List.copyOf(tensors);
+        Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
+        for (GgufTensorInfo t : tensors) byName.put(t.name(), t);
+        this.tensorsByName = Collections.unmodifiableMap(byName);
+        this.alignment = first.alignment;
+        this.dataOffset = first.dataOffset;
+        this.fileSize = totalSize;
+        this.arena = first.arena;
+        this.data = first.data;
+        this.shards = List.copyOf(shards);
+        this.shardOfTensor = Map.copyOf(shardOfTensor);
+    }
+
+    /** llama.cpp's shard file names: {@code <prefix>-00001-of-00003.gguf}. */
+    private static final java.util.regex.Pattern SHARD_NAME =
+            java.util.regex.Pattern.compile("^(.*)-(\\d{5})-of-(\\d{5})\\.gguf$");
 
     /** Opens the file with its tensor data mapped read-only. */
     public static GgufFile open(Path path) throws IOException {
@@ -71,6 +100,61 @@ public final class GgufFile implements AutoCloseable {
      * off-heap memory owned by this object (useful where the OS pages out idle mapped files).
      */
     public static GgufFile open(Path path, boolean mmap) throws IOException {
+        GgufFile f = openOne(path, mmap);
+        int count = f.getInt("split.count", 0);
+        java.util.regex.Matcher m = SHARD_NAME.matcher(path.getFileName().toString());
+        if (count <= 1 || f.getInt("split.no", -1) != 0 || !m.matches()) return f;
+        // the first shard of a split model, named as llama.cpp names them: its siblings hold the other tensors
+        List<Path> shards = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            shards.add(path.resolveSibling(String.format("%s-%05d-of-%05d.gguf", m.group(1), i, count)));
+        }
+        f.close();
+        return openSplit(shards, mmap);
+    }
+
+    /**
+     * Opens a model split over several GGUF files (llama.cpp's gguf-split format: the first shard carries the
+     * metadata, every shard carries {@code split.no}, {@code split.count} and {@code split.tensors.count}), given in
+     * shard order. One file is opened as it is. The result reads like a single file; closing it closes every shard.
+     */
+    public static GgufFile openSplit(List<Path> paths, boolean mmap) throws IOException {
+        if (paths.size() == 1) return openOne(paths.getFirst(), mmap);
+        List<GgufFile> shards = new ArrayList<>();
+        try {
+            for (Path p : paths) shards.add(openOne(p, mmap));
+            GgufFile first = shards.getFirst();
+            int count = first.getInt("split.count", 0);
+            if (count != paths.size()) {
+                throw new GgufFormatException(first.path + ": split.count is " + count + " but " + paths.size() + " shards were given");
+            }
+            long expectTensors = first.getLong("split.tensors.count", -1);
+            List<GgufTensorInfo> all = new ArrayList<>();
+            Map<String, GgufFile> owner = new LinkedHashMap<>();
+            long total = 0;
+            for (int i = 0; i < shards.size(); i++) {
+                GgufFile s = shards.get(i);
+                if (s.getInt("split.no", -1) != i || s.getInt("split.count", 0) != count) {
+                    throw new GgufFormatException(s.path + ": expected shard " + (i + 1) + " of " + count
+                            + " but its split.no/split.count say " + (s.getInt("split.no", -1) + 1) + " of " + s.getInt("split.count", 0));
+                }
+                for (GgufTensorInfo t : s.tensors) {
+                    if (owner.putIfAbsent(t.name(), s) != null) throw new GgufFormatException(s.path + ": tensor " + t.name() + " is in two shards");
+                    all.add(t);
+                }
+                total += s.fileSize;
+            }
+            if (expectTensors >= 0 && expectTensors != all.size()) {
+                throw new GgufFormatException(first.path + ": split.tensors.count is " + expectTensors + " but the shards hold " + all.size() + " tensors");
+            }
+            return new GgufFile(shards, all, owner, total);
+        } catch (IOException | RuntimeException e) {
+            for (GgufFile s : shards) s.close();
+            throw e;
+        }
+    }
+
+    private static GgufFile openOne(Path path, boolean mmap) throws IOException {
         Arena arena = Arena.ofShared();
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -139,6 +223,8 @@ public final class GgufFile implements AutoCloseable {
 
     /** The bytes of a tensor (mapped or off-heap). */
     public MemorySegment tensorData(GgufTensorInfo t) {
+        GgufFile shard = shardOfTensor.get(t.name());
+        if (shard != null) return shard.tensorData(t);
         if (data == null) throw new IllegalStateException(path + " was opened for its header only");
         return data.asSlice(t.offset(), t.byteSize());
     }
@@ -154,6 +240,10 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!shards.isEmpty()) {
+            for (GgufFile s : shards) s.close();
+            return;
+        }
         if (arena != null) {
             try {
                 arena.close();

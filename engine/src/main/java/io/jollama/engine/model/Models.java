@@ -15,7 +15,12 @@ public final class Models {
 
     /** Opens the file (mapped, or read into off-heap memory when {@code mmap} is false) and builds its model. */
     public static TransformerModel load(Path path, boolean mmap) throws IOException {
-        GgufFile file = GgufFile.open(path, mmap);
+        return load(List.of(path), mmap);
+    }
+
+    /** A model stored in one file or split over several shards (given in shard order). */
+    public static TransformerModel load(List<Path> shards, boolean mmap) throws IOException {
+        GgufFile file = shards.size() == 1 ? GgufFile.open(shards.getFirst(), mmap) : GgufFile.openSplit(shards, mmap);
         try {
             return of(file);
         } catch (IOException | RuntimeException e) {

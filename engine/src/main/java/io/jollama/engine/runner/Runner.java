@@ -50,7 +50,13 @@ public final class Runner implements AutoCloseable {
     }
 
     public static Runner load(Path gguf, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType) throws IOException {
-        TransformerModel model = Models.load(gguf, mmap);
+        return load(java.util.List.of(gguf), numCtx, numBatch, mmap, kvType);
+    }
+
+    /** A model in one GGUF file or split over several shards (in shard order). */
+    public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType)
+            throws IOException {
+        TransformerModel model = Models.load(shards, mmap);
         try {
             return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {

@@ -57,6 +57,11 @@ public final class ModelApi {
     public record ListResponse(@JsonProperty("models") List<ListModel> models) {}
 
     public void tags(Context ctx) {
+        Http.json(ctx, new ListResponse(listModels()));
+    }
+
+    /** The installed models as {@code /api/tags} lists them. */
+    public List<ListModel> listModels() {
         List<ListModel> models = new ArrayList<>();
         for (Manifests.Entry e : store.list()) {
             if (e.model() == null) {
@@ -81,7 +86,7 @@ public final class ModelApi {
             models.add(new ListModel(display, display, remoteModel, remoteHost, Http.timestamp(sm.modified()),
                     sm.manifest().totalSize(), sm.digest(), details, caps));
         }
-        Http.json(ctx, new ListResponse(models));
+        return models;
     }
 
     // ------------------------------------------------------------------ show

@@ -68,7 +68,7 @@ final class ModelResolver {
     Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive, BooleanSupplier clientGone) {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents().stored().name().displayShortest(), m.digest(), m.contents().modelPath(), m.size(),
-                opts.numCtx(), opts.numBatch(), mmap);
+                opts.numCtx(), opts.numBatch(), mmap, m.contents().modelPaths());
         return s.scheduler().acquire(lr, keepAlive, clientGone);
     }
 

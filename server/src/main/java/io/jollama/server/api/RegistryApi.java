@@ -83,6 +83,11 @@ public final class RegistryApi {
         }
     }
 
+    /** A pull without an HTTP exchange (the download queue's worker); throws {@link RegistryException}. */
+    public void pull(ModelName name, boolean insecure, Consumer<Progress> progress) {
+        registry.pull(StoreStorage.toRegistryName(store.resolve(name)), insecure, progress);
+    }
+
     private void run(Context ctx, TransferRequest r, String what, Consumer<Consumer<Progress>> work) {
         ProgressStream out = new ProgressStream(ctx, r.streaming());
         try {

@@ -3,6 +3,7 @@ package io.jollama.server.api;
 import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
 import io.jollama.server.openai.OpenAiApi;
+import io.jollama.server.queue.QueueApi;
 
 import java.util.List;
 import java.util.Map;
@@ -25,19 +26,25 @@ public final class Routes {
         PsApi ps = new PsApi(s);
         RegistryApi registry = s.registry();
         OpenAiApi openai = new OpenAiApi(s, inference);
+        QueueApi queue = new QueueApi(s.queue(), s.store(), models, registry, s.scheduler());
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.get("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
                 Route.head("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.VERSION))),
-                Route.get("/api/tags", models::tags),
-                Route.head("/api/tags", models::tags),
+                Route.get("/api/tags", queue::tags),
+                Route.head("/api/tags", queue::tags),
                 Route.post("/api/show", models::show),
                 Route.get("/api/show", models::showGet),
                 Route.post("/api/copy", models::copy),
-                Route.delete("/api/delete", models::delete),
+                Route.delete("/api/delete", queue::delete),
                 Route.post("/api/create", create::create),
-                Route.post("/api/pull", registry::pull),
+                Route.post("/api/pull", QueueApi.answering(queue::pull)),
+                Route.get("/api/queue", QueueApi.answering(queue::list)),
+                Route.delete("/api/queue", QueueApi.answering(queue::remove)),
+                Route.post("/api/queue/run", QueueApi.answering(queue::run)),
+                Route.post("/api/hf/queue", QueueApi.answering(queue::hfQueue)),
+                Route.get("/api/health", QueueApi.answering(queue::health)),
                 Route.post("/api/push", registry::push),
                 Route.head("/api/blobs/{digest}", blobs::head),
                 Route.post("/api/blobs/{digest}", blobs::upload),

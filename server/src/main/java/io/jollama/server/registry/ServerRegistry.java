@@ -17,6 +17,11 @@ public final class ServerRegistry {
 
     private ServerRegistry() {}
 
+    /** The User-Agent of the server's outgoing downloads (the Hugging Face importer's too). */
+    public static String userAgent() {
+        return Registry.defaultUserAgent();
+    }
+
     /** The server's registry: store-backed, signing token requests with {@code ~/.ollama/id_ed25519}. */
     public static Registry create(ModelStore store, ServerConfig config) {
         Map<String, String> env = config.env();

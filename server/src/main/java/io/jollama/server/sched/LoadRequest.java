@@ -10,8 +10,14 @@ import java.nio.file.Path;
  * @param digest   the manifest digest, shown by /api/ps
  * @param gguf     the model blob
  * @param size     bytes of the model's layers (for /api/ps)
+ * @param shards   every model file in order when the model is split over several GGUF shards ({@code gguf} first)
  */
-public record LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap) {
+public record LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap,
+                          java.util.List<Path> shards) {
+
+    public LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap) {
+        this(name, digest, gguf, size, numCtx, numBatch, mmap, java.util.List.of(gguf));
+    }
 
     /** The key of the runner: one runner per model file. */
     String key() {

@@ -77,7 +77,7 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(SchedulerSettings settings) {
         this(settings, (r, s) -> {
-            Runner runner = Runner.load(r.gguf(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType());
+            Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType());
             try {
                 runner.warmUp();
             } catch (RuntimeException e) {

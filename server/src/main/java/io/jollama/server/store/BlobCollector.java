@@ -76,10 +76,13 @@ final class BlobCollector {
         }
     }
 
+    /** How long start-up pruning keeps partial downloads ({@code sha256-<hex>-partial...}). */
+    static final Duration PARTIAL_GRACE = Duration.ofDays(7);
+
     /**
      * Start-up pruning: of the files in {@code blobs/} older than {@code grace}, deletes those whose name is not a
-     * blob name (stale temporary and partial files) and blobs no manifest references; then removes empty manifest
-     * directories. Skipped entirely when some manifest is unreadable.
+     * blob name (stale temporary files, and partial downloads older than {@link #PARTIAL_GRACE}) and blobs no manifest
+     * references; then removes empty manifest directories. Skipped entirely when some manifest is unreadable.
      * @return the number of files removed
      */
     int prune(Duration grace) {
@@ -96,6 +99,8 @@ final class BlobCollector {
                     if (!Files.isRegularFile(p)) continue;
                     if (Files.getLastModifiedTime(p).toInstant().isAfter(cutoff)) continue;
                     String f = p.getFileName().toString();
+                    // a partial download resumes: one paused by the download queue's window may wait days for it
+                    if (f.contains("-partial") && Files.getLastModifiedTime(p).toInstant().isAfter(Instant.now().minus(PARTIAL_GRACE))) continue;
                     boolean valid = Digest.isValid(f);
                     if (valid && referenced.contains(Digest.canonical(f))) continue;
                     if (valid && pins.containsKey(Digest.canonical(f))) {

@@ -20,10 +20,12 @@ import java.util.Map;
  *
  * @param template     the template text, or null when the model has no template layer
  * @param parentModel  the {@code from} of the model layer ("" when unknown)
+ * @param modelPaths   every model layer's blob in order ({@code modelPath} first; several for a split GGUF)
  */
 public record ModelContents(StoredModel stored, ConfigBlob config, Path modelPath, List<Path> projectorPaths,
                             List<Path> adapterPaths, String template, String system, Map<String, Object> params,
-                            List<StoredMessage> messages, List<String> licenses, String parentModel) {
+                            List<StoredMessage> messages, List<String> licenses, String parentModel,
+                            List<Path> modelPaths) {
 
     /**
      * Reads the layers of {@code model}.
@@ -42,6 +44,7 @@ public record ModelContents(StoredModel stored, ConfigBlob config, Path modelPat
             }
         }
         Path modelPath = null;
+        List<Path> modelPaths = new ArrayList<>();
         String parent = "";
         List<Path> projectors = new ArrayList<>(), adapters = new ArrayList<>();
         String template = null, system = null;
@@ -53,6 +56,7 @@ public record ModelContents(StoredModel stored, ConfigBlob config, Path modelPat
                 case MediaTypes.MODEL -> {
                     Path p = store.blobPath(l.digest());
                     if (!Files.isRegularFile(p)) throw missing(who, l.digest());
+                    modelPaths.add(p);
                     if (modelPath == null) {
                         modelPath = p;
                         parent = l.from() == null ? "" : l.from();
@@ -83,7 +87,7 @@ public record ModelContents(StoredModel stored, ConfigBlob config, Path modelPat
             }
         }
         return new ModelContents(model, config, modelPath, List.copyOf(projectors), List.copyOf(adapters), template, system,
-                params, messages, List.copyOf(licenses), parent);
+                params, messages, List.copyOf(licenses), parent, List.copyOf(modelPaths));
     }
 
     private static StoreException missing(String who, String digest) {

@@ -129,7 +129,7 @@ class ExistingStoreTest {
         Files.createDirectories(root.resolve("manifests/registry.ollama.ai/library/empty"));
         FileTime old = FileTime.from(Instant.now().minus(2, ChronoUnit.HOURS));
         for (String d : new String[]{model, cfg, oldUnused}) Files.setLastModifiedTime(root.resolve("blobs/sha256-" + d.substring(7)), old);
-        Files.setLastModifiedTime(partial, old);
+        Files.setLastModifiedTime(partial, FileTime.from(Instant.now().minus(8, ChronoUnit.DAYS))); // partials get 7 days
 
         try (TestServer s = new TestServer(root)) {
             assertTrue(Files.exists(root.resolve("blobs/sha256-" + model.substring(7))), "referenced");
