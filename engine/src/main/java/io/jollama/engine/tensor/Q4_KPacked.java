@@ -100,13 +100,11 @@ final class Q4_KPacked {
         } else {
             for (int t = t0; t < t0 + nt; t++) {
                 int g = g0;
-                if (PAIRS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
+                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
                 if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
             }
         }
     }
-
-    static final boolean PAIRS = !Boolean.getBoolean("jollama.nopairs");
 
     // The kernels below are written out in full: C2 boxes a vector returned by a helper it does not inline, and
     // it declines helpers called once per sub-block (too cold) in methods this large. vector4 is vector1 for four
