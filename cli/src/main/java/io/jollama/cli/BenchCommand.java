@@ -79,11 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
             String ps = params >= 1e9 ? String.format("%.2f B", params / 1e9) : String.format("%.2f M", params / 1e6);
             int ctx = Math.max(nPrompt, 0) + Math.max(nGen, 0) + 1;
             Random random = new Random(1);
-            // warm-up: one short batch and a few single-token steps, so C2 has compiled the kernels
-            try (KvCache cache = m.newCache(Math.max(ctx, 40))) {
-                int[] warm = randomTokens(random, c.vocabSize(), 32);
-                m.forward(cache, warm, 0, warm.length, 0, false);
-                for (int i = 0; i < 4; i++) m.forward(cache, warm, i, 1, 32 + i, false);
+            // warm-up, as a loaded runner's: prompt batches (float panels) and single-token steps, so that C2 has compiled
+            // the kernels (a large kernel runs in C1 code, many times slower, until C2 is done with it)
+            try (KvCache cache = m.newCache(Math.max(ctx, 64))) {
+                int[] warm = randomTokens(random, c.vocabSize(), 48);
+                for (int round = 0; round < 3; round++) m.forward(cache, warm, 0, 32, 0, false);
+                for (int i = 0; i < 16; i++) m.forward(cache, warm, 32 + i, 1, 32 + i, false);
             }
             if (nPrompt > 0) {
                 double[] tps = new double[reps];

@@ -57,7 +57,11 @@ final class Q4_0Packed {
         if (nt == 4) {
             vector4(w, cols, g0, g1, a, t0, out, outRows);
         } else {
-            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+            for (int t = t0; t < t0 + nt; t++) {
+                int g = g0;
+                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
+                if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
+            }
         }
     }
 
@@ -94,6 +98,41 @@ final class Q4_0Packed {
             final int r = g * GROUP;
             acc0.intoArray(out, t0 * outRows + r);
         }
+    }
+
+    /** vector1 for groups g and g+1 together: two streams from memory, and each activation broadcast serves both. */
+    static void vector1x2(MemorySegment w, int cols, int g, Activations a, int t0, float[] out, int outRows) {
+        final int nb = cols / 32;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int[] bs = a.bsums32();
+        final int p0 = (t0 * cols) >> 1;
+        final int e0 = t0 * nb;
+        final long go = (long) g * nb * SB, gB = (long) nb * SB;
+        FloatVector acc0 = FloatVector.zero(F512), accB = acc0;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB, boB = bo + gB;
+            final int pb = 16 * b;
+            ShortVector s0 = ShortVector.zero(S512), sB = s0;
+            for (int c = 0; c < 8; c++) {
+                final int pi = pb + c;
+                final ShortVector aL = IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts(), aH = IntVector.broadcast(I512, qp[p0 + pi + 8]).reinterpretAsShorts();
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                s0 = s0.add(v.and((short) 0xF).mul(aL)).add(v.lanewise(LSHR, 4).mul(aH));
+                v = (ShortVector) ByteVector.fromMemorySegment(B256, w, boB + 32 + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                sB = sB.add(v.and((short) 0xF).mul(aL)).add(v.lanewise(LSHR, 4).mul(aH));
+            }
+            IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+            FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            IntVector x = s0.reinterpretAsInts();
+            acc0 = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+            dh = (IntVector) ShortVector.fromMemorySegment(S256, w, boB, LE).convertShape(S2I, I512, 0);
+            d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            x = sB.reinterpretAsInts();
+            accB = ((FloatVector) x.lanewise(LSHL, 16).lanewise(ASHR, 16).add(x.lanewise(ASHR, 16)).sub(8 * bs[e0 + b]).convert(I2F, 0)).fma(d.mul(ad[e0 + b]), accB);
+        }
+        acc0.intoArray(out, t0 * outRows + g * GROUP);
+        accB.intoArray(out, t0 * outRows + (g + 1) * GROUP);
     }
 
     static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {

@@ -98,7 +98,11 @@ final class Q4_KPacked {
         if (nt == 4) {
             vector4(w, cols, g0, g1, a, t0, out, outRows);
         } else {
-            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+            for (int t = t0; t < t0 + nt; t++) {
+                int g = g0;
+                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
+                if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
+            }
         }
     }
 
@@ -150,6 +154,72 @@ final class Q4_KPacked {
             }
             acc0.intoArray(out, t * outRows + g * GROUP);
         }
+    }
+
+    /** vector1 for groups g and g+1 together: two streams from memory, and each activation broadcast serves both. */
+    static void vector1x2(MemorySegment w, int cols, int g, Activations a, int t, float[] out, int outRows) {
+        final int nb = cols / 256;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int[] bs = a.bsums32();
+        final int p0 = (t * cols) >> 1, e0 = t * nb;
+        final long go = (long) g * nb * SB, gB = go + (long) nb * SB - go;
+        FloatVector acc0 = FloatVector.zero(F512), accB = acc0;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB, boB = bo + gB;
+            final IntVector highBits = IntVector.fromMemorySegment(I512, w, bo + 192, LE);
+            final IntVector highBitsB = IntVector.fromMemorySegment(I512, w, boB + 192, LE);
+            IntVector is0 = IntVector.zero(I512), ms0 = is0, isB = is0, msB = is0;
+            for (int m = 0; m < 4; m++) {
+                ShortVector l0 = ShortVector.zero(S512), h0 = l0, lB = l0, hB = l0;
+                final long co = bo + 256 + 512L * m, coB = co + gB;
+                final int pb = p0 + 128 * b + 32 * m;
+                for (int c = 0; c < 16; c++) {
+                    final ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, co + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    final ShortVector vB = (ShortVector) ByteVector.fromMemorySegment(B256, w, coB + 32L * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    final int pi = pb + c;
+                    final ShortVector aL = IntVector.broadcast(I512, qp[pi]).reinterpretAsShorts(), aH = IntVector.broadcast(I512, qp[pi + 16]).reinterpretAsShorts();
+                    l0 = l0.add(v.and((short) 0xF).mul(aL));
+                    h0 = h0.add(v.lanewise(LSHR, 4).mul(aH));
+                    lB = lB.add(vB.and((short) 0xF).mul(aL));
+                    hB = hB.add(vB.lanewise(LSHR, 4).mul(aH));
+                }
+                final int bsL = bs[(e0 + b) * 8 + 2 * m], bsH = bs[(e0 + b) * 8 + 2 * m + 1];
+                IntVector lo0 = l0.reinterpretAsInts(), hi0 = h0.reinterpretAsInts();
+                IntVector sm0 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                IntVector sm1 = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 80 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                IntVector hb = highBits.lanewise(LSHR, 8 * m);
+                is0 = is0.add(lo0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo0.lanewise(ASHR, 16))
+                                .mul(sm0.and(15).or(hb.and(3).lanewise(LSHL, 4))))
+                         .add(hi0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi0.lanewise(ASHR, 16))
+                                .mul(sm1.and(15).or(hb.and(0x30))));
+                ms0 = ms0.add(sm0.lanewise(LSHR, 4).or(hb.and(0xC).lanewise(LSHL, 2)).mul(bsL))
+                         .add(sm1.lanewise(LSHR, 4).or(hb.and(0xC0).lanewise(LSHR, 2)).mul(bsH));
+                lo0 = lB.reinterpretAsInts();
+                hi0 = hB.reinterpretAsInts();
+                sm0 = (IntVector) ByteVector.fromMemorySegment(B128, w, boB + 64 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                sm1 = (IntVector) ByteVector.fromMemorySegment(B128, w, boB + 80 + 32L * m, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                hb = highBitsB.lanewise(LSHR, 8 * m);
+                isB = isB.add(lo0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo0.lanewise(ASHR, 16))
+                                .mul(sm0.and(15).or(hb.and(3).lanewise(LSHL, 4))))
+                         .add(hi0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi0.lanewise(ASHR, 16))
+                                .mul(sm1.and(15).or(hb.and(0x30))));
+                msB = msB.add(sm0.lanewise(LSHR, 4).or(hb.and(0xC).lanewise(LSHL, 2)).mul(bsL))
+                         .add(sm1.lanewise(LSHR, 4).or(hb.and(0xC0).lanewise(LSHR, 2)).mul(bsH));
+            }
+            IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+            IntVector mh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo + 32, LE).convertShape(S2I, I512, 0);
+            FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            FloatVector dmin = mh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0).sub(((FloatVector) ms0.convert(I2F, 0)).mul(dmin.mul(ad[e0 + b])));
+            dh = (IntVector) ShortVector.fromMemorySegment(S256, w, boB, LE).convertShape(S2I, I512, 0);
+            mh = (IntVector) ShortVector.fromMemorySegment(S256, w, boB + 32, LE).convertShape(S2I, I512, 0);
+            d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            dmin = mh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            accB = ((FloatVector) isB.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), accB).sub(((FloatVector) msB.convert(I2F, 0)).mul(dmin.mul(ad[e0 + b])));
+        }
+        acc0.intoArray(out, t * outRows + g * GROUP);
+        accB.intoArray(out, t * outRows + (g + 1) * GROUP);
     }
 
     static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {

@@ -106,6 +106,8 @@ final class Q6_KPacked {
         if (nt == 4) {
             vector4(w, cols, g0, g1, a, t0, out, outRows);
         } else {
+            // no two-group variant: its code grew past what C2 inlines in one method, and a vector operation it does
+            // not inline falls back to Java (measured: a third of a 3B model's decode time)
             for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
         }
     }

@@ -56,7 +56,11 @@ final class Q8_0Packed {
         if (nt == 4) {
             vector4(w, cols, g0, g1, a, t0, out, outRows);
         } else {
-            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
+            for (int t = t0; t < t0 + nt; t++) {
+                int g = g0;
+                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
+                if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
+            }
         }
     }
 
@@ -92,6 +96,40 @@ final class Q8_0Packed {
             final int r = g * GROUP;
             acc0.intoArray(out, t0 * outRows + r);
         }
+    }
+
+    /** vector1 for groups g and g+1 together: two streams from memory, and each activation broadcast serves both. */
+    static void vector1x2(MemorySegment w, int cols, int g, Activations a, int t0, float[] out, int outRows) {
+        final int nb = cols / 32;
+        final int[] qp = a.qPairs();
+        final float[] ad = a.d();
+        final int p0 = (t0 * cols) >> 1;
+        final int e0 = t0 * nb;
+        final long go = (long) g * nb * SB, gB = (long) nb * SB;
+        FloatVector acc0 = FloatVector.zero(F512), accB = acc0;
+        for (int b = 0; b < nb; b++) {
+            final long bo = go + (long) b * SB, boB = bo + gB;
+            final int pb = 16 * b;
+            IntVector is0 = IntVector.zero(I512), isB = is0;
+            for (int c = 0; c < 16; c += 2) {
+                final int pi = pb + c;
+                final ShortVector a0 = IntVector.broadcast(I512, qp[p0 + pi]).reinterpretAsShorts(), a1 = IntVector.broadcast(I512, qp[p0 + pi + 1]).reinterpretAsShorts();
+                IntVector x = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 32 + 32L * c, LE).convertShape(B2S, S512, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 64 + 32L * c, LE).convertShape(B2S, S512, 0)).mul(a1)).reinterpretAsInts();
+                is0 = is0.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(x.lanewise(ASHR, 16));
+                x = ((ShortVector) ByteVector.fromMemorySegment(B256, w, boB + 32 + 32L * c, LE).convertShape(B2S, S512, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B256, w, boB + 64 + 32L * c, LE).convertShape(B2S, S512, 0)).mul(a1)).reinterpretAsInts();
+                isB = isB.add(x.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(x.lanewise(ASHR, 16));
+            }
+            IntVector dh = (IntVector) ShortVector.fromMemorySegment(S256, w, bo, LE).convertShape(S2I, I512, 0);
+            FloatVector d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            acc0 = ((FloatVector) is0.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), acc0);
+            dh = (IntVector) ShortVector.fromMemorySegment(S256, w, boB, LE).convertShape(S2I, I512, 0);
+            d = dh.and(0x7fff).lanewise(LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
+            accB = ((FloatVector) isB.convert(I2F, 0)).fma(d.mul(ad[e0 + b]), accB);
+        }
+        acc0.intoArray(out, t0 * outRows + g * GROUP);
+        accB.intoArray(out, t0 * outRows + (g + 1) * GROUP);
     }
 
     static void vector4(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, float[] out, int outRows) {
