@@ -3,7 +3,6 @@ package io.jollama.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * Prompt processing for packed matrices: each block of 32 rows is dequantized once into a float panel (value j of the
@@ -25,12 +24,11 @@ final class FloatGemm {
         int rows = w.rows(), cols = w.cols();
         int blocks = (rows + BLOCK - 1) / BLOCK;
         ComputePool.parallelFor(blocks, (from, to) -> {
-            float[] panel = new float[BLOCK * cols];
-            float[] row = new float[cols];
+            float[] panel = panel(BLOCK * cols);
             float[] res = new float[BLOCK * 8];
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * BLOCK, nr = Math.min(BLOCK, rows - r0);
-                fillPanel(w, r0 / Repack.GROUP, nr / Repack.GROUP, panel, row);
+                fillPanel(w, r0 / Repack.GROUP, nr / Repack.GROUP, panel);
                 int t = 0;
                 for (; t + 8 <= n; t += 8) {
                     tile8(panel, cols, xs, t, res);
@@ -44,8 +42,20 @@ final class FloatGemm {
         });
     }
 
+    /** Each thread's panel, kept between calls: a prompt batch would otherwise allocate one per matrix and thread. */
+    private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] panel(int size) {
+        float[] p = PANELS.get();
+        if (p.length < size) {
+            p = new float[size];
+            PANELS.set(p);
+        }
+        return p;
+    }
+
     /** panel[g·cols·16 + j·16 + r] = value j of row r of group g of the block (groups beyond {@code groups} are zero). */
-    private static void fillPanel(Tensor w, int g0, int groups, float[] panel, float[] row) {
+    private static void fillPanel(Tensor w, int g0, int groups, float[] panel) {
         int cols = w.cols();
         for (int g = 0; g < 2; g++) {
             int base = g * cols * Repack.GROUP;
