@@ -57,20 +57,14 @@ final class FloatGemm {
     /** panel[g·cols·16 + j·16 + r] = value j of row r of group g of the block (groups beyond {@code groups} are zero). */
     private static void fillPanel(Tensor w, int g0, int groups, float[] panel) {
         int cols = w.cols();
+        Repack.PanelFiller fill = Repack.layout(w.type()).panel();
         for (int g = 0; g < 2; g++) {
             int base = g * cols * Repack.GROUP;
             if (g >= groups) {
                 java.util.Arrays.fill(panel, base, base + cols * Repack.GROUP, 0f);
                 continue;
             }
-            switch (w.type()) {
-                case Q4_K -> Q4_KPacked.panel(w.data(), cols, g0 + g, panel, base);
-                case Q6_K -> Q6_KPacked.panel(w.data(), cols, g0 + g, panel, base);
-                case Q8_0 -> Q8_0Packed.panel(w.data(), cols, g0 + g, panel, base);
-                case Q4_0 -> Q4_0Packed.panel(w.data(), cols, g0 + g, panel, base);
-                case Q5_0 -> Q5_0Packed.panel(w.data(), cols, g0 + g, panel, base);
-                default -> throw new AssertionError(w.type());
-            }
+            fill.run(w.data(), cols, g0 + g, panel, base);
         }
     }
 

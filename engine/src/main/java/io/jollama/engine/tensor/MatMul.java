@@ -58,9 +58,6 @@ public final class MatMul {
      */
     public static void matvecRange(Tensor w, float[] x, float[] out, int rowFrom, int rowTo) {
         check(w, x, 1, out);
-        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
-            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
-        }
         matvecRange(w, ActivationQuant.quantize(w.type(), x, w.cols(), 1), out, rowFrom, rowTo);
     }
 
@@ -76,7 +73,7 @@ public final class MatMul {
             if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
                 throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
             }
-            Repack.kernel(w.type()).groups(w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, 0, 1, out, w.rows());
+            Repack.layout(w.type()).groups(w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, 0, 1, out, w.rows());
             return;
         }
         kernel(w.type(), SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
@@ -85,7 +82,7 @@ public final class MatMul {
     static void matvec(Tensor w, float[] x, float[] out, boolean scalar) {
         check(w, x, 1, out);
         if (w.packed()) {
-            Repack.Kernel pk = Repack.kernel(w.type());
+            Repack.Layout pk = Repack.layout(w.type());
             Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
             MemorySegment data = w.data();
             int cols = w.cols(), rows = w.rows();
@@ -130,7 +127,7 @@ public final class MatMul {
     private static final int GROUP_BLOCK = 2;
 
     private static void matmulPacked(Tensor w, float[] xs, int n, float[] out) {
-        Repack.Kernel pk = Repack.kernel(w.type());
+        Repack.Layout pk = Repack.layout(w.type());
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
         int cols = w.cols(), rows = w.rows();

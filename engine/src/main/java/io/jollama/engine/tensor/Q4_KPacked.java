@@ -94,18 +94,6 @@ final class Q4_KPacked {
         return sc | (m << 8);
     }
 
-    static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
-        if (nt == 4) {
-            vector4(w, cols, g0, g1, a, t0, out, outRows);
-        } else {
-            for (int t = t0; t < t0 + nt; t++) {
-                int g = g0;
-                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
-                if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
-            }
-        }
-    }
-
     // The kernels below are written out in full: C2 boxes a vector returned by a helper it does not inline, and
     // it declines helpers called once per sub-block (too cold) in methods this large. vector4 is vector1 for four
     // activation vectors at once, with each vector's operations in the same order (so batches equal single vectors).

@@ -102,16 +102,6 @@ final class Q6_KPacked {
         }
     }
 
-    static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
-        if (nt == 4) {
-            vector4(w, cols, g0, g1, a, t0, out, outRows);
-        } else {
-            // no two-group variant: its code grew past what C2 inlines in one method, and a vector operation it does
-            // not inline falls back to Java (measured: a third of a 3B model's decode time)
-            for (int t = t0; t < t0 + nt; t++) vector1(w, cols, g0, g1, a, t, out, outRows);
-        }
-    }
-
     // Written out in full, as Q4_KPacked's (C2 boxes vectors returned by helpers it does not inline); vector4 is
     // vector1 for four activation vectors, each with the same operations in the same order.
 

@@ -52,18 +52,6 @@ final class Q8_0Packed {
         }
     }
 
-    static void vector(MemorySegment w, int cols, int g0, int g1, Activations a, int t0, int nt, float[] out, int outRows) {
-        if (nt == 4) {
-            vector4(w, cols, g0, g1, a, t0, out, outRows);
-        } else {
-            for (int t = t0; t < t0 + nt; t++) {
-                int g = g0;
-                if (Repack.PAIRED_GROUPS) for (; g + 1 < g1; g += 2) vector1x2(w, cols, g, a, t, out, outRows);
-                if (g < g1) vector1(w, cols, g, g1, a, t, out, outRows);
-            }
-        }
-    }
-
     // Written out in full, as Q4_KPacked's (C2 boxes vectors returned by helpers it does not inline); vector4 is
     // vector1 for four activation vectors, each with the same operations in the same order.
 

@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 
 /**
@@ -44,13 +45,72 @@ public final class Repack {
     static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
 
+    /** One vector against groups [g0, g1) (vector1), or groups g and g+1 (vector1x2), of a packed matrix. */
+    @FunctionalInterface
+    interface OneVector {
+        void run(MemorySegment w, int cols, int g0, int g1, ActivationQuant.Activations a, int t, float[] out, int outRows);
+    }
+
+    @FunctionalInterface
+    interface TwoGroups {
+        void run(MemorySegment w, int cols, int g, ActivationQuant.Activations a, int t, float[] out, int outRows);
+    }
+
+    @FunctionalInterface
+    interface GroupPacker {
+        void run(byte[] src, byte[] dst, int cols);
+    }
+
+    @FunctionalInterface
+    interface RowUnpacker {
+        void run(byte[] group, int r, byte[] row, int cols);
+    }
+
+    @FunctionalInterface
+    interface PanelFiller {
+        void run(MemorySegment w, int cols, int g, float[] panel, int base);
+    }
+
+    /**
+     * What a packed type provides, in its {@code *Packed} class: the group layout ({@code packGroup}, {@code unpackRow}),
+     * the kernels for one activation vector, for two groups at once (null: none) and for four vectors
+     * ({@code vector4}, bit-equal to four {@code vector1}), and the float panel of a group for {@link FloatGemm}.
+     */
+    record Layout(GroupPacker pack, RowUnpacker unpack, OneVector vector1, TwoGroups vector1x2, OneVector vector4, PanelFiller panel) {
+
+        /** Rows of groups [g0, g1) against activation vectors t0 .. t0+nt-1 (four at a time through vector4). */
+        void groups(MemorySegment w, int cols, int g0, int g1, ActivationQuant.Activations a, int t0, int nt, float[] out, int outRows) {
+            if (nt == 4) {
+                vector4.run(w, cols, g0, g1, a, t0, out, outRows);
+                return;
+            }
+            for (int t = t0; t < t0 + nt; t++) {
+                int g = g0;
+                if (PAIRED_GROUPS && vector1x2 != null) for (; g + 1 < g1; g += 2) vector1x2.run(w, cols, g, a, t, out, outRows);
+                if (g < g1) vector1.run(w, cols, g, g1, a, t, out, outRows);
+            }
+        }
+    }
+
+    private static final java.util.Map<GgmlType, Layout> LAYOUTS = java.util.Map.of(
+            GgmlType.Q4_K, new Layout(Q4_KPacked::packGroup, Q4_KPacked::unpackRow, Q4_KPacked::vector1, Q4_KPacked::vector1x2, Q4_KPacked::vector4, Q4_KPacked::panel),
+            // no two-group Q6_K kernel: its code grew past what C2 inlines in one method, and a vector operation it does
+            // not inline falls back to Java (measured: a third of a 3B model's decode time)
+            GgmlType.Q6_K, new Layout(Q6_KPacked::packGroup, Q6_KPacked::unpackRow, Q6_KPacked::vector1, null, Q6_KPacked::vector4, Q6_KPacked::panel),
+            GgmlType.Q8_0, new Layout(Q8_0Packed::packGroup, Q8_0Packed::unpackRow, Q8_0Packed::vector1, Q8_0Packed::vector1x2, Q8_0Packed::vector4, Q8_0Packed::panel),
+            GgmlType.Q4_0, new Layout(Q4_0Packed::packGroup, Q4_0Packed::unpackRow, Q4_0Packed::vector1, Q4_0Packed::vector1x2, Q4_0Packed::vector4, Q4_0Packed::panel),
+            GgmlType.Q5_0, new Layout(Q5_0Packed::packGroup, Q5_0Packed::unpackRow, Q5_0Packed::vector1, Q5_0Packed::vector1x2, Q5_0Packed::vector4, Q5_0Packed::panel));
+
+    /** The packed layout of a type. */
+    static Layout layout(GgmlType type) {
+        Layout l = LAYOUTS.get(type);
+        if (l == null) throw new AssertionError("no packed layout for " + type);
+        return l;
+    }
+
     /** Whether a matrix of this type and shape has a packed kernel (and the vector kernels are in use). */
     public static boolean packable(GgmlType type, long cols, long rows) {
-        if (MatMul.SCALAR || rows % GROUP != 0 || cols % type.blockSize != 0) return false;
-        return switch (type) {
-            case Q4_K, Q6_K, Q8_0, Q4_0, Q5_0 -> true;
-            default -> false;
-        };
+        return !MatMul.SCALAR && rows % GROUP == 0 && cols % type.blockSize == 0 && LAYOUTS.containsKey(type);
     }
 
     public static boolean packable(Tensor t) {
@@ -64,79 +124,27 @@ public final class Repack {
     public static Tensor pack(Tensor t, Arena arena) {
         if (!packable(t)) return t;
         MemorySegment dst = t.data().isReadOnly() ? arena.allocate((long) t.rows() * t.rowBytes(), 64) : t.data();
+        GroupPacker packer = layout(t.type()).pack();
         int rows = t.rows(), cols = t.cols();
         long groupBytes = GROUP * t.rowBytes();
         byte[] src = new byte[(int) groupBytes];
         byte[] out = new byte[(int) groupBytes];
         for (int g = 0; g < rows / GROUP; g++) {
-            MemorySegment.copy(t.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, src, 0, src.length);
-            switch (t.type()) {
-                case Q4_K -> Q4_KPacked.packGroup(src, out, cols);
-                case Q6_K -> Q6_KPacked.packGroup(src, out, cols);
-                case Q8_0 -> Q8_0Packed.packGroup(src, out, cols);
-                case Q4_0 -> Q4_0Packed.packGroup(src, out, cols);
-                case Q5_0 -> Q5_0Packed.packGroup(src, out, cols);
-                default -> throw new AssertionError(t.type());
-            }
-            MemorySegment.copy(out, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
+            MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, g * groupBytes, src, 0, src.length);
+            packer.run(src, out, cols);
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
         }
         return new Tensor(t.name(), t.type(), t.shape(), dst, true);
     }
 
-    /** The original (ggml) bytes of the 16 rows of group {@code g} of a packed matrix, one row after another. */
-    public static byte[] unpackGroup(Tensor t, int g) {
-        int cols = t.cols();
-        int rowBytes = (int) t.rowBytes();
-        byte[] group = new byte[GROUP * rowBytes];
-        MemorySegment.copy(t.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * group.length, group, 0, group.length);
-        byte[] rows = new byte[group.length], row = new byte[rowBytes];
-        for (int r = 0; r < GROUP; r++) {
-            switch (t.type()) {
-                case Q4_K -> Q4_KPacked.unpackRow(group, r, row, cols);
-                case Q6_K -> Q6_KPacked.unpackRow(group, r, row, cols);
-                case Q8_0 -> Q8_0Packed.unpackRow(group, r, row, cols);
-                case Q4_0 -> Q4_0Packed.unpackRow(group, r, row, cols);
-                case Q5_0 -> Q5_0Packed.unpackRow(group, r, row, cols);
-                default -> throw new AssertionError(t.type());
-            }
-            System.arraycopy(row, 0, rows, r * rowBytes, rowBytes);
-        }
-        return rows;
-    }
-
     /** The original (ggml) bytes of row {@code r} of a packed matrix. */
     public static byte[] unpackRow(Tensor t, int r) {
-        int cols = t.cols();
         long groupBytes = GROUP * t.rowBytes();
         byte[] group = new byte[(int) groupBytes];
-        MemorySegment.copy(t.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (r / GROUP) * groupBytes, group, 0, group.length);
+        MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (r / GROUP) * groupBytes, group, 0, group.length);
         byte[] row = new byte[(int) t.rowBytes()];
-        switch (t.type()) {
-            case Q4_K -> Q4_KPacked.unpackRow(group, r % GROUP, row, cols);
-            case Q6_K -> Q6_KPacked.unpackRow(group, r % GROUP, row, cols);
-            case Q8_0 -> Q8_0Packed.unpackRow(group, r % GROUP, row, cols);
-            case Q4_0 -> Q4_0Packed.unpackRow(group, r % GROUP, row, cols);
-            case Q5_0 -> Q5_0Packed.unpackRow(group, r % GROUP, row, cols);
-            default -> throw new AssertionError(t.type());
-        }
+        layout(t.type()).unpack().run(group, r % GROUP, row, t.cols());
         return row;
-    }
-
-    /** The packed kernel of a type: rows of groups [g0, g1) against activation vectors t0 .. t0+nt-1 (nt ≤ 4). */
-    @FunctionalInterface
-    interface Kernel {
-        void groups(MemorySegment w, int cols, int g0, int g1, ActivationQuant.Activations a, int t0, int nt, float[] out, int outRows);
-    }
-
-    static Kernel kernel(GgmlType type) {
-        return switch (type) {
-            case Q4_K -> Q4_KPacked::vector;
-            case Q6_K -> Q6_KPacked::vector;
-            case Q8_0 -> Q8_0Packed::vector;
-            case Q4_0 -> Q4_0Packed::vector;
-            case Q5_0 -> Q5_0Packed::vector;
-            default -> throw new AssertionError(type);
-        };
     }
 
     static int u8(byte[] b, int i) {
