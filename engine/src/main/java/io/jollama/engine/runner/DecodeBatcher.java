@@ -117,7 +117,8 @@ final class DecodeBatcher {
         try {
             float[] logits = model.forwardEach(caches, toks, pos);
             int vocab = logits.length / n;
-            for (int i = 0; i < n; i++) batch.get(i).done(java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), null);
+            if (n == 1) batch.get(0).done(logits, null);   // one sequence decoding: its logits as they are, no copy
+            else for (int i = 0; i < n; i++) batch.get(i).done(java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), null);
         } catch (Throwable t) {
             for (Step s : batch) s.done(null, t);
         }
