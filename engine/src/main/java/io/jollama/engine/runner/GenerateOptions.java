@@ -1,5 +1,6 @@
 package io.jollama.engine.runner;
 
+import io.jollama.engine.grammar.Grammar;
 import io.jollama.engine.sample.SamplerOptions;
 
 import java.util.List;
@@ -13,9 +14,16 @@ import java.util.List;
  * @param numKeep    tokens at the start kept when the context shifts
  * @param shift      whether a full context shifts (drop half of what follows numKeep) or ends the generation
  * @param jsonFormat Ollama's JSON mode: the output is constrained to one JSON object, then generation stops
+ * @param grammar    null, or a grammar the output is constrained to (a JSON schema's); generation stops when the
+ *                   output is complete and nothing may follow
  */
 public record GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift,
-                              boolean jsonFormat) {
+                              boolean jsonFormat, Grammar grammar) {
+
+    public GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift,
+                           boolean jsonFormat) {
+        this(numPredict, stop, sampler, numKeep, shift, jsonFormat, null);
+    }
 
     /** Without a format constraint. */
     public GenerateOptions(int numPredict, List<String> stop, SamplerOptions sampler, int numKeep, boolean shift) {

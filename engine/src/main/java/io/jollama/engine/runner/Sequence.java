@@ -1,5 +1,7 @@
 package io.jollama.engine.runner;
 
+import io.jollama.engine.grammar.GrammarConstraint;
+import io.jollama.engine.grammar.TokenTrie;
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.TransformerModel;
 import io.jollama.engine.sample.JsonConstraint;
@@ -102,7 +104,9 @@ public final class Sequence implements AutoCloseable {
         int historyLen = input.length;
         int generated = 0;
         String reason = "length";
-        JsonConstraint json = opts.jsonFormat() ? new JsonConstraint() : null;
+        JsonConstraint json = opts.jsonFormat() && opts.grammar() == null ? new JsonConstraint() : null;
+        GrammarConstraint grammar = opts.grammar() == null ? null : new GrammarConstraint(opts.grammar(), TokenTrie.of(tokenizer));
+        float[] masked = grammar == null ? null : new float[vocab];
         long t1 = System.nanoTime();
         DecodeBatcher batcher = runner.batcher();
         batcher.enter();
@@ -116,7 +120,21 @@ public final class Sequence implements AutoCloseable {
                     reason = "stop";
                     break;
                 }
-                int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+                if (grammar != null && grammar.finished()) {
+                    reason = "stop";
+                    break;
+                }
+                int token;
+                if (grammar != null) {
+                    if (!grammar.mask(logits, vocab, masked)) {
+                        reason = "stop";
+                        break;
+                    }
+                    token = sampler.sample(masked, 0, vocab, history, historyLen, numCtx);
+                    grammar.accept(token);
+                } else {
+                    token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+                }
                 if (json != null && (tokenizer.isEog(token) || !json.accepts(tokenizer.tokenBytes(token)))) {
                     token = sampleAllowed(sampler, logits, vocab, history, historyLen, json);
                     if (token < 0) {

@@ -1,6 +1,7 @@
 package io.jollama.server.api;
 
 import io.javalin.http.Context;
+import io.jollama.engine.grammar.Grammar;
 import io.jollama.engine.runner.GenerateOptions;
 import io.jollama.engine.runner.GenerationResult;
 import io.jollama.engine.runner.Runner;
@@ -12,6 +13,7 @@ import io.jollama.server.api.ModelResolver.Resolved;
 import io.jollama.server.ndjson.ClientGoneException;
 import io.jollama.server.ndjson.NdjsonWriter;
 import io.jollama.server.sched.Scheduler;
+import io.jollama.server.schema.SchemaGrammar;
 import io.jollama.server.store.ModelContents;
 import io.jollama.server.store.StoredMessage;
 import io.jollama.server.template.ChatMessage;
@@ -72,7 +74,7 @@ public final class InferenceApi {
                        Map<String, Object> options, Integer topLogprobs, BiFunction<String, Metrics, Object> done) {}
 
     /** A checked request holding a slot on its model's runner; closing it gives the slot back. */
-    private record Turn(String raw, Resolved model, Object think, boolean json, RunOptions options, Scheduler.Lease lease)
+    private record Turn(String raw, Resolved model, Object think, OutputFormat format, RunOptions options, Scheduler.Lease lease)
             implements AutoCloseable {
         Runner runner() {
             return lease.runner();
@@ -107,7 +109,7 @@ public final class InferenceApi {
         if (a.tools() && !caps.contains("tools")) throw ApiException.badRequest(m.name() + " does not support tools");
         Object think = thinkValue(a.think(), caps, raw);
         for (List<String> images : a.images()) checkImages(images, caps, m);
-        boolean json = checkFormat(a.format());
+        OutputFormat format = checkFormat(a.format());
         RunOptions opts = models.options(m, a.options());
 
         Scheduler.Lease lease = models.acquire(m, opts, keepAlive, clientGone);
@@ -117,7 +119,7 @@ public final class InferenceApi {
             }
             return null;
         }
-        return new Turn(raw, m, think, json, opts, lease);
+        return new Turn(raw, m, think, format, opts, lease);
     }
 
     /**
@@ -133,7 +135,7 @@ public final class InferenceApi {
             // the end, so its connection is read between tokens (at most every POLL) instead
             BooleanSupplier gone = out.stream() ? () -> false : new Throttled(clientGone, POLL_NANOS);
             BooleanSupplier stop = () -> gone.getAsBoolean() || s.scheduler().closing();
-            r = run(t.lease(), text, t.options(), shift, t.json(), onText, lp, stop);
+            r = run(t.lease(), text, t.options(), shift, t.format(), onText, lp, stop);
             if ("cancel".equals(r.doneReason()) && s.scheduler().closing()) {
                 out.fail(503, "server shutting down");
                 return null;
@@ -302,7 +304,7 @@ public final class InferenceApi {
 
     // ------------------------------------------------------------------ running the model
 
-    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, boolean json,
+    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, OutputFormat format,
                                         Consumer<String> onText, LogprobCollector logprobs, BooleanSupplier clientGone) {
         Runner runner = lease.runner();
         int[] tokens = runner.tokenizer().encode(text, true, true);
@@ -312,7 +314,8 @@ public final class InferenceApi {
                     + "adjust the context length in settings, or use a model with a longer context length");
         }
         if (tokens.length == 0) throw ApiException.badRequest("the prompt is empty after tokenization");
-        GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift, json);
+        GenerateOptions g = new GenerateOptions(opts.numPredict(), opts.stop(), opts.sampler(), opts.numKeep(), canShift, format.json(),
+                format.grammar());
         CancelOnGone cancel = new CancelOnGone();
         try {
             return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
@@ -409,15 +412,25 @@ public final class InferenceApi {
         throw ApiException.badRequest("image input is not supported by Jollama yet");
     }
 
+    /** What {@code format} asks of the output: JSON mode, a JSON schema's grammar, or nothing. */
+    private record OutputFormat(boolean json, Grammar grammar) {
+        static final OutputFormat FREE = new OutputFormat(false, null);
+    }
+
     /**
-     * {@code "json"} turns on JSON mode (the output is constrained to one JSON object); a JSON schema is not enforced
-     * yet and is refused clearly rather than ignored; anything else is Ollama's "invalid format" error.
+     * {@code "json"} turns on JSON mode (the output is constrained to one JSON object); a JSON schema constrains the
+     * output to its grammar (llama.cpp's conversion, {@link SchemaGrammar}), and a schema feature the conversion
+     * cannot honour is a 400 naming it; anything else is Ollama's "invalid format" error.
      */
-    private static boolean checkFormat(Object format) {
-        if (format == null || "".equals(format)) return false;
-        if ("json".equals(format)) return true;
+    private static OutputFormat checkFormat(Object format) {
+        if (format == null || "".equals(format)) return OutputFormat.FREE;
+        if ("json".equals(format)) return new OutputFormat(true, null);
         if (format instanceof Map) {
-            throw ApiException.badRequest("structured outputs with a JSON schema in format are not supported by Jollama yet; use \"format\": \"json\"");
+            try {
+                return new OutputFormat(true, Grammar.parse(SchemaGrammar.gbnf(format)));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
         }
         throw new ApiException(500, "invalid format: " + Json.write(format) + "; expected \"json\" or a valid JSON Schema object");
     }
