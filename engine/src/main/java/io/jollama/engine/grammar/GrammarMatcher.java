@@ -45,20 +45,25 @@ public final class GrammarMatcher {
         }
     }
 
-    private record Key(Set<Stack> stacks, int pending, int left) {}
+    private record Key(Set<Stack> stacks, int pending, int left, int length) {}
+
+    /** The smallest code point of a UTF-8 sequence of this many bytes (a smaller one would be an overlong form). */
+    private static final int[] MIN_OF_LENGTH = {0, 0, 0x80, 0x800, 0x10000};
 
     private static final class State {
         final Stack[] stacks;
         final int pending; // the bits of an unfinished UTF-8 sequence
         final int left;    // its continuation bytes still to come
+        final int length;  // its length in bytes
         final boolean accepting;
         final boolean finished;
         int[] next;
 
-        State(Stack[] stacks, int pending, int left) {
+        State(Stack[] stacks, int pending, int left, int length) {
             this.stacks = stacks;
             this.pending = pending;
             this.left = left;
+            this.length = length;
             boolean empty = false, other = false;
             for (Stack s : stacks) {
                 if (s.p.length == 0) empty = true;
@@ -110,7 +115,7 @@ public final class GrammarMatcher {
             for (int cp = 0; cp < 128; cp++) if (classes[c].matches(cp)) ascii[2 * c + (cp >> 6)] |= 1L << (cp & 63);
         }
         rootAlts = altStarts[g.root()];
-        intern(startStacks(), 0, 0);
+        intern(startStacks(), 0, 0, 0);
     }
 
     /** The state before any output. */
@@ -159,8 +164,8 @@ public final class GrammarMatcher {
         State s = states.get(keep);
         states.clear();
         ids.clear();
-        intern(startStacks(), 0, 0);
-        return intern(Arrays.asList(s.stacks), s.pending, s.left);
+        intern(startStacks(), 0, 0, 0);
+        return intern(Arrays.asList(s.stacks), s.pending, s.left, s.length);
     }
 
     private List<Stack> startStacks() {
@@ -177,19 +182,25 @@ public final class GrammarMatcher {
             else if ((b & 0xF0) == 0xE0) { value = b & 0x0F; left = 2; }
             else if ((b & 0xF8) == 0xF0) { value = b & 0x07; left = 3; }
             else return DEAD;
-            return partial(s, value, left);
+            return partial(s, value, left, left + 1);
         }
         if ((b & 0xC0) != 0x80) return DEAD;
         int value = s.pending << 6 | (b & 0x3F);
-        return s.left == 1 ? advance(s, value) : partial(s, value, s.left - 1);
+        if (s.left > 1) return partial(s, value, s.left - 1, s.length);
+        return value < MIN_OF_LENGTH[s.length] || value > 0x10FFFF ? DEAD : advance(s, value);
     }
 
-    /** Part of a multi-byte character: kept if some stack can take a code point that starts so. */
-    private int partial(State s, int value, int left) {
-        int lo = value << (6 * left), hi = lo | ((1 << (6 * left)) - 1);
+    /**
+     * Part of a multi-byte character: kept if it can still become a valid code point (not an overlong form, at most
+     * U+10FFFF) that some stack takes.
+     */
+    private int partial(State s, int value, int left, int length) {
+        int lo = Math.max(value << (6 * left), MIN_OF_LENGTH[length]);
+        int hi = Math.min(value << (6 * left) | ((1 << (6 * left)) - 1), 0x10FFFF);
+        if (lo > hi) return DEAD;
         for (Stack st : s.stacks) {
             if (st.p.length > 0 && classes[arg[st.p[st.p.length - 1]]].intersects(lo, hi)) {
-                return intern(Arrays.asList(s.stacks), value, left);
+                return intern(Arrays.asList(s.stacks), value, left, length);
             }
         }
         return DEAD;
@@ -212,7 +223,7 @@ public final class GrammarMatcher {
             expand(base, out);
         }
         if (out.isEmpty()) return DEAD;
-        return intern(new ArrayList<>(out), 0, 0);
+        return intern(new ArrayList<>(out), 0, 0, 0);
     }
 
     private boolean matches(int cls, int cp) {
@@ -246,11 +257,11 @@ public final class GrammarMatcher {
         }
     }
 
-    private int intern(List<Stack> stacks, int pending, int left) {
-        Key key = new Key(Set.copyOf(stacks), pending, left);
+    private int intern(List<Stack> stacks, int pending, int left, int length) {
+        Key key = new Key(Set.copyOf(stacks), pending, left, length);
         Integer id = ids.get(key);
         if (id != null) return id;
-        states.add(new State(stacks.toArray(Stack[]::new), pending, left));
+        states.add(new State(stacks.toArray(Stack[]::new), pending, left, length));
         ids.put(key, states.size() - 1);
         return states.size() - 1;
     }

@@ -164,7 +164,7 @@ class InferenceApiTest {
                 "registry.ollama.ai/library/tiny:latest does not support vision");
         assertError(server.post("/api/chat", "{\"model\":\"tinychat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}"),
                 400, "registry.ollama.ai/library/tinychat:latest does not support tools");
-        HttpResponse<String> fmt = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":{\"type\":\"object\"}}");
+        HttpResponse<String> fmt = server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":{\"type\":\"object\",\"minProperties\":1}}");
         assertEquals(400, fmt.statusCode());
         assertTrue(TestServer.json(fmt).get("error").asString().contains("not supported"), fmt.body());
         assertError(server.post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"x\",\"format\":\"xml\"}"), 500,
