@@ -1,15 +1,27 @@
 package io.jollama.cli;
 
+import io.jollama.engine.grammar.Grammar;
+import io.jollama.engine.grammar.GrammarConstraint;
+import io.jollama.engine.grammar.TokenTrie;
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
 import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.runner.GenerateOptions;
+import io.jollama.engine.runner.GenerationResult;
+import io.jollama.engine.runner.Runner;
+import io.jollama.engine.runner.Sequence;
+import io.jollama.engine.sample.SamplerOptions;
 import io.jollama.engine.tensor.ComputePool;
+import io.jollama.engine.tokenizer.Tokenizer;
+import io.jollama.server.Json;
+import io.jollama.server.schema.SchemaGrammar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -42,6 +54,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-np", "--parallel"}, defaultValue = "1",
             description = "sequences decoded together in one batch per step for the tg test: the figure is their total tokens/s (default ${DEFAULT-VALUE})")
     int parallel;
+
+    @Option(names = "--format-schema", paramLabel = "FILE",
+            description = "also measure sampled generation free and constrained to this JSON schema's grammar (structured outputs)")
+    Path formatSchema;
+
+    @Option(names = "--json", description = "also measure sampled generation free and in JSON mode (format: json)")
+    boolean json;
 
     @Option(names = "--mmap", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "map the weights from the file instead of reading them into memory (default: read, like llama-bench -mmp 0)")
@@ -135,8 +154,79 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 row(name, size, ps, "tg" + nGen, tps);
             }
+            if (nGen > 0 && (formatSchema != null || json)) {
+                Grammar grammar = null;
+                if (formatSchema != null) {
+                    try {
+                        grammar = Grammar.parse(SchemaGrammar.gbnf(Json.MAPPER.readValue(Files.readString(formatSchema), Object.class)));
+                    } catch (IllegalArgumentException | tools.jackson.core.JacksonException e) {
+                        System.err.println("Error: " + formatSchema + ": " + e.getMessage());
+                        return 1;
+                    }
+                }
+                Runner runner = new Runner(m, Tokenizer.fromGguf(m.file()), ctx + 16, batch, KvCache.Type.F16);
+                sampled(runner, name, size, ps, "tg" + nGen + " sampled", new GenerateOptions(nGen, List.of(), SamplerOptions.DEFAULTS.withSeed(1), 4, true));
+                if (json) {
+                    sampled(runner, name, size, ps, "tg" + nGen + " sampled json", new GenerateOptions(nGen, List.of(), SamplerOptions.DEFAULTS.withSeed(1), 4, true, true));
+                }
+                if (grammar != null) {
+                    sampled(runner, name, size, ps, "tg" + nGen + " sampled schema", new GenerateOptions(nGen, List.of(), SamplerOptions.DEFAULTS.withSeed(1), 4, true, true, grammar));
+                }
+                runner.close(); // closes the model too (twice is harmless)
+            }
         }
         return 0;
+    }
+
+    /**
+     * Generation as a request runs it (sampling, and the format constraint if any) from a short prompt: tokens/s over
+     * the generated tokens; a grammar that completes early ends a run early. The first run also warms up.
+     */
+    private void sampled(Runner runner, String name, String size, String ps, String test, GenerateOptions opts) {
+        int[] prompt = runner.tokenizer().encode("Once upon a time", true, false);
+        double[] tps = new double[reps];
+        int tokens = 0;
+        for (int r = -1; r < reps; r++) {
+            try (Sequence seq = runner.newSequence()) {
+                GenerationResult g = seq.generate(prompt, opts, text -> {}, () -> false);
+                if (r >= 0) {
+                    tps[r] = g.evalCount() / (g.evalNanos() / 1e9);
+                    tokens += g.evalCount();
+                }
+            }
+        }
+        row(name, size, ps, test + String.format(" (%.0f tokens/run)", (double) tokens / reps), tps);
+        if (opts.grammar() != null) constraintCost(runner, opts, prompt, tps);
+    }
+
+    /**
+     * The constraint's own work, apart from the model (robust on a busy machine): one run's tokens replayed through a
+     * fresh constraint, each step's allowed-token mask and the token's acceptance timed, against the decode step.
+     */
+    private static void constraintCost(Runner runner, GenerateOptions opts, int[] prompt, double[] tps) {
+        int[] generated;
+        try (Sequence seq = runner.newSequence()) {
+            int[] context = seq.generate(prompt, opts, text -> {}, () -> false).context();
+            generated = java.util.Arrays.copyOfRange(context, prompt.length, context.length);
+        }
+        int vocab = runner.model().config().vocabSize();
+        float[] logits = new float[vocab], masked = new float[vocab];
+        TokenTrie trie = TokenTrie.of(runner.tokenizer());
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            GrammarConstraint c = new GrammarConstraint(opts.grammar(), trie);
+            long t0 = System.nanoTime();
+            for (int token : generated) {
+                c.mask(logits, vocab, masked);
+                c.accept(token);
+            }
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        double mean = 0;
+        for (double v : tps) mean += v;
+        double stepMs = 1000 / (mean / tps.length), constraintMs = best / 1e6 / Math.max(1, generated.length);
+        System.out.printf("  constraint alone: %.3f ms/token over %d tokens (masks from a fresh constraint), %.1f %% of the %.1f ms step%n",
+                constraintMs, generated.length, 100 * constraintMs / stepMs, stepMs);
     }
 
     /** The file type as llama-bench names it ({@code general.file_type}), else the type holding most bytes. */

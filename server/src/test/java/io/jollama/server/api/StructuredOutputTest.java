@@ -93,13 +93,12 @@ class StructuredOutputTest {
     void everySchemaCaseValidatesOnBothModels() throws IOException {
         for (String name : SCHEMAS) {
             String schema = resource(name + ".json");
-            for (String model : List.of("tiny", "rnd")) {
-                for (String options : List.of("\"temperature\":0,\"num_predict\":400", "\"temperature\":1,\"seed\":7,\"num_predict\":400")) {
-                    JsonNode j = generate(model, schema, options);
-                    String what = name + " on " + model + " with " + options;
-                    assertEquals("stop", j.get("done_reason").asString(), what + ": " + j.get("response").asString());
-                    assertValid(schema, j.get("response").asString(), what);
-                }
+            // greedy and sampled on TinyStories, sampled on the random model (whose greedy choice is as arbitrary)
+            for (String[] run : new String[][]{{"tiny", "\"temperature\":0"}, {"tiny", "\"temperature\":1,\"seed\":7"}, {"rnd", "\"temperature\":1,\"seed\":7"}}) {
+                JsonNode j = generate(run[0], schema, run[1] + ",\"num_predict\":400");
+                String what = name + " on " + run[0] + " with " + run[1];
+                assertEquals("stop", j.get("done_reason").asString(), what + ": " + j.get("response").asString());
+                assertValid(schema, j.get("response").asString(), what);
             }
         }
     }
