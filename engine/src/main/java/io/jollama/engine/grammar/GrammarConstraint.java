@@ -4,13 +4,14 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Constrains one generation to a grammar: before each token, the logits of every token the grammar refuses become
+ * Constrains one generation to a grammar: {@link #mask} sets the logits of every token the grammar refuses to
  * -infinity, so the sampler draws only from tokens that keep the output in the grammar's language (and the end of
- * generation only where the output is complete). The allowed tokens of a grammar state are found by walking the
+ * generation only where the output is complete); {@link #allows} checks one token cheaply. The allowed tokens of a grammar state are found by walking the
  * vocabulary's {@link TokenTrie} through the {@link GrammarMatcher}, once per state: they are remembered, and
  * generation mostly revisits a few states (inside a string, between digits).
  */
 public final class GrammarConstraint {
+    private static final int MAX_MASKS = 2048;
     private final GrammarMatcher matcher;
     private final TokenTrie trie;
     private final Map<Integer, long[]> masks = new HashMap<>();
@@ -42,9 +43,16 @@ public final class GrammarConstraint {
         return any;
     }
 
-    /** Whether this token may come next. */
+    /**
+     * Whether this token may come next: from the state's mask when it is known, else by running the token's bytes
+     * alone (no walk over the vocabulary).
+     */
     public boolean allows(int token) {
-        return token < trie.vocab && (allowed()[token >>> 6] & 1L << token) != 0;
+        if (token < 0 || token >= trie.vocab) return false;
+        long[] m = masks.get(state);
+        if (m != null) return (m[token >>> 6] & 1L << token) != 0;
+        for (int e : trie.eog) if (e == token) return matcher.accepting(state);
+        return advance(token) != GrammarMatcher.DEAD;
     }
 
     /** Commits a sampled token (an end-of-generation token changes nothing). */
@@ -69,6 +77,7 @@ public final class GrammarConstraint {
         m = new long[(trie.vocab + 63) >>> 6];
         walk(0, state, m);
         if (matcher.accepting(state)) for (int e : trie.eog) m[e >>> 6] |= 1L << e;
+        if (masks.size() >= MAX_MASKS) masks.clear(); // a bound on memory (a mask is vocabulary/8 bytes)
         masks.put(state, m);
         return m;
     }

@@ -124,17 +124,19 @@ public final class Sequence implements AutoCloseable {
                     reason = "stop";
                     break;
                 }
-                int token;
-                if (grammar != null) {
+                int token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+                if (grammar != null && !grammar.allows(token)) {
+                    // as llama.cpp and Ollama do: the model's own choice when the grammar allows it (mostly, inside
+                    // strings), else a draw from the allowed tokens only
                     if (!grammar.mask(logits, vocab, masked)) {
                         reason = "stop";
                         break;
                     }
                     token = sampler.sample(masked, 0, vocab, history, historyLen, numCtx);
-                    grammar.accept(token);
-                } else {
-                    token = sampler.sample(logits, 0, vocab, history, historyLen, numCtx);
+                    // the sampler's last-candidate fallback (rounding) could land on a refused token: take the best allowed
+                    if (!grammar.allows(token)) token = argmax(masked, vocab);
                 }
+                if (grammar != null) grammar.accept(token);
                 if (json != null && (tokenizer.isEog(token) || !json.accepts(tokenizer.tokenBytes(token)))) {
                     token = sampleAllowed(sampler, logits, vocab, history, historyLen, json);
                     if (token < 0) {
@@ -221,6 +223,12 @@ public final class Sequence implements AutoCloseable {
             }
         }
         return any ? sampler.sample(masked, 0, vocab, history, historyLen, numCtx) : -1;
+    }
+
+    private static int argmax(float[] values, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (values[i] > values[best]) best = i;
+        return best;
     }
 
     /** Forgets the cached tokens (the next prompt is evaluated from the start). */
