@@ -60,6 +60,22 @@ public final class SchemaGrammar {
             "contains", "unevaluatedItems", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
             "dependentSchemas", "$ref", "$dynamicRef", "$recursiveRef", "format");
 
+    /** The instance type a type-specific keyword applies to; under another single {@code type} it constrains nothing. */
+    private static final Map<String, String> KEYWORD_TYPE = keywordTypes();
+
+    private static Map<String, String> keywordTypes() {
+        Map<String, String> m = new HashMap<>();
+        for (String k : List.of("minLength", "maxLength", "pattern", "format")) m.put(k, "string");
+        for (String k : List.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")) m.put(k, "number");
+        for (String k : List.of("items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains",
+                "minContains", "maxContains", "unevaluatedItems")) m.put(k, "array");
+        for (String k : List.of("properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+                "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties")) {
+            m.put(k, "object");
+        }
+        return Map.copyOf(m);
+    }
+
     private static final Set<String> TYPES = Set.of("object", "array", "string", "number", "integer", "boolean", "null");
     private static final Pattern INVALID_RULE_CHARS = Pattern.compile("[^a-zA-Z0-9-]+");
     /** A JSON string's character where a pattern's class or dot could match anything: no quote, backslash or control. */
@@ -326,8 +342,11 @@ public final class SchemaGrammar {
     /** Refuses any constraint keyword of the schema besides those its conversion honours. */
     private static void honours(Map<String, Object> schema, String path, String... honoured) {
         Set<String> ok = Set.of(honoured);
+        Object type = schema.get("type");
         for (String k : schema.keySet()) {
             if (!CONSTRAINTS.contains(k) || ok.contains(k)) continue;
+            String applies = KEYWORD_TYPE.get(k);
+            if (applies != null && type instanceof String t && !applies.equals("integer".equals(t) ? "number" : t)) continue;
             if (k.equals("uniqueItems") && Boolean.FALSE.equals(schema.get(k))) continue;
             if (k.equals("additionalProperties") && Boolean.TRUE.equals(schema.get(k))) continue;
             throw unsupported(describe(k, schema), path);

@@ -97,4 +97,15 @@ class SchemaGrammarTest {
                 + "\"next\":{\"anyOf\":[{\"$ref\":\"#/$defs/node\"},{\"type\":\"null\"}]}},\"required\":[\"v\",\"next\"]}},\"$ref\":\"#/$defs/node\"}"));
         assertTrue(accepts(refs, "{\"v\":1,\"next\":{\"v\":2,\"next\":{\"v\":3,\"next\":null}}}"), "a recursive $ref");
     }
+
+    @Test
+    void keywordsOfOtherTypesConstrainNothing() {
+        String g = SchemaGrammar.gbnf(schema("{\"type\":[\"string\",\"null\"],\"maxLength\":2}"));
+        assertTrue(accepts(g, "\"ab\""));
+        assertTrue(accepts(g, "null"));
+        assertFalse(accepts(g, "\"abc\""));
+        assertTrue(accepts(SchemaGrammar.gbnf(schema("{\"type\":\"integer\",\"minLength\":3,\"items\":{}}")), "7"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SchemaGrammar.gbnf(schema("{\"maxLength\":3}")));
+        assertEquals("JSON schema feature not supported in format: \"maxLength\" without \"type\": \"string\"", e.getMessage());
+    }
 }
