@@ -181,17 +181,6 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         }
     }
 
-    /** Every token of a one-sequence batch at positions pos, pos+1, ... attends to the first rows of {@code kv}. */
-    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to) {
-        KvCache.Widened[] kvs = new KvCache.Widened[n];
-        int[] lens = new int[n];
-        for (int i = 0; i < n; i++) {
-            kvs[i] = kv;
-            lens[i] = pos + i + 1;
-        }
-        attendF16(c, kvs, lens, q, out, n, from, to, (float) (1.0 / Math.sqrt(c.headDim())), 0);
-    }
-
     /**
      * ggml's CPU flash-attention kernel over an F16 cache, for work items [from, to) of (head, token): token i
      * attends to the first {@code lens[i]} rows of {@code kvs[i]} (the last {@code window} of them with a sliding
