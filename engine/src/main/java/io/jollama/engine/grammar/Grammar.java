@@ -243,12 +243,12 @@ public final class Grammar {
             int id = id(name);
             if (defined.get(id)) throw error("grammar rule " + name + " is defined twice");
             defined.set(id, true);
-            bodies.set(id, parseAlternatives(name, id, false));
+            bodies.set(id, parseAlternatives(name, false));
             skip(false);
             if (pos < src.length() && src.charAt(pos) != '\n' && src.charAt(pos) != '\r') throw error("expected the end of the rule");
         }
 
-        private List<List<Element>> parseAlternatives(String name, int id, boolean nested) {
+        private List<List<Element>> parseAlternatives(String name, boolean nested) {
             List<List<Element>> alts = new ArrayList<>();
             alts.add(parseSequence(name, nested));
             while (pos < src.length() && src.charAt(pos) == '|') {
@@ -306,7 +306,7 @@ public final class Grammar {
                     pos++;
                     skip(true);
                     int sub = generated(name);
-                    bodies.set(sub, parseAlternatives(name, sub, true));
+                    bodies.set(sub, parseAlternatives(name, true));
                     if (pos >= src.length() || src.charAt(pos) != ')') throw error("expected ')'");
                     pos++;
                     lastStart = seq.size();

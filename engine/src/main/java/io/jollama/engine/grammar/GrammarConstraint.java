@@ -6,9 +6,9 @@ import java.util.Map;
 /**
  * Constrains one generation to a grammar: {@link #mask} sets the logits of every token the grammar refuses to
  * -infinity, so the sampler draws only from tokens that keep the output in the grammar's language (and the end of
- * generation only where the output is complete); {@link #allows} checks one token cheaply. The allowed tokens of a grammar state are found by walking the
- * vocabulary's {@link TokenTrie} through the {@link GrammarMatcher}, once per state: they are remembered, and
- * generation mostly revisits a few states (inside a string, between digits).
+ * generation only where the output is complete); {@link #allows} checks one token cheaply. The allowed tokens of a
+ * grammar state are found by walking the vocabulary's {@link TokenTrie} through the {@link GrammarMatcher}, once per
+ * state: they are remembered, and generation mostly revisits a few states (inside a string, between digits).
  */
 public final class GrammarConstraint {
     private static final int MAX_MASKS = 2048;
@@ -60,9 +60,9 @@ public final class GrammarConstraint {
         for (int e : trie.eog) if (e == token) return;
         int next = advance(token);
         if (next == GrammarMatcher.DEAD) throw new IllegalStateException("token " + token + " is not allowed by the grammar");
-        int kept = matcher.compact(next);
-        if (kept != next) masks.clear();
-        state = kept;
+        int before = matcher.stateCount();
+        state = matcher.compact(next);
+        if (matcher.stateCount() < before) masks.clear(); // state ids were renumbered
     }
 
     private int advance(int token) {

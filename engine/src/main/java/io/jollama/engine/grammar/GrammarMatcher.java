@@ -21,6 +21,7 @@ public final class GrammarMatcher {
     private static final int END = 0, CHARS = 1, REF = 2;
     /** Beyond this many states the automaton is rebuilt from the current state (see {@link #compact}). */
     private static final int MAX_STATES = 50_000;
+    private final int maxStates;
 
     // the grammar flattened: each alternative a run of positions ended by END
     private final int[] kind;
@@ -75,6 +76,11 @@ public final class GrammarMatcher {
     }
 
     public GrammarMatcher(Grammar g) {
+        this(g, MAX_STATES);
+    }
+
+    GrammarMatcher(Grammar g, int maxStates) {
+        this.maxStates = maxStates;
         List<Grammar.Rule> rules = g.rules();
         List<Grammar.Chars> cls = new ArrayList<>();
         Map<Grammar.Chars, Integer> clsIds = new HashMap<>();
@@ -160,7 +166,7 @@ public final class GrammarMatcher {
      * its new id; otherwise returns {@code keep} unchanged. Ids of other states are invalid afterwards.
      */
     public int compact(int keep) {
-        if (states.size() < MAX_STATES) return keep;
+        if (states.size() < maxStates) return keep;
         State s = states.get(keep);
         states.clear();
         ids.clear();

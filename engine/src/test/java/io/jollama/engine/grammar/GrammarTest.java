@@ -141,4 +141,18 @@ class GrammarTest {
             assertTrue(done.finished());
         }
     }
+
+    @Test
+    void compactionKeepsTheCurrentState() {
+        Grammar g = Grammar.parse("root ::= \"[\" [a-z]{0,300} \"]\"\n");
+        GrammarMatcher m = new GrammarMatcher(g, 20);
+        int s = m.advance(m.start(), "[".getBytes());
+        for (int i = 0; i < 300; i++) {
+            s = m.compact(m.advance(s, new byte[]{(byte) ('a' + i % 26)}));
+            assertNotEquals(GrammarMatcher.DEAD, s);
+            assertTrue(m.stateCount() <= 22, "rebuilt from the current state when it grows");
+        }
+        assertEquals(GrammarMatcher.DEAD, m.advance(s, "a".getBytes()), "at most 300 letters");
+        assertTrue(m.finished(m.advance(s, "]".getBytes())));
+    }
 }

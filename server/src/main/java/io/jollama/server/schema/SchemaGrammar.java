@@ -280,7 +280,7 @@ public final class SchemaGrammar {
             }
             if (schema.containsKey("prefixItems")) throw unsupported("prefixItems together with items", path);
             honours(schema, path, "type", "items", "minItems", "maxItems", "uniqueItems");
-            if (Boolean.TRUE.equals(schema.get("uniqueItems"))) throw unsupported("uniqueItems", path);
+            if (Boolean.TRUE.equals(schema.get("uniqueItems"))) throw unsupported("\"uniqueItems\"", path);
             String item = visit(items, prefix(name) + "item", path + "/items");
             int min = count(schema, "minItems", 0, path);
             int max = count(schema, "maxItems", Integer.MAX_VALUE, path);

@@ -216,15 +216,18 @@ class OpenAiApiTest {
                 "invalid_request_error", "invalid tool call arguments");
         assertOpenAiError(server.post("/v1/chat/completions", userChat("tinychat", "hi", ",\"reasoning_effort\":\"huge\"")), 400,
                 "invalid_request_error", "invalid reasoning value: \"huge\" (must be \"none\", \"minimal\", \"low\", \"medium\", \"high\", \"xhigh\", \"max\" or \"ultra\")");
-        // JSON mode works (the output starts a JSON object); a JSON schema is not enforced yet, and says so
+        // JSON mode works (the output starts a JSON object); a JSON schema is enforced, an unsupported one refused
         HttpResponse<String> r = server.post("/v1/chat/completions", userChat("tinychat", "hi",
                 ",\"max_tokens\":20,\"response_format\":{\"type\":\"json_object\"}"));
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(TestServer.json(r).get("choices").get(0).get("message").get("content").asString().stripLeading().startsWith("{"), r.body());
         r = server.post("/v1/chat/completions", userChat("tinychat", "hi",
                 ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}"));
-        assertOpenAiError(r, 400, "invalid_request_error",
-                "structured outputs with a JSON schema in format are not supported by Jollama yet; use \"format\": \"json\"");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(Json.MAPPER.readTree(TestServer.json(r).get("choices").get(0).get("message").get("content").asString()).isObject(), r.body());
+        r = server.post("/v1/chat/completions", userChat("tinychat", "hi",
+                ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{}}}}"));
+        assertOpenAiError(r, 400, "invalid_request_error", "JSON schema feature not supported in format: \"uniqueItems\"");
         // a malformed body names the problem
         r = server.post("/v1/chat/completions", "{\"model\":");
         assertEquals(400, r.statusCode());
