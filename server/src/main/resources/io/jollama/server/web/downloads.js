@@ -98,9 +98,11 @@ export async function refreshQueue() {
       e.status === 'pending'
         ? h('button', {type: 'button', class: 'small act-remove', on: {click: () => removeQueued(e.model)}}, 'Remove')
         : h('span'),
-      h('div', {class: 'q-progress'}, h('progress', {max: e.total || 1, value: e.total ? e.completed : 0,
-        'aria-label': 'download of ' + e.model}), h('span', {class: 'mono'},
-        e.total ? bytes(e.completed) + ' / ' + bytes(e.total) + ' (' + pct + '%)' : 'size not known yet'))));
+      e.total || e.status === 'downloading'
+        ? h('div', {class: 'q-progress'}, h('progress', {max: e.total || 1, value: e.total ? e.completed : 0,
+          'aria-label': 'download of ' + e.model}), h('span', {class: 'mono'},
+          e.total ? bytes(e.completed) + ' / ' + bytes(e.total) + ' (' + pct + '%)' : 'starting'))
+        : null));
   }
   if (!(q.queue || []).length) list.append(h('li', {class: 'muted empty'}, 'The queue is empty.'));
   const recent = clear($('#queue-recent'));

@@ -75,6 +75,11 @@ class WebPageTest {
                 "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "5", "JOLLAMA_REGISTRY_PART_SIZE", "131072")), clock);
         create("stories", server.upload(TestServer.storiesF32()));
         create("storymarkup", server.upload(markupModel(dir)));
+        // thinking between "," and ".": a template whose thinking tags are those makes TinyStories a thinking model
+        HttpResponse<String> r = server.post("/api/create", "{\"model\":\"storythink\",\"from\":\"stories\",\"template\":"
+                + Json.write("{{ range .Messages }}{{ if eq .Role \"user\" }}{{ .Content }}{{ else }}{{ if .Thinking }},{{ .Thinking }}.{{ end }}"
+                + "{{ .Content }}{{ end }}{{ end }}") + ",\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
         base = "http://127.0.0.1:" + server.server.port() + "/";
         browser = new Browser();
         browser.open(base);
@@ -289,6 +294,34 @@ class WebPageTest {
 
     @Test
     @Order(4)
+    void thinkingIsShownFolded() {
+        newChat("storythink", "0", "64");
+        browser.waitFor("the think switch", d -> browser.find("#chat-think").isDisplayed());
+        assertTrue(browser.find("#chat-think").isDisplayed() && browser.find("#chat-think").isSelected(), "thinking on, as Ollama's default");
+        assertTrue(browser.find("#chat-caps").getText().contains("thinking"));
+        send("Once upon a time");
+        browser.waitFor("the answer to end", d -> !browser.all("#chat-log .msg.assistant .stats").isEmpty());
+        String text = reference.get("generated_text").asString();
+        WebElement thinking = browser.find("#chat-log .msg.assistant details.thinking");
+        assertNull(thinking.getAttribute("open"), "folded");
+        assertEquals("Thinking", thinking.findElement(By.cssSelector("summary")).getText());
+        assertEquals(text.substring(2, text.indexOf('.')), thinking.findElement(By.cssSelector(".thinking-text")).getAttribute("textContent"));
+        assertEquals(normalized(text.substring(text.indexOf('.') + 1)), normalized(browser.find("#chat-log .msg.assistant .content").getText()));
+        thinking.findElement(By.cssSelector("summary")).click();
+        assertEquals(text.substring(2, text.indexOf('.')), thinking.findElement(By.cssSelector(".thinking-text")).getText());
+
+        // without thinking the same output is all answer
+        browser.find("#chat-think").click();
+        browser.find("#chat-new").click();
+        send("Once upon a time");
+        browser.waitFor("the answer to end", d -> !browser.all("#chat-log .msg.assistant .stats").isEmpty());
+        assertTrue(browser.all("#chat-log .msg.assistant details.thinking").isEmpty());
+        assertEquals(normalized(text), normalized(browser.find("#chat-log .msg.assistant .content").getText()));
+        browser.find("#chat-think").click();
+    }
+
+    @Test
+    @Order(5)
     void theMarkdownRendererMakesOnlyKnownElements() {
         String md = """
                 # Title
@@ -332,7 +365,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void modelsAreListedCreatedShownCopiedDeletedAndUnloaded() {
         show("models");
         browser.waitFor("the models", d -> !browser.all("#models-list tr[data-model='stories:latest']").isEmpty());
@@ -395,7 +428,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aPullShowsItsProgressBarMovingThenTheModelIsInstalled() {
         show("downloads");
         browser.js("""
@@ -423,7 +456,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theLibraryCatalogSearchesFiltersAndQueues() {
         // a library name installed locally is marked so
         assertEquals(200, server.post("/api/copy", "{\"source\":\"stories\",\"destination\":\"llama3.2:1b\"}").statusCode());
@@ -489,7 +522,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void themesAndKeyboard() {
         show("chat");
         String light = (String) browser.js("document.documentElement.dataset.theme = 'light'; return getComputedStyle(document.body).backgroundColor");
