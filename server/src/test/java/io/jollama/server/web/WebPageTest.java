@@ -309,6 +309,7 @@ class WebPageTest {
         assertEquals(normalized(text.substring(text.indexOf('.') + 1)), normalized(browser.find("#chat-log .msg.assistant .content").getText()));
         thinking.findElement(By.cssSelector("summary")).click();
         assertEquals(text.substring(2, text.indexOf('.')), thinking.findElement(By.cssSelector(".thinking-text")).getText());
+        browser.screenshots("chat-thinking");
 
         // without thinking the same output is all answer
         browser.find("#chat-think").click();
