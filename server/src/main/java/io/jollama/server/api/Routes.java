@@ -26,7 +26,7 @@ public final class Routes {
         TokenizeApi tokens = new TokenizeApi(s);
         PsApi ps = new PsApi(s);
         RegistryApi registry = s.registry();
-        OpenAiApi openai = new OpenAiApi(s, inference);
+        OpenAiApi openai = new OpenAiApi(s, inference, embed);
         QueueApi queue = new QueueApi(s.queue(), s.store(), models, registry, s.scheduler());
         WebPage web = new WebPage();
         return List.of(
