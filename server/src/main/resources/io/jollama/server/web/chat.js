@@ -144,7 +144,7 @@ function fillMessage(view, m) {
   clear(view);
   if (m.role === 'user') {
     if (m.images && m.images.length) {
-      view.append(h('div', {class: 'images'}, m.images.map(b64 => h('img', {src: 'data:image/*;base64,' + b64, alt: 'attached image'}))));
+      view.append(h('div', {class: 'images'}, m.images.map(b64 => h('img', {src: 'data:' + imageType(b64) + ';base64,' + b64, alt: 'attached image'}))));
     }
     view.append(h('div', {class: 'content'}, m.content)); // shown exactly as typed: a text node
     return;
@@ -161,6 +161,15 @@ function fillMessage(view, m) {
   if (m.stopped) view.append(h('div', {class: 'note stopped'}, 'Stopped.'));
   if (m.error) view.append(h('div', {class: 'note error'}, 'Error: ' + m.error));
   if (m.stats) view.append(h('div', {class: 'stats'}, statsText(m.stats)));
+}
+
+/** The type of a base64 image from its first bytes (messages keep only the base64, as the API takes it). */
+function imageType(b64) {
+  if (b64.startsWith('iVBOR')) return 'image/png';
+  if (b64.startsWith('/9j/')) return 'image/jpeg';
+  if (b64.startsWith('R0lGOD')) return 'image/gif';
+  if (b64.startsWith('UklGR')) return 'image/webp';
+  return 'application/octet-stream';
 }
 
 function statsText(s) {
