@@ -66,6 +66,7 @@ export async function startPull(model, {insecure = false, queue = false, via = '
   } finally {
     cancel.remove();
     active.delete(model);
+    $('#pulls-clear').hidden = false;
     changed();
     refreshQueue();
   }
@@ -194,6 +195,10 @@ export function initDownloads() {
     }
   });
   $('#queue-run').addEventListener('click', runNow);
+  $('#pulls-clear').addEventListener('click', () => {
+    for (const p of document.querySelectorAll('#pulls .pull.done, #pulls .pull.failed')) p.remove();
+    $('#pulls-clear').hidden = true;
+  });
   $('#queue-refresh').addEventListener('click', () => { refreshQueue(); refreshHealth(); });
   $('#hf-form').addEventListener('submit', hfImport);
 }

@@ -75,6 +75,7 @@ class WebPageTest {
                 "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "5", "JOLLAMA_REGISTRY_PART_SIZE", "131072")), clock);
         create("stories", server.upload(TestServer.storiesF32()));
         create("storymarkup", server.upload(markupModel(dir)));
+        create("storyvision", server.upload(visionModel(dir)));
         // thinking between "," and ".": a template whose thinking tags are those makes TinyStories a thinking model
         HttpResponse<String> r = server.post("/api/create", "{\"model\":\"storythink\",\"from\":\"stories\",\"template\":"
                 + Json.write("{{ range .Messages }}{{ if eq .Role \"user\" }}{{ .Content }}{{ else }}{{ if .Thinking }},{{ .Thinking }}.{{ end }}"
@@ -122,6 +123,17 @@ class WebPageTest {
             }
             assertEquals(renamed.size(), done);
             GgufWriter w = new GgufWriter().putAll(f.metadata()).put("tokenizer.ggml.tokens", GgufValue.ofStrings(tokens));
+            for (GgufTensorInfo t : f.tensors()) w.addTensor(t.name(), t.type(), t.shape(), f.tensorData(t));
+            w.write(out);
+        }
+        return out;
+    }
+
+    /** TinyStories whose metadata claims a vision tower: /api/show reports the vision capability. */
+    static Path visionModel(Path dir) throws IOException {
+        Path out = dir.resolve("stories-vision.gguf");
+        try (GgufFile f = GgufFile.open(TestServer.storiesF32())) {
+            GgufWriter w = new GgufWriter().putAll(f.metadata()).put("llama.vision.block_count", GgufValue.ofU32(1));
             for (GgufTensorInfo t : f.tensors()) w.addTensor(t.name(), t.type(), t.shape(), f.tensorData(t));
             w.write(out);
         }
@@ -321,8 +333,32 @@ class WebPageTest {
         browser.find("#chat-think").click();
     }
 
+    /** Images go as base64 with the message when the model has vision (the server then says it cannot read them yet). */
     @Test
     @Order(5)
+    void imagesCanBeAttachedForAVisionModel() throws IOException {
+        newChat("stories", "0", "8");
+        assertFalse(browser.find("#chat-attach").isDisplayed(), "no vision, no attach button");
+        newChat("storyvision", "0", "8");
+        browser.waitFor("the attach button", d -> browser.find("#chat-attach").isDisplayed());
+        Path png = dir.resolve("red.png");
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < 8; x++) for (int y = 0; y < 8; y++) image.setRGB(x, y, 0xCC2222);
+        javax.imageio.ImageIO.write(image, "png", png.toFile());
+        browser.find("#chat-images").sendKeys(png.toString());
+        browser.waitFor("the thumbnail", d -> !browser.all("#chat-attachments img").isEmpty());
+        String b64 = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(png));
+        assertEquals("data:image/png;base64," + b64, browser.find("#chat-attachments img").getAttribute("src"));
+        send("What is in the picture?");
+        browser.waitFor("the answer to end", d -> !browser.all("#chat-log .msg.assistant .note.error").isEmpty());
+        // the server decoded the base64 and reached its vision step
+        assertEquals("Error: image input is not supported by Jollama yet", browser.find("#chat-log .msg.assistant .note.error").getText());
+        assertEquals("data:image/png;base64," + b64, browser.find("#chat-log .msg.user .images img").getAttribute("src"));
+        assertTrue(browser.all("#chat-attachments img").isEmpty(), "sent, so no longer attached");
+    }
+
+    @Test
+    @Order(6)
     void theMarkdownRendererMakesOnlyKnownElements() {
         String md = """
                 # Title
@@ -366,7 +402,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void modelsAreListedCreatedShownCopiedDeletedAndUnloaded() {
         show("models");
         browser.waitFor("the models", d -> !browser.all("#models-list tr[data-model='stories:latest']").isEmpty());
@@ -429,7 +465,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aPullShowsItsProgressBarMovingThenTheModelIsInstalled() {
         show("downloads");
         browser.js("""
@@ -457,7 +493,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theLibraryCatalogSearchesFiltersAndQueues() {
         // a library name installed locally is marked so
         assertEquals(200, server.post("/api/copy", "{\"source\":\"stories\",\"destination\":\"llama3.2:1b\"}").statusCode());
@@ -523,7 +559,7 @@ class WebPageTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void themesAndKeyboard() {
         show("chat");
         String light = (String) browser.js("document.documentElement.dataset.theme = 'light'; return getComputedStyle(document.body).backgroundColor");
