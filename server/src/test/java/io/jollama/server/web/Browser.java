@@ -94,13 +94,23 @@ final class Browser implements AutoCloseable {
         driver.manage().window().setSize(d);
     }
 
-    /** Writes {@code target/web-screenshots/<name>-wide.png} and {@code -phone.png}, then restores the wide window. */
+    /**
+     * Writes {@code target/web-screenshots/<name>-wide.png} and {@code -phone.png}, then restores the wide window.
+     * At both widths nothing may stick out sideways (no horizontal scrolling on a phone).
+     */
     void screenshots(String name) {
         try {
             Files.createDirectories(SHOTS);
             for (var size : List.of(WIDE, PHONE)) {
                 size(size);
                 js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
+                Object wide = js("""
+                        const vw = document.documentElement.clientWidth;
+                        return [...document.querySelectorAll('body *')].filter(e => {
+                          const r = e.getBoundingClientRect();
+                          return r.width > 0 && r.right > vw + 1 && !e.closest('.table-wrap, pre, .md table, dialog:not([open])');
+                        }).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' right ' + Math.round(e.getBoundingClientRect().right) + ' > ' + vw);""");
+                if (!((List<?>) wide).isEmpty()) throw new AssertionError(name + " at " + size + " is wider than the window: " + wide);
                 byte[] png = driver.getScreenshotAs(OutputType.BYTES);
                 Files.write(SHOTS.resolve(name + (size == WIDE ? "-wide" : "-phone") + ".png"), png);
             }
