@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Large language model runner (Ollama-compatible, pure Java).",
         subcommands = {ServeCommand.class, CreateCommand.class, ShowCommand.class, RunCommand.class, StopCommand.class,
                 PullCommand.class, PushCommand.class, ListCommand.class, PsCommand.class, CopyCommand.class,
-                RemoveCommand.class, QueueCommand.class, HfCommand.class, SearchCommand.class, CatalogCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, MakeBenchModelCommand.class,
+                RemoveCommand.class, QueueCommand.class, HfCommand.class, SearchCommand.class, CatalogCommand.class, KeysCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, MakeBenchModelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -77,7 +77,8 @@ final class ModelResolver {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents().stored().name().displayShortest(), m.digest(), m.contents().modelPath(), m.size(),
                 opts.numCtx(), opts.numBatch(), mmap, m.contents().modelPaths());
-        return s.scheduler().acquire(lr, keepAlive, clientGone);
+        return s.scheduler().acquire(lr, keepAlive, clientGone,
+                io.jollama.server.auth.AuthGuard.KEY_NAME.isBound() ? io.jollama.server.auth.AuthGuard.KEY_NAME.get() : null);
     }
 
     /** Unloads the model (now if idle, else when its requests end): {@code keep_alive: 0} without a prompt. */
