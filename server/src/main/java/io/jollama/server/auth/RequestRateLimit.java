@@ -54,7 +54,7 @@ public final class RequestRateLimit {
                 return 0;
             }
             double nanosPerToken = (double) MINUTE / perMinute;
-            return Math.max(1, (long) Math.ceil((1 - b.tokens) * nanosPerToken / 1e9));
+            return Math.max(1, (long) Math.ceil((1 - b.tokens) * nanosPerToken / 1e9 - 1e-6)); // whole seconds, no rounding noise
         }
     }
 

@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -35,6 +36,8 @@ public final class PemFiles {
     private static final byte[] RSA_OID = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
+    private static final String[] ALGORITHMS = {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS", "DSA"};
+
     private PemFiles() {}
 
     /** A key store holding the key under {@code alias} with the chain, protected by {@code password}. */
@@ -42,6 +45,9 @@ public final class PemFiles {
         List<X509Certificate> chain = certificates(certFile);
         if (chain.isEmpty()) throw new IOException(certFile + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
         PrivateKey key = privateKey(keyFile);
+        if (!matches(key, chain.getFirst())) {
+            throw new IOException("the key in " + keyFile + " does not go with the first certificate in " + certFile);
+        }
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -49,6 +55,30 @@ public final class PemFiles {
             return ks;
         } catch (GeneralSecurityException e) {
             throw new IOException("the key in " + keyFile + " does not go with the certificate in " + certFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the key signs what the certificate's public key verifies (a key of another certificate does not). */
+    private static boolean matches(PrivateKey key, X509Certificate cert) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "RSASSA-PSS" -> null;
+            default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
+        };
+        if (algorithm == null) return true;
+        try {
+            byte[] probe = "jollama".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 
@@ -87,12 +117,15 @@ public final class PemFiles {
                 default -> null; // EC PARAMETERS, certificates: not a key
             };
             if (pkcs8 == null) continue;
-            try {
-                PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(pkcs8);
-                return KeyFactory.getInstance(spec.getAlgorithm()).generatePrivate(spec);
-            } catch (GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
-                throw new IOException(file + ": the " + type + " cannot be read: " + e.getMessage(), e);
+            String failure = "";
+            for (String algorithm : ALGORITHMS) { // the JDK's key factories each recognise their own PKCS#8 keys
+                try {
+                    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+                } catch (GeneralSecurityException | IllegalArgumentException e) {
+                    if (failure.isEmpty()) failure = String.valueOf(e.getMessage());
+                }
             }
+            throw new IOException(file + ": the " + type + " cannot be read (RSA, EC, EdDSA, RSASSA-PSS, DSA): " + failure);
         }
         throw new IOException(file + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
     }
