@@ -39,6 +39,10 @@ public final class Main implements Runnable {
     /** Expected failures (bad input, server not running) print one line, never a stack trace. */
     private static int handleError(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof io.jollama.client.OllamaException oe && oe.status() == 401) {
+            msg += System.getenv("JOLLAMA_API_KEY") == null ? " (set JOLLAMA_API_KEY to a key from 'jollama keys add')"
+                    : " (JOLLAMA_API_KEY is not a key of this server)";
+        }
         cmd.getErr().println("Error: " + msg);
         if (System.getenv("JOLLAMA_DEBUG") != null) e.printStackTrace(cmd.getErr());
         return 1;
