@@ -2,7 +2,7 @@ package io.jollama.cli;
 
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.tensor.ComputePool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.setProperty("jollama.threads", Integer.toString(threads));
         }
-        TransformerModel m;
+        Model m;
         try {
             m = Models.load(model, mmap);
         } catch (java.io.IOException e) {
@@ -140,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The file type as llama-bench names it ({@code general.file_type}), else the type holding most bytes. */
-    private static String describeType(TransformerModel m) {
+    private static String describeType(Model m) {
         var ft = io.jollama.engine.tensor.FileType.byId(m.file().getInt("general.file_type", -1));
         if (ft != null) return ft.displayName;
         var counts = new java.util.TreeMap<String, Long>();

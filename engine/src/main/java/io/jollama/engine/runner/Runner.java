@@ -2,7 +2,7 @@ package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * all generating sequences batched into one pass ({@link DecodeBatcher}).
  */
 public final class Runner implements AutoCloseable {
-    private final TransformerModel model;
+    private final Model model;
     private final Tokenizer tokenizer;
     private final int numCtx;
     private final int numBatch;
@@ -30,7 +30,7 @@ public final class Runner implements AutoCloseable {
     private final ExecutorService engine;
     private final DecodeBatcher batcher;
 
-    public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
+    public Runner(Model model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
         this.engine = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "jollama-engine");
             t.setDaemon(true);
@@ -56,7 +56,7 @@ public final class Runner implements AutoCloseable {
     /** A model in one GGUF file or split over several shards (in shard order). */
     public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType)
             throws IOException {
-        TransformerModel model = Models.load(shards, mmap);
+        Model model = Models.load(shards, mmap);
         try {
             return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {
@@ -65,7 +65,7 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    public TransformerModel model() { return model; }
+    public Model model() { return model; }
     public Tokenizer tokenizer() { return tokenizer; }
     public int numCtx() { return numCtx; }
     public int numBatch() { return numBatch; }

@@ -1,7 +1,7 @@
 package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.sample.JsonConstraint;
 import io.jollama.engine.sample.Sampler;
 import io.jollama.engine.tokenizer.StreamingDecoder;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * Not thread-safe: one request at a time.
  */
 public final class Sequence implements AutoCloseable {
-    private final TransformerModel model;
+    private final Model model;
     private final Tokenizer tokenizer;
     private final KvCache cache;
     private final int numCtx;

@@ -70,8 +70,8 @@ class AttentionF16Test {
             float[] actual = new float[expected.length];
             KvCache.Widened kv = cache.widen(layer, pos + n);
             // in two uneven chunks, as two compute threads would split the work items
-            TransformerModel.attendF16(c, kv, q, actual, n, pos, 0, 101);
-            TransformerModel.attendF16(c, kv, q, actual, n, pos, 101, n * c.heads());
+            Attention.attendF16(c, kv, q, actual, n, pos, 0, 101);
+            Attention.attendF16(c, kv, q, actual, n, pos, 101, n * c.heads());
             for (int j = 0; j < expected.length; j++) {
                 assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(actual[j]), "output " + j);
             }
