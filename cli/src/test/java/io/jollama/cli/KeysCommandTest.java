@@ -86,8 +86,6 @@ class KeysCommandTest {
         Cli.Result badScope = keys(env, "add", "bob", "--scope", "admin");
         assertEquals(1, badScope.code());
         assertTrue(badScope.err().contains("unknown scope \"admin\""), badScope.toString());
-        Cli.Result noScope = keys(env, "add", "bob");
-        assertNotEquals(0, noScope.code(), "--scope is required");
 
         assertEquals(0, keys(env, "add", "bob", "--scope", "pull").code());
         Cli.Result list = keys(env, "list");
@@ -95,9 +93,6 @@ class KeysCommandTest {
         assertFalse(list.out().contains(key));
 
         assertEquals(0, keys(env, "rm", "alice").code());
-        Cli.Result gone = keys(env, "rm", "alice");
-        assertEquals(1, gone.code());
-        assertTrue(gone.err().contains("no key named \"alice\""), gone.toString());
         Cli.Result last = keys(env, "rm", "bob");
         assertTrue(last.out().contains("access control is off"), last.toString());
     }

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -66,9 +65,10 @@ class KeysTest {
      * The comparison is constant-time by construction: the ring holds only digests (it never sees a key), hashes the
      * presented text and compares digests with {@code MessageDigest.isEqual}, every configured digest each time.
      * A text sharing a long prefix with a key hashes to a digest sharing nothing with the key's, so there is no
-     * prefix for an early exit to leak. Shown here: prefixes and near misses never match, and the ring answers them in
-     * the same time as unrelated text (medians of interleaved batches, a generous bound: this guards the structure,
-     * it is not a side-channel measurement).
+     * prefix for an early exit to leak. Shown here: prefixes and near misses never match, and their digests share no
+     * prefix with the key's. (No wall-clock measurement: one comparing near misses with unrelated text failed under
+     * the full suite's load, and a String.equals leak of a few nanoseconds beside a SHA-256 of several hundred would
+     * stay below any bound that such a test could hold without failing at random.)
      */
     @Test
     void matchingComparesDigestsSoAMatchingPrefixGainsNothing() {
@@ -87,23 +87,6 @@ class KeysTest {
         int samePrefix = 0;
         while (samePrefix < real.length && real[samePrefix] == near[samePrefix]) samePrefix++;
         assertTrue(samePrefix < 4, "digest prefix shared: " + samePrefix);
-
-        int batches = 41, perBatch = 2000;
-        long[] prefixTimes = new long[batches], noneTimes = new long[batches];
-        for (int warm = 0; warm < 20_000; warm++) ring.match(warm % 2 == 0 ? longPrefix : none);
-        for (int b = 0; b < batches; b++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < perBatch; i++) ring.match(longPrefix);
-            long t1 = System.nanoTime();
-            for (int i = 0; i < perBatch; i++) ring.match(none);
-            long t2 = System.nanoTime();
-            prefixTimes[b] = t1 - t0;
-            noneTimes[b] = t2 - t1;
-        }
-        Arrays.sort(prefixTimes);
-        Arrays.sort(noneTimes);
-        double ratio = (double) prefixTimes[batches / 2] / noneTimes[batches / 2];
-        assertTrue(ratio > 0.5 && ratio < 2.0, "median time of a near miss / of unrelated text: " + ratio);
     }
 
     @Test

@@ -37,8 +37,16 @@ class HttpsTest {
 
     @BeforeAll
     static void certificates() throws Exception {
-        rsa = TestCertificates.create(dir.resolve("rsa"), "RSA");
+        // two keytool processes at once: each is mostly a JVM start
+        var rsaLater = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return TestCertificates.create(dir.resolve("rsa"), "RSA");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
         ec = TestCertificates.create(dir.resolve("ec"), "EC");
+        rsa = rsaLater.join();
     }
 
     static SSLContext trusting(Path certificate) throws Exception {
