@@ -9,28 +9,31 @@ import java.util.Arrays;
 import static io.jollama.engine.model.ForwardPass.Buffer;
 
 /**
- * Causal self-attention of one layer with grouped-query heads, and its variants: biases on q, k and v (Qwen2),
+ * Self-attention of one layer with grouped-query heads, and its variants: causal over a cache (decoders) or over
+ * the whole sequence without a cache (encoders: BERT), biases on q, k, v (Qwen2, BERT) and the output (BERT),
  * per-head norms of q and k before RoPE (Qwen3, Gemma 3), a sliding window (Gemma 3's local layers), and q scaled
  * by 1/√head_dim before the scores instead of scaling the scores (phi3, Gemma 3: the same math with llama.cpp's
- * rounding). Optional parts are null. The keys and values of the batch go into each token's cache at its position.
+ * rounding), RoPE or none (absolute positions added to the embeddings). Optional parts are null. In causal
+ * attention the keys and values of the batch go into each token's cache at its position.
  *
  * @param layer  the layer index, which selects the cache rows of this layer
  * @param window the sliding window (a query at position p sees keys p-window+1 .. p), 0 for full causal attention
  */
 public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
-                        float[] bq, float[] bk, float[] bv, Norm qNorm, Norm kNorm, Rope rope,
-                        int window, boolean scaleQueryFirst) {
+                        float[] bq, float[] bk, float[] bv, float[] bo, Norm qNorm, Norm kNorm, Rope rope,
+                        int window, boolean scaleQueryFirst, boolean causal) {
 
     public Attention withWindow(int window) {
-        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, qNorm, kNorm, rope, window, scaleQueryFirst);
-    }
-
-    public Attention withRope(Rope rope) {
-        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, qNorm, kNorm, rope, window, scaleQueryFirst);
+        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, bo, qNorm, kNorm, rope, window, scaleQueryFirst, causal);
     }
 
     public Attention scalingQueryFirst() {
-        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, qNorm, kNorm, rope, window, true);
+        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, bo, qNorm, kNorm, rope, window, true, causal);
+    }
+
+    /** Bidirectional attention within each sequence of an encoder's batch, with an output bias (or null). */
+    public Attention bidirectional(float[] outputBias) {
+        return new Attention(layer, config, wq, wk, wv, wo, bq, bk, bv, outputBias, qNorm, kNorm, rope, window, scaleQueryFirst, false);
     }
 
     /** Attends the pass's tokens ({@code x}: their normed states) and writes the output projection into {@code out}. */
@@ -50,19 +53,45 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             for (int h = 0; h < c.heads(); h++) {
                 int off = i * c.qDim() + h * c.headDim();
                 if (qNorm != null) qNorm.apply(q, off, q, off);
-                rope.apply(q, off, pos);
+                if (rope != null) rope.apply(q, off, pos);
             }
             for (int h = 0; h < c.kvHeads(); h++) {
                 int off = i * c.kvDim() + h * c.headDim();
                 if (kNorm != null) kNorm.apply(k, off, k, off);
-                rope.apply(k, off, pos);
+                if (rope != null) rope.apply(k, off, pos);
             }
-            b.caches()[i].storeKey(layer, pos, k, i * c.kvDim());
-            b.caches()[i].storeValue(layer, pos, v, i * c.vDim());
+            if (causal) {
+                b.caches()[i].storeKey(layer, pos, k, i * c.kvDim());
+                b.caches()[i].storeValue(layer, pos, v, i * c.vDim());
+            }
         });
         float[] att = p.buffer(Buffer.ATTENTION, c.heads() * c.headDimV());
-        attend(b, q, att);
+        if (causal) attend(b, q, att);
+        else attendWithin(b, q, k, v, att);
         p.project(wo, att, out);
+        if (bo != null) p.forEachToken(i -> addBias(out, i * bo.length, bo));
+    }
+
+    /**
+     * Bidirectional attention: each token attends to every token of its own sequence in the batch. The keys and
+     * values are rounded to f16 and attended like ggml's flash-attention kernel, as llama.cpp does without a cache.
+     */
+    private void attendWithin(Batch b, float[] q, float[] k, float[] v, float[] out) {
+        ModelConfig c = config;
+        int n = b.size();
+        KvCache.Widened[] kvs = new KvCache.Widened[n];
+        int[] lens = new int[n];
+        for (int i = 0; i < n; i++) lens[i] = b.sequenceLength(i);
+        for (int s = 0; s < n; s += lens[s]) {
+            int len = lens[s];
+            float[] keys = new float[len * c.kvDim()], values = new float[len * c.vDim()];
+            for (int j = 0; j < keys.length; j++) keys[j] = Float.float16ToFloat(Float.floatToFloat16(k[s * c.kvDim() + j]));
+            for (int j = 0; j < values.length; j++) values[j] = Float.float16ToFloat(Float.floatToFloat16(v[s * c.vDim() + j]));
+            KvCache.Widened w = new KvCache.Widened(keys, values, null, 0);
+            for (int i = s; i < s + len; i++) kvs[i] = w;
+        }
+        float scale = queryScale(q, n);
+        ComputePool.parallelFor(n * c.heads(), (from, to) -> attendF16(c, kvs, lens, q, out, n, from, to, scale, 0));
     }
 
     /** Re-rotates the keys of rows [from, from+count) of this layer by {@code delta} positions. */
@@ -70,7 +99,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         float[] row = new float[config.kvDim()];
         for (int pos = from; pos < from + count; pos++) {
             cache.loadKeyRow(layer, pos, row);
-            for (int h = 0; h < config.kvHeads(); h++) rope.apply(row, h * config.headDim(), delta);
+            for (int h = 0; h < config.kvHeads(); h++) if (rope != null) rope.apply(row, h * config.headDim(), delta);
             cache.storeKeyRow(layer, pos, row);
         }
     }
@@ -88,12 +117,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
     private void attend(Batch b, float[] q, float[] out) {
         int n = b.size();
         int heads = config.heads();
-        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
-        if (scaleQueryFirst) {
-            for (int i = 0; i < n * config.qDim(); i++) q[i] *= scale;
-            scale = 1f;
-        }
-        float attnScale = scale;
+        float attnScale = queryScale(q, n);
         int[] len = new int[n];
         for (int i = 0; i < n; i++) len[i] = b.positions()[i] + 1;
         KvCache[] caches = b.caches();
@@ -112,6 +136,14 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             }
             ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, window));
         }
+    }
+
+    /** The scale of the scores: 1/√head_dim, or 1 after q was multiplied by it ({@code scaleQueryFirst}). */
+    private float queryScale(float[] q, int n) {
+        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        if (!scaleQueryFirst) return scale;
+        for (int i = 0; i < n * config.qDim(); i++) q[i] *= scale;
+        return 1f;
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
@@ -147,17 +179,6 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
                 Ops.axpy(out, oOff, scores[t] * inv, values, ((long) t * cache.vDim + (long) kvh * hdv) * Float.BYTES, hdv);
             }
         }
-    }
-
-    /** Every token of a one-sequence batch at positions pos, pos+1, ... attends to the first rows of {@code kv}. */
-    static void attendF16(ModelConfig c, KvCache.Widened kv, float[] q, float[] out, int n, int pos, int from, int to) {
-        KvCache.Widened[] kvs = new KvCache.Widened[n];
-        int[] lens = new int[n];
-        for (int i = 0; i < n; i++) {
-            kvs[i] = kv;
-            lens[i] = pos + i + 1;
-        }
-        attendF16(c, kvs, lens, q, out, n, from, to, (float) (1.0 / Math.sqrt(c.headDim())), 0);
     }
 
     /**

@@ -62,6 +62,21 @@ public interface Model extends AutoCloseable {
         return forward(Batch.each(caches, tokens, positions), Output.ALL_LOGITS);
     }
 
+    /** Whether this is an encoder: whole inputs per pass ({@link Batch#encode}), no cache, no logits ({@link #embed}). */
+    default boolean encoder() {
+        return false;
+    }
+
+    /** How a sequence's hidden states become its embedding. */
+    default Pooling pooling() {
+        return Pooling.MEAN;
+    }
+
+    /** An encoder's embeddings of the inputs, in one forward pass over all of them; pooled, not normalised. */
+    default java.util.List<float[]> embed(java.util.List<int[]> inputs) {
+        throw new UnsupportedOperationException("a decoder's embeddings come from its sequences");
+    }
+
     @Override
     void close();
 }

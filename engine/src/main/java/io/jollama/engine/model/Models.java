@@ -2,6 +2,7 @@ package io.jollama.engine.model;
 
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufFormatException;
+import io.jollama.engine.model.arch.Bert;
 import io.jollama.engine.model.arch.Gemma3;
 import io.jollama.engine.model.arch.Llama;
 import io.jollama.engine.model.arch.Phi3;
@@ -31,6 +32,8 @@ public final class Models {
         ARCHITECTURES.put("qwen3", Qwen3::load);
         ARCHITECTURES.put("phi3", Phi3::load);
         ARCHITECTURES.put("gemma3", Gemma3::load);
+        ARCHITECTURES.put("bert", Bert::load);
+        ARCHITECTURES.put("nomic-bert", Bert::load);
     }
 
     public static final List<String> SUPPORTED = List.copyOf(ARCHITECTURES.keySet());

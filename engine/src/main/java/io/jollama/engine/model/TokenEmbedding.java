@@ -4,10 +4,11 @@ import io.jollama.engine.tensor.Dequant;
 import io.jollama.engine.tensor.Tensor;
 
 /** The rows of the token embedding table, times {@code scale} (Gemma: √dim). */
-public record TokenEmbedding(Tensor table, float scale) {
+public record TokenEmbedding(Tensor table, float scale) implements Embedding {
 
     /** The embeddings of the batch's tokens, {@code n × dim}. */
-    float[] lookup(Batch b) {
+    @Override
+    public float[] lookup(Batch b) {
         int dim = table.cols(), vocab = table.rows();
         float[] x = new float[b.size() * dim];
         for (int i = 0; i < b.size(); i++) {

@@ -62,9 +62,10 @@ public final class Weights {
                 optionalVector(p + "attn_q.bias", c.qDim()),
                 optionalVector(p + "attn_k.bias", c.kvDim()),
                 optionalVector(p + "attn_v.bias", c.vDim()),
+                null,
                 qNorm == null ? null : new RmsNorm(qNorm, c.rmsEps()),
                 kNorm == null ? null : new RmsNorm(kNorm, c.rmsEps()),
-                rope, 0, false);
+                rope, 0, false, true);
     }
 
     /** The gated feed-forward of a layer: {@code ffn_gate} and {@code ffn_up}, or one fused {@code ffn_up} (gate rows first, phi3). */

@@ -79,6 +79,28 @@ public final class Runner implements AutoCloseable {
         return batcher;
     }
 
+    /**
+     * An encoder's embeddings of the inputs (each at most {@code numCtx} tokens), pooled as the model says and not
+     * normalised: as many inputs per forward pass as {@code numBatch} tokens hold (at least one).
+     */
+    public java.util.List<float[]> embed(java.util.List<int[]> inputs) {
+        if (!model.encoder()) throw new UnsupportedOperationException("embeddings of a decoder come from a sequence");
+        java.util.List<float[]> out = new java.util.ArrayList<>(inputs.size());
+        int i = 0;
+        while (i < inputs.size()) {
+            int from = i, tokens = 0;
+            do {
+                int len = inputs.get(i).length;
+                if (len == 0 || len > numCtx) throw new IllegalArgumentException("input of " + len + " tokens does not fit the context of " + numCtx);
+                tokens += len;
+                i++;
+            } while (i < inputs.size() && tokens + inputs.get(i).length <= Math.max(numBatch, numCtx));
+            java.util.List<int[]> part = inputs.subList(from, i);
+            out.addAll(onEngine(() -> model.embed(part)));
+        }
+        return out;
+    }
+
     /** Decode steps run so far and the tokens they decoded (tokens / steps = the mean batch of parallel decoding). */
     public long[] decodeStats() {
         return batcher.stats();
@@ -112,6 +134,13 @@ public final class Runner implements AutoCloseable {
      * cache is thrown away afterwards.
      */
     public void warmUp() {
+        if (model.encoder()) {
+            int len = Math.min(numCtx, 16);
+            int[] tokens = new int[len];
+            for (int i = 0; i < len; i++) tokens[i] = (int) ((i * 2654435761L + 1) % model.config().vocabSize());
+            for (int round = 0; round < 3; round++) model.embed(java.util.List.of(tokens, tokens));
+            return;
+        }
         var cache = model.newCache(numCtx);
         try (cache) {
             int batch = Math.max(2, Math.min(Math.min(numBatch, 32), numCtx / 2));

@@ -172,6 +172,7 @@ public final class Sequence implements AutoCloseable {
      * normalised). Uses this sequence's cache, so the next generation starts from an empty cache.
      */
     public float[] embed(int[] tokens) {
+        if (model.encoder()) return runner.embed(java.util.List.of(tokens)).getFirst();
         if (tokens.length == 0 || tokens.length > numCtx) throw new IllegalArgumentException("input of " + tokens.length + " tokens does not fit the context of " + numCtx);
         used = 0;
         int dim = model.config().dim();
