@@ -12,7 +12,7 @@ import static io.jollama.server.auth.Scope.READ;
 
 /**
  * The scope each route of {@code api.Routes} (and the catalog's) needs when API keys are on, decided route by route.
- * {@code GET /} and {@code HEAD /} need none: health probes. A route missing here needs {@link Scope#MANAGE}, the
+ * {@code GET /}, {@code HEAD /} and {@code GET /web/{file}} need none ({@link #open}). A route missing here needs {@link Scope#MANAGE}, the
  * safe side; {@code RouteScopesTest} fails until every route of the server has its line.
  */
 public final class RouteScopes {
@@ -64,10 +64,17 @@ public final class RouteScopes {
             Map.entry("HEAD /api/blobs/{digest}", MANAGE),
             Map.entry("POST /api/blobs/{digest}", MANAGE));
 
-    /** Whether the route is open to everyone even when keys are on. */
+    /**
+     * Whether the route (or a request's path) is open to everyone even when keys are on: {@code GET /} and
+     * {@code HEAD /} (health probes, the web page) and the web page's static files {@code GET /web/{file}} (a browser
+     * sends no key for a script tag; they hold no data).
+     */
     public static boolean open(HandlerType method, String path) {
-        return path.equals("/") && (method.equals(HandlerType.GET) || method.equals(HandlerType.HEAD));
+        boolean read = method.equals(HandlerType.GET) || method.equals(HandlerType.HEAD);
+        return read && (path.equals("/") || (method.equals(HandlerType.GET) && WEB_FILE.matcher(path).matches()));
     }
+
+    private static final java.util.regex.Pattern WEB_FILE = java.util.regex.Pattern.compile("/web/[^/]+");
 
     /** The scope the route needs; {@link Scope#MANAGE} for a route not in the table. */
     public static Scope of(HandlerType method, String path) {

@@ -185,6 +185,10 @@ class AccessControlTest {
         assertEquals(200, root.statusCode());
         assertEquals("Ollama is running", root.body());
         assertEquals(200, call(keyed, "HEAD", "/", null, "jk_wrong").statusCode());
+        HttpResponse<String> script = call(keyed, "GET", "/web/app.js", null, null);
+        assertEquals(200, script.statusCode(), "the web page's static files load without a key");
+        assertEquals(401, call(keyed, "GET", "/web/app.js/../../api/tags", null, null).statusCode());
+        assertEquals(401, call(keyed, "POST", "/web/app.js", "{}", null).statusCode());
     }
 
     @Test
