@@ -210,7 +210,8 @@ public final class ModelCreator {
             String autodetected = null;
 
             if (hasFiles) {
-                FromFiles ff = fromFiles(r.files(), progress);
+                FromFiles ff = isSafetensors(r.files()) ? fromSafetensors(r.files(), r.quantizeType(), progress, lease)
+                        : fromFiles(r.files(), progress);
                 ff.layers.forEach(l -> layers.add(new Pending(l, null)));
                 config = ff.config;
                 if (ff.detected != null) {
@@ -418,6 +419,50 @@ public final class ModelCreator {
         String jinja = primary.getString("tokenizer.chat_template", "");
         if (!jinja.isEmpty()) detected = templates.detect(jinja).orElse(null);
         return new FromFiles(layers, config, detected);
+    }
+
+    private static boolean isSafetensors(Map<String, String> files) {
+        return files.keySet().stream().anyMatch(f -> f.toLowerCase(Locale.ROOT).endsWith(".safetensors"));
+    }
+
+    /**
+     * A Hugging Face directory (safetensors shards with config.json and the tokenizer files) converted to one GGUF
+     * blob, as Ollama does on create. A float {@code quantize} (f32, f16, bf16) is the conversion's output type;
+     * otherwise the conversion writes llama.cpp's "auto" type and the quantization step below quantizes it.
+     */
+    private FromFiles fromSafetensors(Map<String, String> files, String quantize, Consumer<Progress> progress,
+                                      ModelStore.Pin lease) throws IOException {
+        Map<String, Path> paths = new LinkedHashMap<>();
+        for (var e : new TreeMap<>(files).entrySet()) paths.put(e.getKey(), requireBlob(Digest.canonical(e.getValue())));
+        io.jollama.engine.tensor.GgmlType outType = switch (quantize.toUpperCase(Locale.ROOT)) {
+            case "F32" -> io.jollama.engine.tensor.GgmlType.F32;
+            case "F16" -> io.jollama.engine.tensor.GgmlType.F16;
+            case "BF16" -> io.jollama.engine.tensor.GgmlType.BF16;
+            default -> null;
+        };
+        progress.accept(Progress.status("converting model"));
+        Path tmp = io.jollama.server.store.TempFiles.create(store.blobsDir(), "tmp-convert-", ".gguf");
+        try {
+            HfConverter converter = new HfConverter(paths, store.blobsDir());
+            converter.convert(tmp, outType);
+            GgufFile header;
+            try {
+                header = GgufFile.readHeader(tmp);
+            } catch (IOException e) {
+                throw new StoreException("the converted model cannot be read back: " + e.getMessage());
+            }
+            String d = lease.adoptBlob(tmp);
+            Layer layer = new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), null, null);
+            String arch = GgufFacts.architecture(header);
+            ConfigBlob config = ConfigBlob.gguf(arch, new ArrayList<>(List.of(arch)),
+                    GgufFacts.humanNumber(GgufFacts.parameterCount(header)), GgufFacts.fileTypeName(header));
+            TemplateSupport.Named detected = null;
+            String jinja = header.getString("tokenizer.chat_template", "");
+            if (!jinja.isEmpty()) detected = templates.detect(jinja).orElse(null);
+            return new FromFiles(List.of(layer), config, detected);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static long splitParameterCount(List<GgufPart> parts) {
