@@ -26,7 +26,7 @@ import java.util.Map;
  * (HF tensor names, HF shapes, Llama's q/k rows un-permuted, Gemma's norms minus one) and a tokenizer.json built
  * from the GGUF's vocabulary the way Hugging Face's tokenizers describe such a vocabulary.
  */
-final class HfDirectory {
+public final class HfDirectory {
 
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -37,7 +37,7 @@ final class HfDirectory {
             "qwen3", "Qwen3ForCausalLM", "gemma3", "Gemma3ForCausalLM", "phi3", "Phi3ForCausalLM");
 
     /** Writes the directory of the model in {@code gguf} (an F32 file) into {@code dir}, tensors as {@code dtype}; returns its files. */
-    static List<Path> write(Path gguf, Path dir, String dtype, int shards) throws IOException {
+    public static List<Path> write(Path gguf, Path dir, String dtype, int shards) throws IOException {
         Files.createDirectories(dir);
         try (GgufFile g = GgufFile.open(gguf, false)) {
             String arch = g.getString("general.architecture", "");
