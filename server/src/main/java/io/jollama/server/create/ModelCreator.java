@@ -261,6 +261,7 @@ public final class ModelCreator {
                     String d = Digest.canonical(e.getValue());
                     Path p = requireBlob(d);
                     if (!isGguf(p)) throw new CreateException("supplied file was not in GGUF format");
+                    checkAdapter(layers, p);
                     layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
                     layers.add(new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(p), e.getKey(), null), null));
                 }
@@ -313,6 +314,24 @@ public final class ModelCreator {
             StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
             progress.accept(Progress.SUCCESS);
             return stored;
+        }
+    }
+
+    /** The adapter must fit the model it is created on, as llama.cpp checks it when it loads (architecture, names, shapes). */
+    private void checkAdapter(List<Pending> layers, Path adapter) throws IOException {
+        List<Layer> models = layers.stream().map(Pending::layer).filter(l -> l.mediaType().equals(MediaTypes.MODEL)).toList();
+        if (models.isEmpty()) throw new CreateException("an adapter needs a base model");
+        try {
+            GgufFile a = GgufFile.readHeader(adapter);
+            GgufFile base = models.size() == 1 ? GgufFile.readHeader(store.blobPath(models.getFirst().digest()))
+                    : GgufFile.openSplit(models.stream().map(l -> store.blobPath(l.digest())).toList(), true);
+            try {
+                io.jollama.engine.lora.LoraMerge.pairs(base, a);
+            } finally {
+                if (models.size() > 1) base.close();
+            }
+        } catch (io.jollama.engine.gguf.GgufFormatException e) {
+            throw new CreateException("invalid adapter: " + e.getMessage());
         }
     }
 

@@ -1,0 +1,95 @@
+package io.jollama.server.create;
+
+import io.jollama.engine.lora.RandomLora;
+import io.jollama.server.Json;
+import io.jollama.server.ServerConfig;
+import io.jollama.server.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A GGUF LoRA adapter given by {@code adapters} is merged at load: the model generates llama.cpp's greedy tokens
+ * for the same base and adapter ({@code llama-server --lora}, tokens in qwen2-lora-reference.json), the base model
+ * still generates its own, and an adapter that does not fit the base is refused at create.
+ */
+class LoraAdapterTest {
+
+    @TempDir
+    Path tmp;
+
+    static final List<String> WEIGHTS = List.of("blk.0.attn_q.weight", "blk.0.attn_v.weight", "blk.1.attn_output.weight", "blk.1.ffn_down.weight");
+
+    static List<Integer> context(TestServer server, String model, String prompt) {
+        HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"" + model + "\",\"prompt\":" + Json.write(prompt)
+                + ",\"options\":{\"temperature\":0,\"num_predict\":32},\"stream\":false}");
+        assertEquals(200, r.statusCode(), r.body());
+        List<Integer> out = new ArrayList<>();
+        TestServer.json(r).get("context").forEach(n -> out.add(n.asInt()));
+        return out;
+    }
+
+    static List<Integer> expected(JsonNode p) {
+        List<Integer> want = new ArrayList<>();
+        p.get("prompt_tokens").forEach(n -> want.add(n.asInt()));
+        p.get("tokens").forEach(n -> want.add(n.asInt()));
+        return want;
+    }
+
+    @Test
+    void adapterIsAppliedAsLlamaCppAppliesIt() throws Exception {
+        JsonNode ref = Json.MAPPER.readTree(LoraAdapterTest.class.getResourceAsStream("qwen2-lora-reference.json"));
+        Path base = TestServer.testdata().resolve("models/arch/qwen2-f32.gguf");
+        Path adapter = RandomLora.write(base, tmp.resolve("adapter.gguf"), 42, 4, 8f, WEIGHTS, 0);
+        assertEquals(ref.get("adapter_sha256").asString(), TestServer.sha256Hex(adapter), "the adapter llama.cpp was run with");
+        JsonNode baseRef = Json.MAPPER.readTree(base.resolveSibling("qwen2-f32.gguf.reference.json").toFile());
+        try (TestServer server = new TestServer(ServerConfig.local(0, tmp.resolve("models")))) {
+            String b = server.upload(base), a = server.upload(adapter);
+            assertEquals(200, server.post("/api/create", "{\"model\":\"base\",\"files\":{\"m.gguf\":\"" + b + "\"},\"stream\":false}").statusCode());
+            HttpResponse<String> r = server.post("/api/create", "{\"model\":\"tuned\",\"from\":\"base\",\"adapters\":{\"adapter.gguf\":\"" + a + "\"},\"stream\":false}");
+            assertEquals(200, r.statusCode(), r.body());
+            for (int i = 0; i < 3; i++) {
+                JsonNode p = ref.get("prompts").get(i);
+                List<Integer> tuned = context(server, "tuned", p.get("prompt").asString());
+                assertEquals(expected(p), tuned, "with the adapter: llama.cpp's tokens for " + p.get("prompt"));
+                List<Integer> plain = context(server, "base", p.get("prompt").asString());
+                assertEquals(expected(baseRef.get("prompts").get(i)), plain, "the base model is unchanged");
+                assertNotEquals(plain, tuned);
+            }
+            String modelfile = TestServer.json(server.post("/api/show", "{\"model\":\"tuned\"}")).get("modelfile").asString();
+            assertTrue(modelfile.contains("\nADAPTER "), modelfile);
+            JsonNode ps = TestServer.json(server.get("/api/ps"));
+            assertEquals(2, ps.get("models").size(), "base and tuned are two runners: " + ps);
+        }
+    }
+
+    @Test
+    void adapterThatDoesNotFitIsRefused() throws Exception {
+        Path base = TestServer.testdata().resolve("models/arch/qwen2-f32.gguf");
+        Path wrong = RandomLora.write(base, tmp.resolve("wrong.gguf"), 1, 4, 8f, List.of("blk.0.attn_q.weight"), 16);
+        Path otherArch = RandomLora.write(TestServer.testdata().resolve("models/arch/qwen3-f32.gguf"), tmp.resolve("q3.gguf"), 1, 4, 8f,
+                List.of("blk.0.attn_q.weight"), 0);
+        try (TestServer server = new TestServer(ServerConfig.local(0, tmp.resolve("models")))) {
+            String b = server.upload(base);
+            assertEquals(200, server.post("/api/create", "{\"model\":\"base\",\"files\":{\"m.gguf\":\"" + b + "\"},\"stream\":false}").statusCode());
+            HttpResponse<String> r = server.post("/api/create", "{\"model\":\"bad\",\"from\":\"base\",\"adapters\":{\"a.gguf\":\""
+                    + server.upload(wrong) + "\"},\"stream\":false}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(TestServer.json(r).get("error").asString().contains("the adapter does not fit the model: blk.0.attn_q.weight"), r.body());
+            r = server.post("/api/create", "{\"model\":\"bad\",\"from\":\"base\",\"adapters\":{\"a.gguf\":\""
+                    + server.upload(otherArch) + "\"},\"stream\":false}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(TestServer.json(r).get("error").asString().contains("the adapter is for the qwen3 architecture, the model is qwen2"), r.body());
+            assertEquals(404, server.post("/api/show", "{\"model\":\"bad\"}").statusCode());
+        }
+    }
+}
