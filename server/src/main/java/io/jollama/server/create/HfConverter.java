@@ -166,6 +166,77 @@ final class HfConverter {
         };
     }
 
+    // ------------------------------------------------------------------ PEFT adapters
+
+    /**
+     * A PEFT LoRA adapter (adapter_model.safetensors and adapter_config.json) as llama.cpp's
+     * {@code convert_lora_to_gguf.py} writes it for {@code base}: lora_a/lora_b pairs under the base's tensor names,
+     * F32 (its default output type), Llama's q/k permutation applied to the lora_b rows, {@code adapter.lora.alpha}
+     * from lora_alpha.
+     */
+    void convertAdapter(io.jollama.engine.gguf.GgufFile base, Path out) throws IOException {
+        JsonNode config = json("adapter_config.json", true);
+        if (!config.path("lora_alpha").isNumber()) throw new CreateException("adapter_config.json has no lora_alpha");
+        arch = base.getString("general.architecture", "");
+        hfArch = arch;
+        hparams = Json.MAPPER.createObjectNode();
+        List<SafetensorsFile> shards = new ArrayList<>();
+        try {
+            for (var e : new TreeMap<>(files).entrySet()) {
+                if (e.getKey().endsWith(".safetensors")) shards.add(SafetensorsFile.open(e.getValue(), e.getKey()));
+            }
+            if (shards.isEmpty()) throw new CreateException("no safetensors files among the adapter's files");
+            Map<String, Source> tensors = index(shards);
+            Map<String, Source[]> pairs = new TreeMap<>();
+            for (Source s : tensors.values()) {
+                String n = s.entry().name();
+                boolean isA = n.endsWith(".lora_A.weight"), isB = n.endsWith(".lora_B.weight");
+                if (!isA && !isB) {
+                    if (n.endsWith(".base_layer.weight")) continue;
+                    throw new CreateException("adapter tensor " + n + " is not a lora_A or lora_B tensor; only LoRA weights can be converted");
+                }
+                String weight = n.replace("base_model.model.", "").replace(isA ? ".lora_A.weight" : ".lora_B.weight", ".weight");
+                String g = ggufName(weight);
+                if (g == null || g.equals("token_embd.weight")) throw new CreateException("adapter tensor " + n + " cannot be converted");
+                if (s.entry().shape().length != 2) throw new CreateException("adapter tensor " + n + " is not a matrix");
+                pairs.computeIfAbsent(g, k -> new Source[2])[isA ? 0 : 1] = s;
+            }
+            if (pairs.isEmpty()) throw new CreateException("the adapter has no LoRA tensors");
+            GgufWriter w = new GgufWriter();
+            w.put("general.architecture", GgufValue.of(arch));
+            w.put("general.type", GgufValue.of("adapter"));
+            w.put("adapter.type", GgufValue.of("lora"));
+            w.putF32("adapter.lora.alpha", (float) config.get("lora_alpha").asDouble());
+            int nHead = base.getInt(arch + ".attention.head_count", 0);
+            int nKv = base.getInt(arch + ".attention.head_count_kv", nHead);
+            for (var e : pairs.entrySet()) {
+                String g = e.getKey();
+                Source a = e.getValue()[0], b = e.getValue()[1];
+                if (a == null || b == null) throw new CreateException("adapter weight " + g + " has only one of lora_A and lora_B");
+                int heads = arch.equals("llama") && g.endsWith("attn_q.weight") ? nHead : arch.equals("llama") && g.endsWith("attn_k.weight") ? nKv : 0;
+                addFactor(w, g + ".lora_a", a, 0);
+                addFactor(w, g + ".lora_b", b, heads);
+            }
+            w.write(out);
+        } finally {
+            for (SafetensorsFile s : shards) s.close();
+        }
+    }
+
+    private static void addFactor(GgufWriter w, String name, Source s, int permuteHeads) {
+        long[] hf = s.entry().shape();
+        long[] ne = {hf[1], hf[0]};
+        if (s.entry().dtype().equals("F32") && permuteHeads == 0) {
+            w.addTensor(name, GgmlType.F32, ne, () -> s.file().raw(s.entry()));
+        } else {
+            w.addTensor(name, GgmlType.F32, ne, () -> {
+                float[] v = s.file().floats(s.entry());
+                if (permuteHeads > 0) v = permute(v, (int) hf[0], hf[1], permuteHeads);
+                return MemorySegment.ofArray(v);
+            });
+        }
+    }
+
     // ------------------------------------------------------------------ metadata
 
     private Integer intParam(String... keys) {

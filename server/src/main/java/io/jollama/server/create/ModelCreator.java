@@ -255,7 +255,11 @@ public final class ModelCreator {
             }
 
             // adapters
-            if (r.adapters() != null && !r.adapters().isEmpty()) {
+            if (r.adapters() != null && isSafetensors(r.adapters())) {
+                Pending converted = convertAdapter(r.adapters(), layers, progress, lease);
+                layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
+                layers.add(converted);
+            } else if (r.adapters() != null && !r.adapters().isEmpty()) {
                 if (r.adapters().size() > 1) throw new CreateException("only one adapter is currently supported");
                 for (var e : new TreeMap<>(r.adapters()).entrySet()) {
                     String d = Digest.canonical(e.getValue());
@@ -314,6 +318,25 @@ public final class ModelCreator {
             StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
             progress.accept(Progress.SUCCESS);
             return stored;
+        }
+    }
+
+    /** A PEFT adapter directory converted to a GGUF adapter for the base model among {@code layers}, as Ollama does on create. */
+    private Pending convertAdapter(Map<String, String> files, List<Pending> layers, Consumer<Progress> progress,
+                                   ModelStore.Pin lease) throws IOException {
+        List<Layer> models = layers.stream().map(Pending::layer).filter(l -> l.mediaType().equals(MediaTypes.MODEL)).toList();
+        if (models.size() != 1) throw new CreateException(models.isEmpty() ? "an adapter needs a base model" : "adapters on split models are not supported");
+        Map<String, Path> paths = new LinkedHashMap<>();
+        for (var e : new TreeMap<>(files).entrySet()) paths.put(e.getKey(), requireBlob(Digest.canonical(e.getValue())));
+        progress.accept(Progress.status("converting adapter"));
+        Path tmp = io.jollama.server.store.TempFiles.create(store.blobsDir(), "tmp-convert-", ".gguf");
+        try {
+            new HfConverter(paths, store.blobsDir()).convertAdapter(GgufFile.readHeader(store.blobPath(models.getFirst().digest())), tmp);
+            checkAdapter(layers, tmp);
+            String d = lease.adoptBlob(tmp);
+            return new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(store.blobPath(d)), null, null), null);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

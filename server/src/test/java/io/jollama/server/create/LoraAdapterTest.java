@@ -72,6 +72,78 @@ class LoraAdapterTest {
         }
     }
 
+    /** A PEFT directory (adapter_model.safetensors, adapter_config.json) holding the same adapter as a GGUF one. */
+    static List<Path> peft(Path gguf, Path dir, int nHead, int nKvHead) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.util.Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
+        java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        float alpha;
+        try (io.jollama.engine.gguf.GgufFile g = io.jollama.engine.gguf.GgufFile.open(gguf, false)) {
+            String arch = g.getString("general.architecture", "");
+            alpha = g.getFloat("adapter.lora.alpha", 0);
+            for (var t : g.tensors()) {
+                boolean isA = t.name().endsWith(".lora_a");
+                String weight = t.name().substring(0, t.name().length() - 7);
+                String hf = "base_model.model." + HfDirectory.hfName(arch, weight).replace(".weight", isA ? ".lora_A.weight" : ".lora_B.weight");
+                float[] v = g.tensorData(t).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+                long rows = t.shape()[1], cols = t.shape()[0];
+                if (!isA && arch.equals("llama") && (weight.endsWith("attn_q.weight") || weight.endsWith("attn_k.weight"))) {
+                    int heads = weight.endsWith("attn_q.weight") ? nHead : nKvHead;
+                    v = HfDirectory.unpermute(v, (int) rows, cols, heads);
+                }
+                tensors.put(hf, v);
+                shapes.put(hf, new long[]{rows, cols});
+            }
+        }
+        Path st = HfDirectory.safetensors(dir.resolve("adapter_model.safetensors"), tensors, shapes, "F32");
+        Path cfg = HfDirectory.writeJson(dir.resolve("adapter_config.json"), Json.MAPPER.createObjectNode()
+                .put("peft_type", "LORA").put("r", 4).put("lora_alpha", alpha));
+        return List.of(st, cfg);
+    }
+
+    @Test
+    void peftAdapterIsConvertedAsConvertLoraToGgufDoes() throws Exception {
+        JsonNode ref = Json.MAPPER.readTree(LoraAdapterTest.class.getResourceAsStream("qwen2-lora-reference.json"));
+        Path base = TestServer.testdata().resolve("models/arch/qwen2-f32.gguf");
+        Path adapter = RandomLora.write(base, tmp.resolve("adapter.gguf"), 42, 4, 8f, WEIGHTS, 0);
+        Path dir = tmp.resolve("peft");
+        List<Path> files = peft(adapter, dir, 0, 0);
+        try (TestServer server = new TestServer(ServerConfig.local(0, tmp.resolve("models")))) {
+            String b = server.upload(base);
+            assertEquals(200, server.post("/api/create", "{\"model\":\"base\",\"files\":{\"m.gguf\":\"" + b + "\"},\"stream\":false}").statusCode());
+            HttpResponse<String> r = server.post("/api/create", "{\"model\":\"tuned\",\"from\":\"base\",\"adapters\":{\"adapter_model.safetensors\":\""
+                    + server.upload(files.get(0)) + "\",\"adapter_config.json\":\"" + server.upload(files.get(1)) + "\"}}");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("{\"status\":\"converting adapter\"}"), r.body());
+            for (int i = 0; i < 3; i++) {
+                JsonNode p = ref.get("prompts").get(i);
+                assertEquals(expected(p), context(server, "tuned", p.get("prompt").asString()), "llama.cpp's tokens for " + p.get("prompt"));
+            }
+        }
+        // Llama: lora_B rows of q and k permuted as the base weights are; the GGUF adapter comes back bit for bit
+        Path llama = TestServer.testdata().resolve("models/arch/llama-bpe-f32.gguf");
+        Path la = RandomLora.write(llama, tmp.resolve("llama-lora.gguf"), 3, 4, 16f,
+                List.of("blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.1.ffn_gate.weight"), 0);
+        Path ldir = tmp.resolve("peft-llama");
+        List<Path> lf = peft(la, ldir, 4, 2);
+        Path out = tmp.resolve("back.gguf");
+        try (io.jollama.engine.gguf.GgufFile header = io.jollama.engine.gguf.GgufFile.readHeader(llama)) {
+            new HfConverter(java.util.Map.of("adapter_model.safetensors", lf.get(0), "adapter_config.json", lf.get(1)), tmp).convertAdapter(header, out);
+        }
+        try (io.jollama.engine.gguf.GgufFile want = io.jollama.engine.gguf.GgufFile.open(la, false);
+             io.jollama.engine.gguf.GgufFile got = io.jollama.engine.gguf.GgufFile.open(out, false)) {
+            assertEquals(16f, got.getFloat("adapter.lora.alpha", 0));
+            assertEquals("adapter", got.getString("general.type", ""));
+            assertEquals(want.tensors().size(), got.tensors().size());
+            for (var t : want.tensors()) {
+                var c = got.tensor(t.name());
+                assertTrue(c != null, t.name());
+                assertEquals(java.util.Arrays.toString(t.shape()), java.util.Arrays.toString(c.shape()), t.name());
+                assertEquals(-1, want.tensorData(t).mismatch(got.tensorData(c)), t.name());
+            }
+        }
+    }
+
     @Test
     void adapterThatDoesNotFitIsRefused() throws Exception {
         Path base = TestServer.testdata().resolve("models/arch/qwen2-f32.gguf");
