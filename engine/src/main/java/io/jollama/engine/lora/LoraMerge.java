@@ -96,6 +96,8 @@ public final class LoraMerge {
         }
     }
 
+    private record Buffers(float[] row, double[] acc, byte[] bytes) {}
+
     private static void merge(GgufFile base, GgufFile adapter, Pair p, float scale) {
         GgufTensorInfo wi = base.tensor(p.weight());
         MemorySegment data = base.tensorData(wi);
@@ -104,21 +106,28 @@ public final class LoraMerge {
         float[] a = Dequant.all(Tensor.of(adapter, p.a()));
         float[] b = Dequant.all(Tensor.of(adapter, p.b()));
         int nIn = w.cols(), nOut = w.rows(), rank = (int) p.b().shape()[0];
-        float[] row = new float[nIn];
-        double[] acc = new double[nIn];
-        byte[] bytes = new byte[(int) w.rowBytes()];
-        for (int o = 0; o < nOut; o++) {
-            Dequant.row(w, o, row, 0);
-            java.util.Arrays.fill(acc, 0);
-            for (int k = 0; k < rank; k++) {
-                double bk = b[o * rank + k];
-                if (bk == 0) continue;
-                int off = k * nIn;
-                for (int i = 0; i < nIn; i++) acc[i] += bk * a[off + i];
+        // rows are independent: merged in parallel, each worker with its own buffers
+        java.util.stream.IntStream.range(0, nOut).parallel().forEach(new java.util.function.IntConsumer() {
+            final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(() -> new Buffers(new float[nIn], new double[nIn], new byte[(int) w.rowBytes()]));
+
+            @Override
+            public void accept(int o) {
+                Buffers buf = buffers.get();
+                float[] row = buf.row();
+                double[] acc = buf.acc();
+                byte[] bytes = buf.bytes();
+                Dequant.row(w, o, row, 0);
+                java.util.Arrays.fill(acc, 0);
+                for (int k = 0; k < rank; k++) {
+                    double bk = b[o * rank + k];
+                    if (bk == 0) continue;
+                    int off = k * nIn;
+                    for (int i = 0; i < nIn; i++) acc[i] += bk * a[off + i];
+                }
+                for (int i = 0; i < nIn; i++) row[i] = (float) (row[i] + scale * acc[i]);
+                Quantize.quantize(w.type(), row, 0, nIn, bytes, 0);
+                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, o * w.rowBytes(), bytes.length);
             }
-            for (int i = 0; i < nIn; i++) row[i] = (float) (row[i] + scale * acc[i]);
-            Quantize.quantize(w.type(), row, 0, nIn, bytes, 0);
-            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, o * w.rowBytes(), bytes.length);
-        }
+        });
     }
 }

@@ -22,12 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for the same base and adapter ({@code llama-server --lora}, tokens in qwen2-lora-reference.json), the base model
  * still generates its own, and an adapter that does not fit the base is refused at create.
  */
-class LoraAdapterTest {
+public class LoraAdapterTest {
 
     @TempDir
     Path tmp;
 
-    static final List<String> WEIGHTS = List.of("blk.0.attn_q.weight", "blk.0.attn_v.weight", "blk.1.attn_output.weight", "blk.1.ffn_down.weight");
+    public static final List<String> WEIGHTS = List.of("blk.0.attn_q.weight", "blk.0.attn_v.weight", "blk.1.attn_output.weight", "blk.1.ffn_down.weight");
 
     static List<Integer> context(TestServer server, String model, String prompt) {
         HttpResponse<String> r = server.post("/api/generate", "{\"model\":\"" + model + "\",\"prompt\":" + Json.write(prompt)
@@ -73,7 +73,7 @@ class LoraAdapterTest {
     }
 
     /** A PEFT directory (adapter_model.safetensors, adapter_config.json) holding the same adapter as a GGUF one. */
-    static List<Path> peft(Path gguf, Path dir, int nHead, int nKvHead) throws java.io.IOException {
+    public static List<Path> peft(Path gguf, Path dir, int nHead, int nKvHead) throws java.io.IOException {
         java.nio.file.Files.createDirectories(dir);
         java.util.Map<String, float[]> tensors = new java.util.LinkedHashMap<>();
         java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
