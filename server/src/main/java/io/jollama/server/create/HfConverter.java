@@ -434,6 +434,8 @@ final class HfConverter {
             final long rl = rowLen;
             if (same && !transformed) {
                 w.addTensor(name, type, ne, () -> s.file().raw(s.entry()));
+            } else if (!transformed) {
+                w.addTensor(name, type, ne, () -> convert(s.file().raw(s.entry()), src, type, s.entry().elements()));
             } else {
                 w.addTensor(name, type, ne, () -> {
                     float[] v = s.file().floats(s.entry());
@@ -458,6 +460,31 @@ final class HfConverter {
                     int from = h * headDim + j * half + i, to = h * headDim + 2 * i + j;
                     System.arraycopy(w, from * len, out, to * len, len);
                 }
+            }
+        }
+        return out;
+    }
+
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * A tensor converted value by value from the mapped file into off-heap memory (freed when no longer reachable),
+     * so a large matrix needs neither a float[] copy nor heap space.
+     */
+    private static MemorySegment convert(MemorySegment raw, String dtype, GgmlType type, long n) {
+        MemorySegment out = java.lang.foreign.Arena.ofAuto().allocate(type.byteSize(n), 64);
+        for (long i = 0; i < n; i++) {
+            float v = switch (dtype) {
+                case "F32" -> raw.get(LE_FLOAT, 4 * i);
+                case "F16" -> Float.float16ToFloat(raw.get(LE_SHORT, 2 * i));
+                default -> Float.intBitsToFloat((raw.get(LE_SHORT, 2 * i) & 0xffff) << 16);
+            };
+            switch (type) {
+                case F32 -> out.set(LE_FLOAT, 4 * i, v);
+                case F16 -> out.set(LE_SHORT, 2 * i, Float.floatToFloat16(v));
+                case BF16 -> out.set(LE_SHORT, 2 * i, bf16(v));
+                default -> throw new IllegalArgumentException(type.toString());
             }
         }
         return out;
