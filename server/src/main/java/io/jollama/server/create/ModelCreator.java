@@ -493,6 +493,11 @@ public final class ModelCreator {
             } catch (IOException e) {
                 throw new StoreException("the converted model cannot be read back: " + e.getMessage());
             }
+            String arch0 = converter.architecture();
+            int blocks = header.getInt(arch0 + ".block_count", 0);
+            for (String t : new String[]{"token_embd.weight", "blk.0.attn_norm.weight", "blk." + (blocks - 1) + ".attn_norm.weight"}) {
+                if (!header.hasTensor(t)) throw new CreateException("the safetensors files have no tensor for " + t + "; the model is incomplete");
+            }
             String d = lease.adoptBlob(tmp);
             Layer layer = new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), null, null);
             String arch = GgufFacts.architecture(header);

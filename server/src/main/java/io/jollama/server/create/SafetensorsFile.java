@@ -104,10 +104,17 @@ final class SafetensorsFile implements AutoCloseable {
             throw new CreateException(where + " has an invalid header entry");
         }
         long[] dims = new long[shape.size()];
+        long elements = 1;
         for (int i = 0; i < dims.length; i++) {
             if (!shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0) throw new CreateException(where + " has an invalid shape");
             dims[i] = shape.get(i).asLong();
+            try {
+                elements = Math.multiplyExact(elements, dims[i]);
+            } catch (ArithmeticException e) {
+                throw new CreateException(where + " has an invalid shape");
+            }
         }
+        if (elements > Integer.MAX_VALUE - 8) throw new CreateException(where + " has more than 2^31 values, which cannot be converted");
         long begin = offsets.get(0).asLong(-1), end = offsets.get(1).asLong(-1);
         Entry e = new Entry(name, dtype.asString(), dims, begin, end);
         int es = elementSize(e.dtype());

@@ -263,12 +263,20 @@ class SafetensorsImportTest {
             lies.put("model.safetensors", server.upload(other.resolve("model.safetensors")));
             assertRefused(server, lies, "does not match its data");
 
+            // a sharded model missing a shard: named by the index, or (without the index) its tensors missing
+            Path sharded = tmp.resolve("sharded");
+            Map<String, String> two = upload(server, sharded, HfDirectory.write(arch("qwen3"), sharded, "F32", 2));
+            two.remove("model-00001-of-00002.safetensors");
+            assertRefused(server, two, "safetensors file model-00001-of-00002.safetensors named by model.safetensors.index.json is missing");
+            two.remove("model.safetensors.index.json");
+            assertRefused(server, two, "the safetensors files have no tensor for token_embd.weight");
+
             JsonNode tags = TestServer.json(server.get("/api/tags"));
             assertEquals(0, tags.get("models").size(), tags.toString());
             try (Stream<Path> s = Files.list(tmp.resolve("models/blobs"))) {
                 List<String> names = s.map(p -> p.getFileName().toString()).toList();
                 assertTrue(names.stream().allMatch(n -> n.startsWith("sha256-")), "no temporary files left: " + names);
-                assertEquals(good.size() + 3, names.size(), "only the uploads are stored: " + names);
+                assertEquals(good.size() + 3 + 3, names.size(), "only the uploads are stored: " + names);
             }
         }
     }
