@@ -25,7 +25,7 @@ public final class Routes {
         TokenizeApi tokens = new TokenizeApi(s);
         PsApi ps = new PsApi(s);
         RegistryApi registry = s.registry();
-        OpenAiApi openai = new OpenAiApi(s, inference);
+        OpenAiApi openai = new OpenAiApi(s, inference, embed);
         QueueApi queue = new QueueApi(s.queue(), s.store(), models, registry, s.scheduler());
         return List.of(
                 Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
