@@ -34,7 +34,7 @@ public final class LoraMerge {
      */
     public static List<Pair> pairs(GgufFile base, GgufFile adapter) throws GgufFormatException {
         if (!adapter.getString("general.type", "").equals("adapter")) {
-            throw new GgufFormatException(adapter.path() + " is not a LoRA adapter (general.type is not \"adapter\")");
+            throw new GgufFormatException("the file is not a LoRA adapter (general.type is not \"adapter\")");
         }
         String type = adapter.getString("adapter.type", "lora");
         if (!type.equals("lora")) throw new GgufFormatException("adapter type '" + type + "' is not supported; only LoRA adapters are");
@@ -74,7 +74,7 @@ public final class LoraMerge {
                 throw new GgufFormatException("adapter tensor " + t.name() + " has no lora_a");
             }
         }
-        if (out.isEmpty()) throw new GgufFormatException(adapter.path() + " has no LoRA tensors");
+        if (out.isEmpty()) throw new GgufFormatException("the adapter has no LoRA tensors");
         return out;
     }
 
