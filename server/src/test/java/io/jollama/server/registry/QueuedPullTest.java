@@ -391,6 +391,32 @@ class QueuedPullTest {
         assertTrue(last.path("done").asBoolean(), "ollama-js ends a stream at done or status success");
     }
 
+    /** The real ollama-js client pulls a model that gets queued, without and with streaming, and takes both answers. */
+    @Test
+    void ollamaJsAcceptsQueuedPulls() throws Exception {
+        start(Map.of());
+        String script = """
+                const { Ollama } = require('ollama');
+                (async () => {
+                  const [host, model] = process.argv.slice(2);
+                  const client = new Ollama({ host });
+                  const out = {};
+                  out.plain = await client.pull({ model, insecure: true, stream: false });
+                  out.streamed = [];
+                  for await (const part of await client.pull({ model, insecure: true, stream: true })) out.streamed.push(part);
+                  console.log(JSON.stringify(out));
+                })().catch(e => { console.error(e); process.exit(1); });
+                """;
+        JsonNode out = io.jollama.server.Json.MAPPER.readTree(io.jollama.server.OllamaJs.run(dir, script,
+                "http://127.0.0.1:" + server.server.port(), name));
+        assertEquals("queued", out.path("plain").path("status").asString(), out.toString());
+        assertTrue(out.path("plain").path("queue_id").asLong() > 0, out.toString());
+        JsonNode streamed = out.path("streamed");
+        assertEquals(1, streamed.size(), out.toString());
+        assertEquals("already_queued", streamed.get(0).path("status").asString(), out.toString());
+        assertEquals(1, queue().path("counts").path("pending").asInt());
+    }
+
     @Test
     void badRequestsGetClearErrors() throws Exception {
         start(Map.of());
