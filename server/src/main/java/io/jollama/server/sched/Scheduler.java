@@ -79,7 +79,7 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(SchedulerSettings settings) {
         this(settings, (r, s) -> {
-            Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType());
+            Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType(), r.adapters());
             try {
                 runner.warmUp();
             } catch (RuntimeException e) {
@@ -333,8 +333,13 @@ public final class Scheduler implements AutoCloseable {
      * ({@code keep_alive: 0} with an empty prompt). Returns whether it was loaded.
      */
     public boolean unload(java.nio.file.Path gguf) {
+        return unload(gguf, java.util.List.of());
+    }
+
+    /** Unloads the runner of this model file with these adapters. */
+    public boolean unload(java.nio.file.Path gguf, java.util.List<java.nio.file.Path> adapters) {
         synchronized (lock) {
-            Loaded l = loaded.get(gguf.toAbsolutePath().toString());
+            Loaded l = loaded.get(LoadRequest.key(gguf, adapters));
             if (l == null) return false;
             if (l.inUse == 0) unload(l);
             else l.unloadWhenIdle = true;
