@@ -34,8 +34,6 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  * {@code pack=false} measures the file-layout kernels ({@code *Kernel}), which is what every type without a packed
  * layout runs: a batch passes over each weight block four vectors at a time.
- * <pre>
- * </pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
