@@ -1,6 +1,6 @@
 package io.jollama.bench;
 
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Quantize;
 import io.jollama.engine.tensor.Repack;

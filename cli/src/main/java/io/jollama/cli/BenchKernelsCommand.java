@@ -1,7 +1,7 @@
 package io.jollama.cli;
 
 import io.jollama.engine.tensor.ComputePool;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Repack;
 import io.jollama.engine.tensor.Tensor;

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 /**
  * Converts activation vectors to the "vec_dot type" of a weight type, the way ggml-cpu does before every
  * matrix multiplication, so that our products round like llama.cpp's:

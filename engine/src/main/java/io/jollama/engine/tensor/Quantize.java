@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 /**
  * Conversion of float rows to ggml block bytes: F16, BF16 and the quantized types Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
  * Q2_K, Q3_K, Q4_K, Q5_K and Q6_K.
