@@ -50,6 +50,10 @@ final class KernelSupport {
         return s.get(BYTE, off) & 0xFF;
     }
 
+    static int i8(MemorySegment s, long off) {
+        return s.get(BYTE, off);
+    }
+
     /** Lane i holds 1 &lt;&lt; i: tests bit i of a 16-bit mask in lane i. */
     static final short[] LANE_BITS = new short[16];
 

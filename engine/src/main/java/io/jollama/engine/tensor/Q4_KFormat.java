@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -20,12 +24,19 @@ import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
- * Q4_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
- * 128 bytes of nibbles; value = d·scale·q − dmin·min) against Q8_K activations.
- * Sub-blocks 2j and 2j+1 are the low and high nibbles of quant bytes 32j .. 32j+31.
+ * Q4_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32, 128
+ * bytes of nibbles; value = d·scale·q − dmin·min) against Q8_K activations. Sub-blocks 2j and 2j+1 are the low and
+ * high nibbles of quant bytes 32j .. 32j+31.
+ * <p>
+ * The home of Q4_K: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics); the packed kernels
+ * are in {@link Q4_KPacked}.
  */
-final class Q4_KKernel {
-    private Q4_KKernel() {}
+final class Q4_KFormat {
+    private Q4_KFormat() {}
+
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q4_K, DotType.Q8_K, Q4_KFormat::dequantize, Q4_KFormat::quantize,
+            Q4_KFormat::vector, Q4_KFormat::scalar, Q4_KPacked.LAYOUT);
 
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
@@ -151,6 +162,42 @@ final class Q4_KKernel {
                 }
                 out[t * outRows + r] = sum - msum;
             }
+        }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 144L * b, y, yo + 256 * b);
+    }
+
+    // block_q4_K: f16 d, f16 dmin, u8 scales[12] (8 x (6-bit scale, 6-bit min)), u8 qs[128]
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        float min = f16(s, bo + 2);
+        long sb = bo + 4;
+        long q = bo + 16;
+        for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
+            int sm1 = scaleMinK4(s, sb, is);
+            float d1 = d * (sm1 & 0xFF);
+            float m1 = min * (sm1 >>> 8);
+            int sm2 = scaleMinK4(s, sb, is + 1);
+            float d2 = d * (sm2 & 0xFF);
+            float m2 = min * (sm2 >>> 8);
+            for (int l = 0; l < 32; l++) y[yo++] = d1 * (u8(s, q + l) & 0xF) - m1;
+            for (int l = 0; l < 32; l++) y[yo++] = d2 * (u8(s, q + l) >>> 4) - m2;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        Scratch s = new Scratch();
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 256 * b, y, yo + 144 * b, s);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        scaleMinBlock(x, xo, y, yo, s, 15, -1.f, 0.1f, 20);
+        int[] L = s.L;
+        int q = yo + 16;
+        for (int j = 0; j < QK_K; j += 64, q += 32) {
+            for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
         }
     }
 }

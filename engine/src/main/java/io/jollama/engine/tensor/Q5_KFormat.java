@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -20,12 +24,18 @@ import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
- * Q5_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 bytes of high bits,
- * 128 bytes of nibbles; value = d·scale·(nibble + 16·high) − dmin·min) against Q8_K activations.
- * Sub-blocks 2j and 2j+1 are the low and high nibbles of quant bytes 32j .. 32j+31, with high bits 2j and 2j+1 of high byte l.
+ * Q5_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 bytes of high bits, 128
+ * bytes of nibbles; value = d·scale·(nibble + 16·high) − dmin·min) against Q8_K activations. Sub-blocks 2j and 2j+1
+ * are the low and high nibbles of quant bytes 32j .. 32j+31, with high bits 2j and 2j+1 of high byte l.
+ * <p>
+ * The home of Q5_K: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics).
  */
-final class Q5_KKernel {
-    private Q5_KKernel() {}
+final class Q5_KFormat {
+    private Q5_KFormat() {}
+
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_K, DotType.Q8_K, Q5_KFormat::dequantize, Q5_KFormat::quantize,
+            Q5_KFormat::vector, Q5_KFormat::scalar, null);
 
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
@@ -157,6 +167,62 @@ final class Q5_KKernel {
                 }
                 out[t * outRows + r] = sum - msum;
             }
+        }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 176L * b, y, yo + 256 * b);
+    }
+
+    // block_q5_K: f16 d, f16 dmin, u8 scales[12], u8 qh[32] (5th bits), u8 qs[128]
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        float min = f16(s, bo + 2);
+        long sb = bo + 4;
+        long qh = bo + 16;
+        long ql = bo + 48;
+        int u1 = 1, u2 = 2;
+        for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32) {
+            int sm1 = scaleMinK4(s, sb, is);
+            float d1 = d * (sm1 & 0xFF);
+            float m1 = min * (sm1 >>> 8);
+            int sm2 = scaleMinK4(s, sb, is + 1);
+            float d2 = d * (sm2 & 0xFF);
+            float m2 = min * (sm2 >>> 8);
+            for (int l = 0; l < 32; l++) y[yo++] = d1 * ((u8(s, ql + l) & 0xF) + ((u8(s, qh + l) & u1) != 0 ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; l++) y[yo++] = d2 * ((u8(s, ql + l) >>> 4) + ((u8(s, qh + l) & u2) != 0 ? 16 : 0)) - m2;
+            u1 <<= 2;
+            u2 <<= 2;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        Scratch s = new Scratch();
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 256 * b, y, yo + 176 * b, s);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        scaleMinBlock(x, xo, y, yo, s, 31, -0.5f, 0.1f, 15);
+        int[] L = s.L;
+        int qh = yo + 16, ql = yo + 48;
+        for (int j = 0; j < 32; j++) y[qh + j] = 0;
+        int m1 = 1, m2 = 2;
+        for (int n = 0; n < QK_K; n += 64, ql += 32) {
+            for (int j = 0; j < 32; j++) {
+                int l1 = L[n + j];
+                if (l1 > 15) {
+                    l1 -= 16;
+                    y[qh + j] = (byte) (y[qh + j] | m1);
+                }
+                int l2 = L[n + j + 32];
+                if (l2 > 15) {
+                    l2 -= 16;
+                    y[qh + j] = (byte) (y[qh + j] | m2);
+                }
+                y[ql + j] = (byte) (l1 | (l2 << 4));
+            }
+            m1 <<= 2;
+            m2 <<= 2;
         }
     }
 }
