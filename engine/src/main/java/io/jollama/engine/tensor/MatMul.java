@@ -108,14 +108,50 @@ public final class MatMul {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int rows = w.rows();
-        ComputePool.parallelFor(rows, (from, to) -> {
-            for (int r = from; r < to; r += ROW_BLOCK) {
-                int rEnd = Math.min(to, r + ROW_BLOCK);
-                for (int t = 0; t < n; t += KernelSupport.TILE) {
-                    k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
-                }
+        ComputePool.parallelFor(rows, (from, to) -> batchRows(k, data, rowBytes, from, to, a, out, rows));
+    }
+
+    /** Rows [from, to) of a file-layout matrix against every vector of {@code a}: blocks of rows, tiles of vectors. */
+    private static void batchRows(Kernel k, MemorySegment data, long rowBytes, int from, int to, Activations a, float[] out, int rows) {
+        int n = a.n();
+        for (int r = from; r < to; r += ROW_BLOCK) {
+            int rEnd = Math.min(to, r + ROW_BLOCK);
+            for (int t = 0; t < n; t += KernelSupport.TILE) {
+                k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
             }
-        });
+        }
+    }
+
+    /** Packed groups [from, to) against every vector of {@code a}: blocks of groups, tiles of vectors. */
+    private static void batchGroups(Repack.Layout pk, MemorySegment data, int cols, int from, int to, Activations a, float[] out, int rows) {
+        int n = a.n();
+        for (int g = from; g < to; g += GROUP_BLOCK) {
+            int gEnd = Math.min(to, g + GROUP_BLOCK);
+            for (int t = 0; t < n; t += KernelSupport.TILE) {
+                pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
+            }
+        }
+    }
+
+    /**
+     * Computes only rows [rowFrom, rowTo) of {@link #matmulExact} (each vector's result bit-equal to {@link #matvec}
+     * of it alone), on the calling thread: for benchmarks and callers that do their own threading. A packed matrix
+     * takes whole groups of {@value Repack#GROUP} rows.
+     */
+    public static void matmulRange(Tensor w, float[] xs, int n, float[] out, int rowFrom, int rowTo) {
+        check(w, xs, n, out);
+        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
+            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
+        }
+        Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
+        if (w.packed()) {
+            if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
+                throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
+            }
+            batchGroups(Repack.layout(w.type()), w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, out, w.rows());
+            return;
+        }
+        batchRows(WeightFormats.of(w.type()).kernel(SCALAR), w.data(), w.rowBytes(), rowFrom, rowTo, a, out, w.rows());
     }
 
     /** Groups per block in packed batch products: a block's weights stay in cache while every token tile passes over them. */
@@ -126,14 +162,7 @@ public final class MatMul {
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
         int cols = w.cols(), rows = w.rows();
-        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> {
-            for (int g = from; g < to; g += GROUP_BLOCK) {
-                int gEnd = Math.min(to, g + GROUP_BLOCK);
-                for (int t = 0; t < n; t += KernelSupport.TILE) {
-                    pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
-                }
-            }
-        });
+        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> batchGroups(pk, data, cols, from, to, a, out, rows));
     }
 
     private static void check(Tensor w, float[] xs, int n, float[] out) {
