@@ -48,39 +48,20 @@ final class F32Format {
             FloatVector acc1 = FloatVector.zero(F512);
             FloatVector acc2 = FloatVector.zero(F512);
             FloatVector acc3 = FloatVector.zero(F512);
-            float tail0 = 0;
-            float tail1 = 0;
-            float tail2 = 0;
-            float tail3 = 0;
+            float tail0 = 0, tail1 = 0, tail2 = 0, tail3 = 0;
             for (int c = 0; c < vend; c += 16) {
                 final FloatVector wv = FloatVector.fromMemorySegment(F512, w, ro + 4L * c, LE);
-                {
-                    acc0 = wv.fma(FloatVector.fromArray(F512, f, x0 + c), acc0);
-                }
-                if (nt > 1) {
-                    acc1 = wv.fma(FloatVector.fromArray(F512, f, x1 + c), acc1);
-                }
-                if (nt > 2) {
-                    acc2 = wv.fma(FloatVector.fromArray(F512, f, x2 + c), acc2);
-                }
-                if (nt > 3) {
-                    acc3 = wv.fma(FloatVector.fromArray(F512, f, x3 + c), acc3);
-                }
+                acc0 = wv.fma(FloatVector.fromArray(F512, f, x0 + c), acc0);
+                if (nt > 1) acc1 = wv.fma(FloatVector.fromArray(F512, f, x1 + c), acc1);
+                if (nt > 2) acc2 = wv.fma(FloatVector.fromArray(F512, f, x2 + c), acc2);
+                if (nt > 3) acc3 = wv.fma(FloatVector.fromArray(F512, f, x3 + c), acc3);
             }
             for (int c = vend; c < cols; c++) {
                 final float wv = w.get(FLOAT, ro + 4L * c);
-                {
-                    tail0 += wv * f[x0 + c];
-                }
-                if (nt > 1) {
-                    tail1 += wv * f[x1 + c];
-                }
-                if (nt > 2) {
-                    tail2 += wv * f[x2 + c];
-                }
-                if (nt > 3) {
-                    tail3 += wv * f[x3 + c];
-                }
+                tail0 += wv * f[x0 + c];
+                if (nt > 1) tail1 += wv * f[x1 + c];
+                if (nt > 2) tail2 += wv * f[x2 + c];
+                if (nt > 3) tail3 += wv * f[x3 + c];
             }
             { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) + tail0; }
             if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) + tail1; }

@@ -37,6 +37,7 @@ final class Q2_KFormat {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q2_K, DotType.Q8_K, Q2_KFormat::dequantize, Q2_KFormat::quantize,
             Q2_KFormat::vector, Q2_KFormat::scalar, null);
 
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();

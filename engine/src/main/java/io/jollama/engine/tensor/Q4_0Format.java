@@ -60,22 +60,10 @@ final class Q4_0Format {
                 final ShortVector lo = v.and((short) 0x0F).sub((short) 8);
                 final ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
                 final int xo = b * 32;
-                {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
-                    acc0 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
-                }
-                if (nt > 1) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
-                    acc1 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
-                }
-                if (nt > 2) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
-                    acc2 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
-                }
-                if (nt > 3) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
-                    acc3 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
-                }
+                acc0 = block32(lo, hi, q, x0 + xo, wd * ad[d0 + b], acc0);
+                if (nt > 1) acc1 = block32(lo, hi, q, x1 + xo, wd * ad[d1 + b], acc1);
+                if (nt > 2) acc2 = block32(lo, hi, q, x2 + xo, wd * ad[d2 + b], acc2);
+                if (nt > 3) acc3 = block32(lo, hi, q, x3 + xo, wd * ad[d3 + b], acc3);
             }
             { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes); }
             if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes); }

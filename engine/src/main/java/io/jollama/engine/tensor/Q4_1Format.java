@@ -62,23 +62,19 @@ final class Q4_1Format {
                 final ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F);
                 final int xo = b * 32;
                 {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
-                    acc0 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d0 + b]), acc0);
+                    acc0 = block32(lo, hi, q, x0 + xo, wd * ad[d0 + b], acc0);
                     m0 += wm * as[d0 + b];
                 }
                 if (nt > 1) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x1 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x1 + xo + 16)));
-                    acc1 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d1 + b]), acc1);
+                    acc1 = block32(lo, hi, q, x1 + xo, wd * ad[d1 + b], acc1);
                     m1 += wm * as[d1 + b];
                 }
                 if (nt > 2) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x2 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x2 + xo + 16)));
-                    acc2 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d2 + b]), acc2);
+                    acc2 = block32(lo, hi, q, x2 + xo, wd * ad[d2 + b], acc2);
                     m2 += wm * as[d2 + b];
                 }
                 if (nt > 3) {
-                    ShortVector p = lo.mul(ShortVector.fromArray(S256, q, x3 + xo)).add(hi.mul(ShortVector.fromArray(S256, q, x3 + xo + 16)));
-                    acc3 = ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, wd * ad[d3 + b]), acc3);
+                    acc3 = block32(lo, hi, q, x3 + xo, wd * ad[d3 + b], acc3);
                     m3 += wm * as[d3 + b];
                 }
             }

@@ -38,6 +38,7 @@ final class Q4_KFormat {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q4_K, DotType.Q8_K, Q4_KFormat::dequantize, Q4_KFormat::quantize,
             Q4_KFormat::vector, Q4_KFormat::scalar, Q4_KPacked.LAYOUT);
 
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();

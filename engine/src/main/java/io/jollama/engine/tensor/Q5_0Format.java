@@ -37,6 +37,7 @@ final class Q5_0Format {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_0, DotType.Q8_0, Q5_0Format::dequantize, Q5_0Format::quantize,
             Q5_0Format::vector, Q5_0Format::scalar, Q5_0Packed.LAYOUT);
 
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 32;
         final short[] q = a.q();

@@ -36,6 +36,7 @@ final class Q5_1Format {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_1, DotType.Q8_1, Q5_1Format::dequantize, Q5_1Format::quantize,
             Q5_1Format::vector, Q5_1Format::scalar, null);
 
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 32;
         final short[] q = a.q();

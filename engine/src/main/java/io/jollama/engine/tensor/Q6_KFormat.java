@@ -39,6 +39,7 @@ final class Q6_KFormat {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q6_K, DotType.Q8_K, Q6_KFormat::dequantize, Q6_KFormat::quantize,
             Q6_KFormat::vector, Q6_KFormat::scalar, Q6_KPacked.LAYOUT);
 
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();

@@ -36,6 +36,7 @@ final class Q8_0Format {
     static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q8_0, DotType.Q8_0, Q8_0Format::dequantize, Q8_0Format::quantize,
             Q8_0Format::vector, Q8_0Format::scalar, Q8_0Packed.LAYOUT);
 
+    // The per-vector code is written out four times (sum0..sum3): see KernelSupport.
     /**
      * Each block's 32 products are summed exactly as integers, then scaled once: {@code sum += isum · (dw·dx)},
      * block after block, the order of ggml's reference dot product. The scalar kernel does the same, so both give
