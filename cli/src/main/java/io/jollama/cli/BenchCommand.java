@@ -2,7 +2,7 @@ package io.jollama.cli;
 
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.tensor.ComputePool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +47,13 @@ public final class BenchCommand implements Callable<Integer> {
             description = "map the weights from the file instead of reading them into memory (default: read, like llama-bench -mmp 0)")
     boolean mmap;
 
+    @Option(names = "--embed-texts", defaultValue = "64",
+            description = "for an embedding model: texts per embed test, of --embed-tokens tokens each, in batches of -b tokens (default ${DEFAULT-VALUE})")
+    int embedTexts;
+
+    @Option(names = "--embed-tokens", defaultValue = "16", description = "tokens per text of the embed test (default ${DEFAULT-VALUE})")
+    int embedTokens;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(model)) {
@@ -60,7 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.setProperty("jollama.threads", Integer.toString(threads));
         }
-        TransformerModel m;
+        Model m;
         try {
             m = Models.load(model, mmap);
         } catch (java.io.IOException e) {
@@ -79,6 +86,10 @@ public final class BenchCommand implements Callable<Integer> {
             String ps = params >= 1e9 ? String.format("%.2f B", params / 1e9) : String.format("%.2f M", params / 1e6);
             int ctx = Math.max(nPrompt, 0) + Math.max(nGen, 0) + 1;
             Random random = new Random(1);
+            if (m.encoder()) {
+                benchEmbed(m, random, name, size, ps);
+                return 0;
+            }
             // warm-up, as a loaded runner's: prompt batches (float panels) and single-token steps, so that C2 has compiled
             // the kernels (a large kernel runs in C1 code, many times slower, until C2 is done with it)
             try (KvCache cache = m.newCache(Math.max(ctx, 64))) {
@@ -139,8 +150,27 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * An embedding model's test: {@code embedTexts} texts of {@code embedTokens} tokens embedded as the server does
+     * (as many texts per forward pass as {@code -b} tokens hold); the figure is texts per second.
+     */
+    private void benchEmbed(Model m, Random random, String name, String size, String ps) {
+        int vocab = m.config().vocabSize();
+        java.util.List<int[]> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < embedTexts; i++) texts.add(randomTokens(random, vocab, embedTokens));
+        int perPass = Math.max(1, batch / embedTokens);
+        for (int round = 0; round < 3; round++) m.embed(texts.subList(0, Math.min(perPass, texts.size())));
+        double[] rate = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < texts.size(); i += perPass) m.embed(texts.subList(i, Math.min(texts.size(), i + perPass)));
+            rate[r] = texts.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+        row(name, size, ps, "embed " + embedTexts + "x" + embedTokens + " (texts/s)", rate);
+    }
+
     /** The file type as llama-bench names it ({@code general.file_type}), else the type holding most bytes. */
-    private static String describeType(TransformerModel m) {
+    private static String describeType(Model m) {
         var ft = io.jollama.engine.tensor.FileType.byId(m.file().getInt("general.file_type", -1));
         if (ft != null) return ft.displayName;
         var counts = new java.util.TreeMap<String, Long>();

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * seed and quantized tensor by tensor with llama-quantize's per-tensor type rules; only one tensor is in memory at a time.
  */
 @Command(name = "make-bench-model", mixinStandardHelpOptions = true,
-        description = "Write a random-weight GGUF shaped like TinyLlama 1.1B, Qwen2.5 0.5B or Llama 3.2 3B, for benchmarks.")
+        description = "Write a random-weight GGUF shaped like TinyLlama 1.1B, Qwen2.5 0.5B, Llama 3.2 3B or bge-small, for benchmarks.")
 public final class MakeBenchModelCommand implements Callable<Integer> {
 
     /** The real models' hyper-parameters, and the gains that keep a random model's activations in range. */
@@ -35,7 +35,10 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
         QWEN25_05B("qwen2.5-0.5b", "qwen2", "Qwen2.5 0.5B (random weights)", 896, 24, 14, 2, 4864, 1000000f, 1e-6f, 32768,
                 true, true, "ggml-vocab-qwen2.gguf", 32f, 0.25f),
         LLAMA32_3B("llama3.2-3b", "llama", "Llama 3.2 3B (random weights)", 3072, 28, 24, 8, 8192, 500000f, 1e-5f, 131072,
-                false, true, "ggml-vocab-llama-bpe.gguf", 3f, 0.25f);
+                false, true, "ggml-vocab-llama-bpe.gguf", 3f, 0.25f),
+        /** An embedding model: BERT encoder, CLS pooling, absolute positions (bge-small-en-v1.5, all-MiniLM-L12). */
+        BGE_SMALL("bge-small", "bert", "bge-small-en-v1.5 (random weights)", 384, 12, 12, 12, 1536, 0f, 1e-12f, 512,
+                true, true, "ggml-vocab-bert-bge.gguf", 1f, 1f);
 
         final String id, arch, title;
         final int dim, layers, heads, kvHeads, ffn, context;
@@ -55,11 +58,11 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
 
         static Shape parse(String s) {
             for (Shape sh : values()) if (sh.id.equalsIgnoreCase(s.trim())) return sh;
-            throw new IllegalArgumentException("unknown shape '" + s + "' (supported: tinyllama, qwen2.5-0.5b, llama3.2-3b)");
+            throw new IllegalArgumentException("unknown shape '" + s + "' (supported: tinyllama, qwen2.5-0.5b, llama3.2-3b, bge-small)");
         }
     }
 
-    @Option(names = "--shape", required = true, description = "tinyllama, qwen2.5-0.5b or llama3.2-3b")
+    @Option(names = "--shape", required = true, description = "tinyllama, qwen2.5-0.5b, llama3.2-3b or bge-small (a BERT embedding model)")
     String shapeName;
 
     @Option(names = "--type", required = true, description = "file type: q4_k_m, q8_0, f16, or any type llama-quantize knows (q4_0, q6_k, ...)")
@@ -122,7 +125,16 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
                     .put("general.name", shape.title)
                     .putU32("general.file_type", type.id);
             if (type.baseType.isQuantized()) w.putU32("general.quantization_version", 2);
-            w.putU32(a + "vocab_size", vocabSize)
+            if (shape.arch.equals("bert")) {
+                w.putU32(a + "context_length", shape.context)
+                        .putU32(a + "embedding_length", d)
+                        .putU32(a + "block_count", nLayers)
+                        .putU32(a + "feed_forward_length", nFfn)
+                        .putU32(a + "attention.head_count", heads)
+                        .putF32(a + "attention.layer_norm_epsilon", shape.eps)
+                        .putBool(a + "attention.causal", false)
+                        .putU32(a + "pooling_type", 2);
+            } else w.putU32(a + "vocab_size", vocabSize)
                     .putU32(a + "context_length", shape.context)
                     .putU32(a + "embedding_length", d)
                     .putU32(a + "block_count", nLayers)
@@ -138,6 +150,10 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
         var info = new FileType.ModelInfo(shape.arch, nLayers, 0, heads, kvHeads, nLayers, !shape.tiedOutput);
         int kvDim = kvHeads * headDim;
         Tensors t = new Tensors(w, type, info, seed);
+        if (shape.arch.equals("bert")) {
+            t.bertTensors(d, nLayers, nFfn, vocabSize, shape.context);
+            return write(w, t, shape, type, nLayers, d);
+        }
         t.matrix("token_embd.weight", d, vocabSize, (float) Math.sqrt(d)); // std 1
         for (int l = 0; l < nLayers; l++) {
             String p = "blk." + l + ".";
@@ -158,7 +174,10 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
         }
         t.norm("output_norm.weight", d, shape.outputNormFactor);
         if (!shape.tiedOutput) t.matrix("output.weight", d, vocabSize, shape.residualGain);
+        return write(w, t, shape, type, nLayers, d);
+    }
 
+    private Integer write(GgufWriter w, Tensors t, Shape shape, FileType type, int nLayers, int d) throws IOException {
         long t0 = System.nanoTime();
         try {
             w.write(output);
@@ -215,6 +234,30 @@ public final class MakeBenchModelCommand implements Callable<Integer> {
                 });
                 return MemorySegment.ofArray(bytes);
             });
+        }
+
+        /** BERT's tensors as llama.cpp names them: embeddings with their LayerNorm, post-norm blocks with biases. */
+        void bertTensors(int d, int nLayers, int nFfn, int vocabSize, int context) {
+            matrix("token_embd.weight", d, vocabSize, (float) Math.sqrt(d));
+            matrix("position_embd.weight", d, context, (float) Math.sqrt(d) * 0.1f);
+            matrix("token_types.weight", d, 2, (float) Math.sqrt(d) * 0.1f);
+            norm("token_embd_norm.weight", d, 1f);
+            bias("token_embd_norm.bias", d);
+            for (int l = 0; l < nLayers; l++) {
+                String p = "blk." + l + ".";
+                for (String m : new String[]{"attn_q", "attn_k", "attn_v", "attn_output"}) {
+                    matrix(p + m + ".weight", d, d, 1f);
+                    bias(p + m + ".bias", d);
+                }
+                norm(p + "attn_output_norm.weight", d, 1f);
+                bias(p + "attn_output_norm.bias", d);
+                matrix(p + "ffn_up.weight", d, nFfn, 1f);
+                bias(p + "ffn_up.bias", nFfn);
+                matrix(p + "ffn_down.weight", nFfn, d, 1f);
+                bias(p + "ffn_down.bias", d);
+                norm(p + "layer_output_norm.weight", d, 1f);
+                bias(p + "layer_output_norm.bias", d);
+            }
         }
 
         /** A norm weight: (1 + N(0, 0.1)) · factor, in F32. */

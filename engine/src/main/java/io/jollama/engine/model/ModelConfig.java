@@ -33,7 +33,7 @@ public record ModelConfig(
     public int kvDim() { return kvHeads * headDim; }
     public int vDim() { return kvHeads * headDimV; }
 
-    static ModelConfig read(GgufFile g, boolean ropeNeox) throws GgufFormatException {
+    public static ModelConfig read(GgufFile g, boolean ropeNeox) throws GgufFormatException {
         String arch = g.getString("general.architecture", "");
         int dim = required(g, arch + ".embedding_length");
         int heads = required(g, arch + ".attention.head_count");

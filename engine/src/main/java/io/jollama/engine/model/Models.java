@@ -2,24 +2,51 @@ package io.jollama.engine.model;
 
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufFormatException;
+import io.jollama.engine.model.arch.Bert;
+import io.jollama.engine.model.arch.Gemma3;
+import io.jollama.engine.model.arch.Llama;
+import io.jollama.engine.model.arch.Phi3;
+import io.jollama.engine.model.arch.Qwen2;
+import io.jollama.engine.model.arch.Qwen3;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Loads a model of a supported architecture from a GGUF file. */
+/** The architectures the engine runs, by {@code general.architecture}, and loading a model from its GGUF file. */
 public final class Models {
-    public static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "phi3", "gemma3");
+
+    /** Builds the model of an architecture from its open file. */
+    @FunctionalInterface
+    public interface Loader {
+        Model load(GgufFile file) throws GgufFormatException;
+    }
+
+    private static final Map<String, Loader> ARCHITECTURES = new LinkedHashMap<>();
+
+    static {
+        ARCHITECTURES.put("llama", Llama::load);
+        ARCHITECTURES.put("qwen2", Qwen2::load);
+        ARCHITECTURES.put("qwen3", Qwen3::load);
+        ARCHITECTURES.put("phi3", Phi3::load);
+        ARCHITECTURES.put("gemma3", Gemma3::load);
+        ARCHITECTURES.put("bert", Bert::load);
+        ARCHITECTURES.put("nomic-bert", Bert::load);
+    }
+
+    public static final List<String> SUPPORTED = List.copyOf(ARCHITECTURES.keySet());
 
     private Models() {}
 
     /** Opens the file (mapped, or read into off-heap memory when {@code mmap} is false) and builds its model. */
-    public static TransformerModel load(Path path, boolean mmap) throws IOException {
+    public static Model load(Path path, boolean mmap) throws IOException {
         return load(List.of(path), mmap);
     }
 
     /** A model stored in one file or split over several shards (given in shard order). */
-    public static TransformerModel load(List<Path> shards, boolean mmap) throws IOException {
+    public static Model load(List<Path> shards, boolean mmap) throws IOException {
         GgufFile file = shards.size() == 1 ? GgufFile.open(shards.getFirst(), mmap) : GgufFile.openSplit(shards, mmap);
         try {
             return of(file);
@@ -30,17 +57,14 @@ public final class Models {
     }
 
     /** Builds the model of an open file; the model owns the file from then on. */
-    public static TransformerModel of(GgufFile file) throws GgufFormatException {
+    public static Model of(GgufFile file) throws GgufFormatException {
         String arch = file.getString("general.architecture", null);
         if (arch == null) throw new GgufFormatException(file.path() + ": no general.architecture");
-        return switch (arch) {
-            case "llama" -> new LlamaModel(file);
-            case "qwen2" -> new Qwen2Model(file);
-            case "qwen3" -> new Qwen3Model(file);
-            case "phi3" -> new Phi3Model(file);
-            case "gemma3" -> new Gemma3Model(file);
-            default -> throw new GgufFormatException(file.path() + ": unsupported model architecture '" + arch
+        Loader loader = ARCHITECTURES.get(arch);
+        if (loader == null) {
+            throw new GgufFormatException(file.path() + ": unsupported model architecture '" + arch
                     + "' (supported: " + String.join(", ", SUPPORTED) + ")");
-        };
+        }
+        return loader.load(file);
     }
 }

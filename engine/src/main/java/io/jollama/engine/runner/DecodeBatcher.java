@@ -1,7 +1,7 @@
 package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Batched decoding: the sequences of one model that are generating at the same time hand their next token to this
- * batcher, which runs them as one forward pass ({@link TransformerModel#forwardEach}), so the weights are read
+ * batcher, which runs them as one forward pass ({@link Model#forwardEach}), so the weights are read
  * once per step for all of them. Each sequence's logits are exactly what a pass of its token alone gives.
  * <p>
  * A step waits until every sequence in its decode loop has handed in its token, or at most {@link #GATHER_NANOS}
@@ -22,7 +22,7 @@ final class DecodeBatcher {
     /** How long a step waits for the decoding sequences that have not handed in their token yet. */
     static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-    private final TransformerModel model;
+    private final Model model;
     private final Executor engine;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
@@ -31,7 +31,7 @@ final class DecodeBatcher {
     private boolean scheduled;
     private long steps, tokens;
 
-    DecodeBatcher(TransformerModel model, Executor engine) {
+    DecodeBatcher(Model model, Executor engine) {
         this.model = model;
         this.engine = engine;
     }

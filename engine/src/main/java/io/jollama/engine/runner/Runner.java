@@ -2,7 +2,7 @@ package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * all generating sequences batched into one pass ({@link DecodeBatcher}).
  */
 public final class Runner implements AutoCloseable {
-    private final TransformerModel model;
+    private final Model model;
     private final Tokenizer tokenizer;
     private final int numCtx;
     private final int numBatch;
@@ -30,7 +30,7 @@ public final class Runner implements AutoCloseable {
     private final ExecutorService engine;
     private final DecodeBatcher batcher;
 
-    public Runner(TransformerModel model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
+    public Runner(Model model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
         this.engine = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "jollama-engine");
             t.setDaemon(true);
@@ -56,7 +56,7 @@ public final class Runner implements AutoCloseable {
     /** A model in one GGUF file or split over several shards (in shard order). */
     public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType)
             throws IOException {
-        TransformerModel model = Models.load(shards, mmap);
+        Model model = Models.load(shards, mmap);
         try {
             return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {
@@ -65,7 +65,7 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    public TransformerModel model() { return model; }
+    public Model model() { return model; }
     public Tokenizer tokenizer() { return tokenizer; }
     public int numCtx() { return numCtx; }
     public int numBatch() { return numBatch; }
@@ -77,6 +77,28 @@ public final class Runner implements AutoCloseable {
 
     DecodeBatcher batcher() {
         return batcher;
+    }
+
+    /**
+     * An encoder's embeddings of the inputs (each at most {@code numCtx} tokens), pooled as the model says and not
+     * normalised: as many inputs per forward pass as {@code numBatch} tokens hold (at least one).
+     */
+    public java.util.List<float[]> embed(java.util.List<int[]> inputs) {
+        if (!model.encoder()) throw new UnsupportedOperationException("embeddings of a decoder come from a sequence");
+        java.util.List<float[]> out = new java.util.ArrayList<>(inputs.size());
+        int i = 0;
+        while (i < inputs.size()) {
+            int from = i, tokens = 0;
+            do {
+                int len = inputs.get(i).length;
+                if (len == 0 || len > numCtx) throw new IllegalArgumentException("input of " + len + " tokens does not fit the context of " + numCtx);
+                tokens += len;
+                i++;
+            } while (i < inputs.size() && tokens + inputs.get(i).length <= Math.max(numBatch, numCtx));
+            java.util.List<int[]> part = inputs.subList(from, i);
+            out.addAll(onEngine(() -> model.embed(part)));
+        }
+        return out;
     }
 
     /** Decode steps run so far and the tokens they decoded (tokens / steps = the mean batch of parallel decoding). */
@@ -112,6 +134,13 @@ public final class Runner implements AutoCloseable {
      * cache is thrown away afterwards.
      */
     public void warmUp() {
+        if (model.encoder()) {
+            int len = Math.min(numCtx, 16);
+            int[] tokens = new int[len];
+            for (int i = 0; i < len; i++) tokens[i] = (int) ((i * 2654435761L + 1) % model.config().vocabSize());
+            for (int round = 0; round < 3; round++) model.embed(java.util.List.of(tokens, tokens));
+            return;
+        }
         var cache = model.newCache(numCtx);
         try (cache) {
             int batch = Math.max(2, Math.min(Math.min(numBatch, 32), numCtx / 2));

@@ -1,7 +1,7 @@
 package io.jollama.engine.runner;
 
 import io.jollama.engine.model.KvCache;
-import io.jollama.engine.model.TransformerModel;
+import io.jollama.engine.model.Model;
 import io.jollama.engine.sample.JsonConstraint;
 import io.jollama.engine.sample.Sampler;
 import io.jollama.engine.tokenizer.StreamingDecoder;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * Not thread-safe: one request at a time.
  */
 public final class Sequence implements AutoCloseable {
-    private final TransformerModel model;
+    private final Model model;
     private final Tokenizer tokenizer;
     private final KvCache cache;
     private final int numCtx;
@@ -172,6 +172,7 @@ public final class Sequence implements AutoCloseable {
      * normalised). Uses this sequence's cache, so the next generation starts from an empty cache.
      */
     public float[] embed(int[] tokens) {
+        if (model.encoder()) return runner.embed(java.util.List.of(tokens)).getFirst();
         if (tokens.length == 0 || tokens.length > numCtx) throw new IllegalArgumentException("input of " + tokens.length + " tokens does not fit the context of " + numCtx);
         used = 0;
         int dim = model.config().dim();

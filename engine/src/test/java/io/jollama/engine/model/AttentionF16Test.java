@@ -69,9 +69,16 @@ class AttentionF16Test {
             reference(c, cache, layer, q, expected, n, pos);
             float[] actual = new float[expected.length];
             KvCache.Widened kv = cache.widen(layer, pos + n);
+            KvCache.Widened[] kvs = new KvCache.Widened[n];
+            int[] lens = new int[n];
+            for (int i = 0; i < n; i++) {
+                kvs[i] = kv;
+                lens[i] = pos + i + 1;
+            }
+            float scale = (float) (1.0 / Math.sqrt(c.headDim()));
             // in two uneven chunks, as two compute threads would split the work items
-            TransformerModel.attendF16(c, kv, q, actual, n, pos, 0, 101);
-            TransformerModel.attendF16(c, kv, q, actual, n, pos, 101, n * c.heads());
+            Attention.attendF16(c, kvs, lens, q, actual, n, 0, 101, scale, 0);
+            Attention.attendF16(c, kvs, lens, q, actual, n, 101, n * c.heads(), scale, 0);
             for (int j = 0; j < expected.length; j++) {
                 assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(actual[j]), "output " + j);
             }

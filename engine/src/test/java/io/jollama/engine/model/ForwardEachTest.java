@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Batched decoding: one {@link TransformerModel#forwardEach} pass over several sequences, each with its own cache
+ * Batched decoding: one {@link Model#forwardEach} pass over several sequences, each with its own cache
  * and position, gives every sequence exactly the logits of its token run alone.
  */
 class ForwardEachTest {
@@ -31,7 +31,7 @@ class ForwardEachTest {
     }
 
     private static void check(String file) throws Exception {
-        try (TransformerModel m = Models.load(TestData.path(file), false)) {
+        try (Model m = Models.load(TestData.path(file), false)) {
             int vocab = m.config().vocabSize();
             int[][] prompts = {{1, 7, 30, 11, 52}, {1, 9}, {1, 4, 4, 60, 2, 17, 33, 12, 40}, {1, 100 % vocab, 3}};
             int n = prompts.length;

@@ -31,7 +31,7 @@ class ForwardF32Test {
     @ValueSource(strings = {"llama-bpe-f32.gguf", "qwen2-f32.gguf", "qwen3-f32.gguf", "phi3-f32.gguf", "gemma3-f32.gguf"})
     void greedyMatchesLlamaCpp(String file) throws Exception {
         Reference ref = Reference.arch(file);
-        try (TransformerModel m = Models.load(ref.model(), true)) {
+        try (Model m = Models.load(ref.model(), true)) {
             int vocab = m.config().vocabSize();
             for (Reference.Case c : ref.cases()) {
                 try (KvCache cache = m.newCache(256)) {
@@ -69,7 +69,7 @@ class ForwardF32Test {
 
     static double worst(Reference ref, java.util.List<Reference.Case> cases, KvCache.Type type) throws Exception {
         double worst = 0;
-        try (TransformerModel m = Models.load(ref.model(), false)) {
+        try (Model m = Models.load(ref.model(), false)) {
             int vocab = m.config().vocabSize();
             for (Reference.Case c : cases) {
                 int[] all = concat(c.promptTokens(), c.tokens());

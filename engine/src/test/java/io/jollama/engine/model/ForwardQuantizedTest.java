@@ -20,7 +20,7 @@ class ForwardQuantizedTest {
         Reference ref = Reference.arch(file);
         double worst = 0;
         int clear = 0, agreed = 0, freeRunChecked = 0;
-        try (TransformerModel m = Models.load(ref.model(), true)) {
+        try (Model m = Models.load(ref.model(), true)) {
             int vocab = m.config().vocabSize();
             for (Reference.Case c : ref.cases()) {
                 int[] all = ForwardF32Test.concat(c.promptTokens(), c.tokens());

@@ -15,7 +15,7 @@ class StoriesTest {
     @ValueSource(strings = {"stories260K-f32.gguf", "stories260K-f16.gguf", "stories260K-q8_0.gguf"})
     void greedyMatchesLlamaCpp(String file) throws Exception {
         JsonNode root = JsonMapper.builder().build().readTree(TestData.path("models/stories260K-reference.json").toFile());
-        try (TransformerModel m = Models.load(TestData.path("models/" + file), true)) {
+        try (Model m = Models.load(TestData.path("models/" + file), true)) {
             int vocab = m.config().vocabSize();
             for (JsonNode c : root.get("models").get(file)) {
                 int[] prompt = Reference.ints(c.get("prompt_token_ids"));

@@ -26,16 +26,26 @@ public final class EmbedApi {
     }
 
     /**
-     * {@code POST /api/embed}: one vector per input, mean-pooled over the input's tokens from the model's final
-     * (normed) hidden states, L2-normalised, optionally cut to {@code dimensions}. Any model is accepted, as in Ollama.
+     * {@code POST /api/embed}: one vector per input, L2-normalised, optionally cut to {@code dimensions}. An
+     * embedding model (an encoder) pools its hidden states as its GGUF says, many inputs per forward pass; any other
+     * model is accepted, as in Ollama, and mean-pools its final (normed) hidden states input by input.
      */
     public void embed(Context ctx) {
-        long start = System.nanoTime();
         EmbedRequest req = Http.decode(ctx, EmbedRequest.class, EmbedRequest.EMPTY);
         String raw = req.model() == null ? "" : req.model();
         if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
+        Embeddings e = compute(ctx, req, inputs(req.input()));
+        if (e.vectors().isEmpty()) Http.json(ctx, new EmbedResponse(raw, e.vectors(), 0, 0, 0));
+        else Http.json(ctx, new EmbedResponse(raw, e.vectors(), e.totalNanos(), e.loadNanos(), e.promptTokens()));
+    }
+
+    /** The vectors of one embed request, with its timings and the number of tokens embedded. */
+    public record Embeddings(List<float[]> vectors, long totalNanos, long loadNanos, int promptTokens) {}
+
+    /** The strings of an {@code input} field: one string (none when empty) or a list of strings. */
+    public static List<String> inputs(Object input) {
         List<String> inputs = new ArrayList<>();
-        switch (req.input()) {
+        switch (input) {
             case null -> { }
             case String one -> { if (!one.isEmpty()) inputs.add(one); }
             case List<?> many -> {
@@ -46,13 +56,21 @@ public final class EmbedApi {
             }
             default -> throw ApiException.badRequest("invalid input type");
         }
+        return inputs;
+    }
+
+    /** Embeds the inputs with the request's model, truncation, dimensions and options (shared with {@code /v1/embeddings}). */
+    public Embeddings compute(Context ctx, EmbedRequest req, List<String> inputs) {
+        long start = System.nanoTime();
+        String raw = req.model() == null ? "" : req.model();
+        if (raw.isEmpty()) throw ApiException.notFound("model '' not found");
         Resolved m = models.resolve(raw);
         Duration keepAlive = ModelResolver.keepAlive(req.keepAlive());
         RunOptions opts = models.options(m, req.options());
         try (Scheduler.Lease lease = models.acquire(m, opts, keepAlive, ClientConnection.of(ctx))) {
             Tokenizer tok = lease.runner().tokenizer();
             int limit = lease.runner().numCtx() - (tok.addBos() ? 1 : 0) - (tok.addEos() ? 1 : 0);
-            List<float[]> vectors = new ArrayList<>();
+            List<int[]> tokenized = new ArrayList<>();
             int tokens = 0;
             for (String input : inputs) {
                 int[] ids = tok.encode(input, true, true);
@@ -62,15 +80,23 @@ public final class EmbedApi {
                 }
                 if (ids.length == 0) ids = new int[]{Math.max(0, tok.bos())};
                 tokens += ids.length;
-                int[] in = ids;
-                float[] v = lease.run(() -> lease.sequence().embed(in));
-                v = normalize(v);
+                tokenized.add(ids);
+            }
+            List<float[]> pooled = new ArrayList<>();
+            if (lease.runner().model().encoder()) {
+                // an encoder embeds many inputs per forward pass
+                if (!tokenized.isEmpty()) pooled.addAll(lease.run(() -> lease.runner().embed(tokenized)));
+            } else {
+                for (int[] in : tokenized) pooled.add(lease.run(() -> lease.sequence().embed(in)));
+            }
+            List<float[]> vectors = new ArrayList<>();
+            for (float[] p : pooled) {
+                float[] v = normalize(p);
                 Integer dims = req.dimensions();
                 if (dims != null && dims > 0 && dims < v.length) v = normalize(java.util.Arrays.copyOf(v, dims));
                 vectors.add(v);
             }
-            if (inputs.isEmpty()) Http.json(ctx, new EmbedResponse(raw, vectors, 0, 0, 0));
-            else Http.json(ctx, new EmbedResponse(raw, vectors, System.nanoTime() - start, lease.loadNanos(), tokens));
+            return new Embeddings(vectors, System.nanoTime() - start, lease.loadNanos(), tokens);
         }
     }
 

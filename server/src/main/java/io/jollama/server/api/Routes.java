@@ -4,6 +4,7 @@ import io.jollama.engine.Version;
 import io.jollama.server.ServerContext;
 import io.jollama.server.openai.OpenAiApi;
 import io.jollama.server.queue.QueueApi;
+import io.jollama.server.web.WebPage;
 
 import java.util.List;
 import java.util.Map;
@@ -25,10 +26,12 @@ public final class Routes {
         TokenizeApi tokens = new TokenizeApi(s);
         PsApi ps = new PsApi(s);
         RegistryApi registry = s.registry();
-        OpenAiApi openai = new OpenAiApi(s, inference);
+        OpenAiApi openai = new OpenAiApi(s, inference, embed);
         QueueApi queue = new QueueApi(s.queue(), s.store(), models, registry, s.scheduler());
+        WebPage web = new WebPage();
         return List.of(
-                Route.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
+                Route.get("/", web::root), // the web page for browsers, "Ollama is running" for other clients
+                Route.get("/web/{file}", web::asset),
                 Route.head("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running")),
                 Route.get("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.OLLAMA_API_VERSION))),
                 Route.head("/api/version", ctx -> Http.json(ctx, Map.of("version", Version.OLLAMA_API_VERSION))),

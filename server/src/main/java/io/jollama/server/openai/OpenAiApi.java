@@ -9,6 +9,8 @@ import io.jollama.server.api.ClientConnection;
 import io.jollama.server.api.ApiException;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.InferenceApi;
+import io.jollama.server.api.EmbedApi;
+import io.jollama.server.api.InferenceTypes;
 import io.jollama.server.ndjson.ClientGoneException;
 import io.jollama.server.openai.OpenAiTypes.*;
 import io.jollama.server.store.Manifests;
@@ -37,10 +39,12 @@ public final class OpenAiApi {
 
     private final ServerContext s;
     private final InferenceApi inference;
+    private final EmbedApi embed;
 
-    public OpenAiApi(ServerContext s, InferenceApi inference) {
+    public OpenAiApi(ServerContext s, InferenceApi inference, EmbedApi embed) {
         this.s = s;
         this.inference = inference;
+        this.embed = embed;
     }
 
     public void chatCompletions(Context ctx) {
@@ -79,7 +83,10 @@ public final class OpenAiApi {
         Http.json(ctx, entry(raw, found.get()));
     }
 
-    /** Checks the request as Ollama does; there is no embedding model support in Jollama yet, so that is said plainly. */
+    /**
+     * {@code POST /v1/embeddings}: checked as Ollama checks it, embedded by the native {@code /api/embed} code, and
+     * answered in OpenAI's shape (vectors as float lists, or base64 of little-endian float32 when asked).
+     */
     public void embeddings(Context ctx) {
         EmbeddingRequest req = decode(ctx, EmbeddingRequest.class);
         String format = req.encodingFormat();
@@ -95,7 +102,21 @@ public final class OpenAiApi {
         if (found.isEmpty()) throw ApiException.notFound("model " + Json.write(raw) + " not found, try pulling it first");
         List<String> caps = s.views().capabilities(ModelContents.load(s.store(), found.get()));
         if (!caps.contains("embedding")) throw ApiException.badRequest(Json.write(raw) + " does not support embeddings");
-        throw new ApiException(501, "embeddings are not supported by Jollama yet");
+        List<String> inputs = input instanceof String one ? List.of(one) : EmbedApi.inputs(input);
+        EmbedApi.Embeddings e = embed.compute(ctx, new InferenceTypes.EmbedRequest(raw, input, null, req.dimensions(), null, null), inputs);
+        boolean base64 = "base64".equalsIgnoreCase(format);
+        List<EmbeddingData> data = new ArrayList<>();
+        for (int i = 0; i < e.vectors().size(); i++) {
+            float[] v = e.vectors().get(i);
+            Object out = v;
+            if (base64) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (float x : v) b.putFloat(x);
+                out = java.util.Base64.getEncoder().encodeToString(b.array());
+            }
+            data.add(new EmbeddingData("embedding", out, i));
+        }
+        Http.json(ctx, new EmbeddingList("list", data, raw, new EmbeddingUsage(e.promptTokens(), e.promptTokens())));
     }
 
     // ------------------------------------------------------------------ shared

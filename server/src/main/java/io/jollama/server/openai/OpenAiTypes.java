@@ -59,6 +59,18 @@ public final class OpenAiTypes {
 
     // ------------------------------------------------------------------ responses
 
+    /** One vector of /v1/embeddings: a float list, or a base64 string of little-endian float32s. */
+    @JsonPropertyOrder({"object", "embedding", "index"})
+    public record EmbeddingData(@JsonProperty("object") String object, @JsonProperty("embedding") Object embedding,
+                                @JsonProperty("index") int index) {}
+
+    @JsonPropertyOrder({"prompt_tokens", "total_tokens"})
+    public record EmbeddingUsage(@JsonProperty("prompt_tokens") int promptTokens, @JsonProperty("total_tokens") int totalTokens) {}
+
+    @JsonPropertyOrder({"object", "data", "model", "usage"})
+    public record EmbeddingList(@JsonProperty("object") String object, @JsonProperty("data") List<EmbeddingData> data,
+                                @JsonProperty("model") String model, @JsonProperty("usage") EmbeddingUsage usage) {}
+
     @JsonPropertyOrder({"prompt_tokens", "completion_tokens", "total_tokens"})
     public record Usage(@JsonProperty("prompt_tokens") int promptTokens,
                         @JsonProperty("completion_tokens") int completionTokens,

@@ -42,6 +42,10 @@ class QueuedPullTest {
     String name;
 
     void start(Map<String, String> env) throws Exception {
+        start(env, dir.resolve("models"));
+    }
+
+    void start(Map<String, String> env, Path models) throws Exception {
         reg = new TestRegistry();
         weights = Files.readAllBytes(TestServer.storiesF32());
         byte[] config = "{\"model_format\":\"gguf\",\"model_family\":\"llama\"}\n".getBytes();
@@ -52,7 +56,7 @@ class QueuedPullTest {
                 "JOLLAMA_PULL_QUEUE", "true", "JOLLAMA_QUEUE_WINDOW", "22:00-06:00",
                 "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "1", "JOLLAMA_DISK_THRESHOLD", "100")); // a nearly full test disk refuses nothing
         all.putAll(env);
-        server = new TestServer(ServerConfig.local(0, dir.resolve("models")).withEnv(all), clock);
+        server = new TestServer(ServerConfig.local(0, models).withEnv(all), clock);
     }
 
     @AfterEach
@@ -281,6 +285,74 @@ class QueuedPullTest {
         assertEquals("critical", h.path("checks").path("disk").path("status").asString());
     }
 
+    /**
+     * A real disk running out of space mid-download: the store lives on a 2 MiB tmpfs (mounted by the test, which
+     * needs root, as the sessions and CI run) and the model's layer is 4 MiB. The entry fails at once (no retries
+     * can help) with the reason, the partial files are deleted and nothing is listed; a model that fits still
+     * downloads afterwards.
+     */
+    @Test
+    void aDownloadThatRunsOutOfSpaceFailsCleanly() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (needs root): " + out);
+        try {
+            start(Map.of("JOLLAMA_QUEUE_WINDOW", ""), small.resolve("models"));
+            // a layer known not to fit is refused before anything is written
+            byte[] big = new byte[4 << 20];
+            new java.util.Random(5).nextBytes(big);
+            reg.publish("library/big", "latest", "{\"model_format\":\"gguf\"}\n".getBytes(), big);
+            String bigName = reg.host() + "/library/big:latest";
+            assertEquals(202, pull(bigName, false).statusCode());
+            JsonNode q = awaitQueue(x -> x.path("counts").path("failed").asInt() == 1, "the refusal");
+            assertTrue(q.path("recent").get(0).path("error").asString().startsWith("not enough disk space to pull this model"), q.toString());
+
+            // a layer that fits when the download starts, while something else fills the disk
+            byte[] mid = new byte[1200 << 10];
+            new java.util.Random(6).nextBytes(mid);
+            reg.publish("library/mid", "latest", "{\"model_format\":\"gguf\"}\n".getBytes(), mid);
+            String midName = reg.host() + "/library/mid:latest";
+            reg.slowMillisPer8k = 10; // ~1.5 s for the layer
+            assertEquals(202, pull(midName, false).statusCode());
+            awaitQueue(x -> x.path("queue").size() == 1 && x.path("queue").get(0).path("completed").asLong() > 0, "the download to start");
+            Path filler = small.resolve("filler");
+            try (var ch = java.nio.channels.FileChannel.open(filler, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(64 << 10);
+                try {
+                    while (true) {
+                        chunk.clear();
+                        ch.write(chunk);
+                    }
+                } catch (java.io.IOException full) {
+                    // the disk is full now
+                }
+            }
+            q = awaitQueue(x -> x.path("counts").path("failed").asInt() == 2, "the failure");
+            JsonNode failed = null;
+            for (JsonNode e : q.path("recent")) if (e.path("model").asString().equals(midName)) failed = e;
+            assertTrue(failed != null && failed.path("error").asString().contains("no space left on device"), q.toString());
+            assertFalse(failed.path("error").asString().startsWith("download failed after"), "failed at once, no retries: " + failed);
+            assertFalse(installed(midName));
+            assertFalse(installed(bigName));
+            Files.delete(filler);
+            try (var files = Files.walk(small.resolve("models"))) {
+                long stored = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                assertTrue(stored < 64 << 10, "the partial download was deleted: " + stored + " bytes left");
+            }
+            reg.slowMillisPer8k = 0;
+            // the disk has room again: a model that fits downloads
+            assertEquals(202, pull(name, false).statusCode());
+            awaitQueue(x -> completed(x, name), "the small model");
+            assertTrue(installed(name));
+        } finally {
+            if (server != null) server.close();
+            server = null;
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
+
     @Test
     void queuedEntriesAreRemovedThroughTheQueueAndThroughDelete() throws Exception {
         start(Map.of());
@@ -317,6 +389,32 @@ class QueuedPullTest {
         JsonNode last = TestServer.json(r);
         assertEquals("queued", last.path("status").asString());
         assertTrue(last.path("done").asBoolean(), "ollama-js ends a stream at done or status success");
+    }
+
+    /** The real ollama-js client pulls a model that gets queued, without and with streaming, and takes both answers. */
+    @Test
+    void ollamaJsAcceptsQueuedPulls() throws Exception {
+        start(Map.of());
+        String script = """
+                const { Ollama } = require('ollama');
+                (async () => {
+                  const [host, model] = process.argv.slice(2);
+                  const client = new Ollama({ host });
+                  const out = {};
+                  out.plain = await client.pull({ model, insecure: true, stream: false });
+                  out.streamed = [];
+                  for await (const part of await client.pull({ model, insecure: true, stream: true })) out.streamed.push(part);
+                  console.log(JSON.stringify(out));
+                })().catch(e => { console.error(e); process.exit(1); });
+                """;
+        JsonNode out = io.jollama.server.Json.MAPPER.readTree(io.jollama.server.OllamaJs.run(dir, script,
+                "http://127.0.0.1:" + server.server.port(), name));
+        assertEquals("queued", out.path("plain").path("status").asString(), out.toString());
+        assertTrue(out.path("plain").path("queue_id").asLong() > 0, out.toString());
+        JsonNode streamed = out.path("streamed");
+        assertEquals(1, streamed.size(), out.toString());
+        assertEquals("already_queued", streamed.get(0).path("status").asString(), out.toString());
+        assertEquals(1, queue().path("counts").path("pending").asInt());
     }
 
     @Test

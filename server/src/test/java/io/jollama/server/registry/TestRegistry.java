@@ -31,9 +31,9 @@ import java.util.regex.Pattern;
  * sessions (POST, chunked PATCH with {@code Content-Range}, optional 307 to a storage URL, final PUT).
  *
  * <p>Switches let tests make it misbehave: drop connections after a byte budget, serve a corrupt byte, serve
- * slowly; counters say what it served.
+ * slowly; counters say what it served. Public for the web page's browser tests, which pull from it.
  */
-final class TestRegistry implements AutoCloseable {
+public final class TestRegistry implements AutoCloseable {
 
     private static final Pattern V2 = Pattern.compile("/v2/([^/]+)/([^/]+)/(manifests|blobs)/(.*)");
 
@@ -53,7 +53,7 @@ final class TestRegistry implements AutoCloseable {
     volatile boolean corrupt;
     volatile boolean ignoreRange; // a server without range support: always the whole blob with 200
     volatile int manifestPadding; // spaces appended to every manifest served (a hostile, huge manifest)
-    volatile int slowMillisPer8k;
+    public volatile int slowMillisPer8k;
     final AtomicInteger urlGeneration = new AtomicInteger(); // signed CDN URLs name their generation
     volatile long expireUrlsAtBytes = -1; // once this much was served, the CDN URLs handed out so far expire
     final AtomicInteger stallsLeft = new AtomicInteger(); // transfers that go silent half way (until the client leaves)
@@ -70,7 +70,7 @@ final class TestRegistry implements AutoCloseable {
     volatile boolean tokenSignatureValid;
     volatile String lastUserAgent;
 
-    TestRegistry() throws IOException {
+    public TestRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
@@ -82,7 +82,7 @@ final class TestRegistry implements AutoCloseable {
     }
 
     /** The host part of model names served here: {@code 127.0.0.1:<port>}. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port();
     }
 
@@ -95,7 +95,7 @@ final class TestRegistry implements AutoCloseable {
     }
 
     /** Publishes a model (its blobs and manifest) under {@code repository:tag}; returns the manifest bytes. */
-    byte[] publish(String repository, String tag, byte[] config, byte[]... layers) {
+    public byte[] publish(String repository, String tag, byte[] config, byte[]... layers) {
         putBlob(config);
         for (byte[] l : layers) putBlob(l);
         byte[] manifest = DirectoryStorage.manifestJson(config, layers);
