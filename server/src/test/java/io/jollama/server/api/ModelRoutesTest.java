@@ -355,7 +355,7 @@ class ModelRoutesTest {
                 .put("general.architecture", "llama")
                 .put("split.no", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) no))
                 .put("split.count", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) count))
-                .addTensor("t" + no, io.jollama.engine.tensor.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
+                .addTensor("t" + no, io.jollama.engine.gguf.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
                 .write(p);
         return p;
     }
