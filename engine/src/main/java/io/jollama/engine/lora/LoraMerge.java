@@ -4,7 +4,7 @@ import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufFormatException;
 import io.jollama.engine.gguf.GgufTensorInfo;
 import io.jollama.engine.tensor.Dequant;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.Quantize;
 import io.jollama.engine.tensor.Tensor;
 

@@ -2,7 +2,7 @@ package io.jollama.server.create;
 
 import io.jollama.engine.gguf.GgufValue;
 import io.jollama.engine.gguf.GgufWriter;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.server.Json;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;

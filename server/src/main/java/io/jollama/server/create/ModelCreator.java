@@ -476,10 +476,10 @@ public final class ModelCreator {
                                       ModelStore.Pin lease) throws IOException {
         Map<String, Path> paths = new LinkedHashMap<>();
         for (var e : new TreeMap<>(files).entrySet()) paths.put(e.getKey(), requireBlob(Digest.canonical(e.getValue())));
-        io.jollama.engine.tensor.GgmlType outType = switch (quantize.toUpperCase(Locale.ROOT)) {
-            case "F32" -> io.jollama.engine.tensor.GgmlType.F32;
-            case "F16" -> io.jollama.engine.tensor.GgmlType.F16;
-            case "BF16" -> io.jollama.engine.tensor.GgmlType.BF16;
+        io.jollama.engine.gguf.GgmlType outType = switch (quantize.toUpperCase(Locale.ROOT)) {
+            case "F32" -> io.jollama.engine.gguf.GgmlType.F32;
+            case "F16" -> io.jollama.engine.gguf.GgmlType.F16;
+            case "BF16" -> io.jollama.engine.gguf.GgmlType.BF16;
             default -> null;
         };
         progress.accept(Progress.status("converting model"));

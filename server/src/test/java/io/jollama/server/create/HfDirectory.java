@@ -2,7 +2,7 @@ package io.jollama.server.create;
 
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufTensorInfo;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.server.Json;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
