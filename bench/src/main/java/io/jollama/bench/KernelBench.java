@@ -1,6 +1,6 @@
 package io.jollama.bench;
 
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Quantize;
 import io.jollama.engine.tensor.Repack;
@@ -30,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  * from memory per call, so time per call gives GB/s (decode) and multiply-adds per second (prefill).
  * <pre>
  *   ./build && java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar -p type=Q4_K,Q8_0
+ *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar KernelBench.prefill -p pack=false -p type=Q5_K
  * </pre>
+ * {@code pack=false} measures the file-layout kernels ({@code *Kernel}), which is what every type without a packed
+ * layout runs: a batch passes over each weight block four vectors at a time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,6 +49,10 @@ public class KernelBench {
     /** Tokens of the prefill batch. */
     @Param({"64"})
     public int batch;
+
+    /** False: the file-layout kernels (no load-time repacking; batches go through the kernels four vectors at a time). */
+    @Param({"true"})
+    public boolean pack;
 
     static final int ROWS = 5632, COLS = 2048;
 
@@ -63,7 +70,8 @@ public class KernelBench {
         arena = Arena.ofShared();
         MemorySegment data = arena.allocate(bytes.length, 64);
         MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
-        w = Repack.pack(new Tensor("bench", t, new long[]{COLS, ROWS}, data), arena);
+        Tensor plain = new Tensor("bench", t, new long[]{COLS, ROWS}, data);
+        w = pack ? Repack.pack(plain, arena) : plain;
         x = new float[COLS];
         xs = new float[COLS * batch];
         for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian();

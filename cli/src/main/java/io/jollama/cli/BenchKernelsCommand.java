@@ -1,7 +1,7 @@
 package io.jollama.cli;
 
 import io.jollama.engine.tensor.ComputePool;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Repack;
 import io.jollama.engine.tensor.Tensor;
@@ -44,6 +44,10 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--unpacked", description = "measure the kernels on the file layout, without load-time repacking")
     boolean unpacked;
 
+    @Option(names = "--batch", defaultValue = "1",
+            description = "activation vectors multiplied at once (default ${DEFAULT-VALUE}: matrix × vector; more: matrix × batch, as a prompt; at most 64)")
+    int batch;
+
     @Option(names = "--seconds", defaultValue = "3", description = "seconds measured per figure, after the warm-up (default ${DEFAULT-VALUE})")
     double seconds;
 
@@ -51,6 +55,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = System.out;
         if (mb < 1 || mb > 2048) return fail("--mb must be from 1 to 2048, got " + mb);
+        if (batch < 1 || batch > 64) return fail("--batch must be from 1 to 64, got " + batch);
         if (!(seconds > 0 && seconds <= 600)) return fail("--seconds must be more than 0 and at most 600, got " + seconds);
         if (threads != null) {
             if (threads < 1 || threads > 1024) return fail("--threads must be from 1 to 1024, got " + threads);
@@ -68,8 +73,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             selected.add(t);
         }
         int n = ComputePool.threads();
-        out.printf("bench-kernels: %d MiB of weights per type, rows of %d values, %.1f s per figure, %d compute thread(s), %s kernels%n",
-                mb, COLS, seconds, n, MatMul.SCALAR ? "scalar" : "Vector API");
+        out.printf("bench-kernels: %d MiB of weights per type, rows of %d values, %.1f s per figure, %d compute thread(s), %s kernels%s%n",
+                mb, COLS, seconds, n, MatMul.SCALAR ? "scalar" : "Vector API",
+                batch == 1 ? "" : ", batches of " + batch + " vectors (GB/s: weight bytes per batch product)");
 
         double[] bw1 = null, bwN = null;
         out.printf("%-5s %12s %12s %12s %12s %10s %10s %14s%n", "type", "GB/s 1 thr", "GB/s " + n + " thr", "Mrows/s 1", "Mrows/s " + n, "% bw 1", "% bw " + n, "GB/CPU-s 1 thr");
@@ -92,17 +98,24 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 }
                 Tensor w = new Tensor("bench." + type, type, new long[]{COLS, rows}, data);
                 if (!unpacked) w = Repack.pack(w, arena);
-                float[] x = new float[COLS];
+                float[] x = new float[COLS * batch];
                 SplittableRandom rnd = new SplittableRandom(7);
-                for (int i = 0; i < COLS; i++) x[i] = (float) rnd.nextGaussian();
-                float[] y = new float[rows];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                float[] y = new float[rows * batch];
                 int fewRows = (int) Math.min(rows, (4L << 20) / rowBytes + 1);
                 if (w.packed()) fewRows = Math.min(rows, (fewRows + Repack.GROUP - 1) / Repack.GROUP * Repack.GROUP);
                 Tensor small = new Tensor(w.name(), type, new long[]{COLS, fewRows}, data.asSlice(0, fewRows * rowBytes), w.packed());
                 final Tensor w0 = w;
                 final int rows0 = rows, few0 = fewRows;
-                double[] one = measure(() -> MatMul.matvecRange(w0, x, y, 0, rows0), rows0 * rowBytes, () -> MatMul.matvecRange(small, x, y, 0, few0));
-                double[] all = measure(() -> MatMul.matvec(w0, x, y), rows0 * rowBytes, () -> MatMul.matvec(small, x, y));
+                double[] one, all;
+                if (batch == 1) {
+                    one = measure(() -> MatMul.matvecRange(w0, x, y, 0, rows0), rows0 * rowBytes, () -> MatMul.matvecRange(small, x, y, 0, few0));
+                    all = measure(() -> MatMul.matvec(w0, x, y), rows0 * rowBytes, () -> MatMul.matvec(small, x, y));
+                } else {
+                    one = measure(() -> MatMul.matmulRange(w0, x, batch, y, 0, rows0), rows0 * rowBytes,
+                            () -> MatMul.matmulRange(small, x, batch, y, 0, few0));
+                    all = measure(() -> MatMul.matmul(w0, x, batch, y), rows0 * rowBytes, () -> MatMul.matmul(small, x, batch, y));
+                }
                 double rowsPerByte = 1.0 / rowBytes;
                 out.printf("%-5s %12.2f %12.2f %12.2f %12.2f %10.0f %10.0f %14.2f%n", type, one[0], all[0],
                         one[0] * 1e3 * rowsPerByte, all[0] * 1e3 * rowsPerByte,

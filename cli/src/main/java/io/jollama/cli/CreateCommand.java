@@ -59,13 +59,13 @@ public final class CreateCommand implements Callable<Integer> {
             switch (c.name()) {
                 case "model" -> {
                     Path p = resolve(dir, c.args());
-                    if (p != null && Files.exists(p)) files.putAll(upload(client, modelFiles(p)));
+                    if (p != null && Files.exists(p)) files.putAll(upload(client, modelFiles(p), Files.isDirectory(p) ? p : null));
                     else from = c.args();
                 }
                 case "adapter" -> {
                     Path p = resolve(dir, c.args());
                     if (p == null || !Files.exists(p)) throw new IllegalArgumentException("adapter " + c.args() + " not found");
-                    adapters.putAll(upload(client, modelFiles(p)));
+                    adapters.putAll(upload(client, modelFiles(p), Files.isDirectory(p) ? p : null));
                 }
                 case "template" -> template = c.args();
                 case "system" -> system = c.args();
@@ -127,6 +127,8 @@ public final class CreateCommand implements Callable<Integer> {
             return shards;
         }
         if (!Files.isDirectory(p)) return List.of(p);
+        List<Path> safetensors = safetensorsFiles(p);
+        if (!safetensors.isEmpty()) return safetensors;
         try (Stream<Path> s = Files.list(p)) {
             List<Path> gguf = s.filter(f -> f.getFileName().toString().endsWith(".gguf")).sorted().toList();
             if (gguf.isEmpty()) throw new IllegalArgumentException("no Modelfile or safetensors files found");
@@ -134,8 +136,30 @@ public final class CreateCommand implements Callable<Integer> {
         }
     }
 
-    /** Uploads each file as a blob (unless the server has it) and returns base name → digest. */
-    private static Map<String, String> upload(OllamaClient client, List<Path> paths) throws IOException {
+    /**
+     * A Hugging Face directory as ollama's filesForModel picks it: model*.safetensors (also one level down), or
+     * consolidated*.safetensors, or a PEFT adapter's adapter_model.safetensors; then the *.json files (also one level
+     * down), chat_template.jinja and tokenizer.model. Empty when the directory has no safetensors.
+     */
+    private static List<Path> safetensorsFiles(Path dir) throws IOException {
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(dir, 2)) {
+            all = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        java.util.function.Predicate<Path> top = f -> f.getParent().equals(dir);
+        java.util.function.Function<Path, String> name = f -> f.getFileName().toString();
+        List<Path> weights = all.stream().filter(f -> name.apply(f).startsWith("model") && name.apply(f).endsWith(".safetensors")).toList();
+        if (weights.isEmpty()) weights = all.stream().filter(top).filter(f -> name.apply(f).startsWith("consolidated") && name.apply(f).endsWith(".safetensors")).toList();
+        if (weights.isEmpty()) weights = all.stream().filter(top).filter(f -> name.apply(f).equals("adapter_model.safetensors")).toList();
+        if (weights.isEmpty()) return List.of();
+        List<Path> files = new ArrayList<>(weights);
+        all.stream().filter(f -> name.apply(f).endsWith(".json")).forEach(files::add);
+        all.stream().filter(top).filter(f -> name.apply(f).equals("chat_template.jinja") || name.apply(f).equals("tokenizer.model")).forEach(files::add);
+        return files;
+    }
+
+    /** Uploads each file as a blob (unless the server has it) and returns its name (relative to {@code dir}, else the base name) → digest. */
+    private static Map<String, String> upload(OllamaClient client, List<Path> paths, Path dir) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         for (Path p : paths) {
             String digest = OllamaClient.digest(p);
@@ -143,7 +167,7 @@ public final class CreateCommand implements Callable<Integer> {
                 System.out.println("copying file " + digest + " 100%");
                 client.createBlob(digest, p);
             }
-            out.put(p.getFileName().toString(), digest);
+            out.put(dir != null ? dir.relativize(p).toString().replace('\\', '/') : p.getFileName().toString(), digest);
         }
         return out;
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Large language model runner (Ollama-compatible, pure Java).",
         subcommands = {ServeCommand.class, CreateCommand.class, ShowCommand.class, RunCommand.class, StopCommand.class,
                 PullCommand.class, PushCommand.class, ListCommand.class, PsCommand.class, CopyCommand.class,
-                RemoveCommand.class, QueueCommand.class, HfCommand.class, SearchCommand.class, CatalogCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, MakeBenchModelCommand.class,
+                RemoveCommand.class, QueueCommand.class, HfCommand.class, SearchCommand.class, CatalogCommand.class, KeysCommand.class, GgufCommand.class, BenchCommand.class, BenchKernelsCommand.class, MakeBenchModelCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -39,6 +39,10 @@ public final class Main implements Runnable {
     /** Expected failures (bad input, server not running) print one line, never a stack trace. */
     private static int handleError(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof io.jollama.client.OllamaException oe && oe.status() == 401) {
+            msg += System.getenv("JOLLAMA_API_KEY") == null ? " (set JOLLAMA_API_KEY to a key from 'jollama keys add')"
+                    : " (JOLLAMA_API_KEY is not a key of this server)";
+        }
         cmd.getErr().println("Error: " + msg);
         if (System.getenv("JOLLAMA_DEBUG") != null) e.printStackTrace(cmd.getErr());
         return 1;

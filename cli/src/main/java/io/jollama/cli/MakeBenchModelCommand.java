@@ -4,7 +4,7 @@ import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufValue;
 import io.jollama.engine.gguf.GgufWriter;
 import io.jollama.engine.tensor.FileType;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.Quantize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

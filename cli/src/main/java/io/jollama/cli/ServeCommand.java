@@ -37,6 +37,13 @@ import java.util.concurrent.CountDownLatch;
                 "  JOLLAMA_LIBRARY_URL     Where the library catalog is read from (default https://ollama.com)",
                 "  JOLLAMA_CATALOG_REFRESH Refresh period of the library catalog (default 24h, 0 = never)",
                 "  JOLLAMA_MAX_REQUEST_BODY  Largest JSON request body in bytes (default 67108864; larger is 413)",
+                "",
+                "Access control (off by default; see 'jollama keys --help'):",
+                "  JOLLAMA_KEYS_FILE       The API keys file (default jollama-keys.json beside the model store);",
+                "                          with keys in it, every request but GET / needs 'Authorization: Bearer <key>'",
+                "  JOLLAMA_REQUEST_LIMIT   Requests per minute per key (per client address without keys), 0 = no limit",
+                "  JOLLAMA_TLS_CERT        PEM certificate chain: serve HTTPS (TLS 1.2+) with JOLLAMA_TLS_KEY",
+                "  JOLLAMA_TLS_KEY         Its PEM private key (PKCS#8, or traditional RSA/EC)",
                 "  JOLLAMA_REGISTRY_PART_SIZE      Download/upload part size in bytes (default: Ollama's plan)",
                 "  JOLLAMA_REGISTRY_RETRY_DELAY_MS First retry delay of a failed part (default 1000)",
                 "",
@@ -56,7 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
         JollamaServer server = JollamaServer.start(config);
         BundledModel.installIfEmpty(server.context().store(), server.context().creator());
         String host = config.host().isEmpty() ? "0.0.0.0" : config.host();
-        System.out.println("Jollama " + io.jollama.engine.Version.VERSION + " listening on http://"
+        System.out.println("Jollama " + io.jollama.engine.Version.VERSION + " listening on " + server.scheme() + "://"
                 + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + " · models in " + config.models()
                 + " · " + server.context().store().list().size() + " model(s) · Ctrl-C stops");
         CountDownLatch stopped = new CountDownLatch(1);

@@ -44,6 +44,16 @@ class BenchKernelsCommandTest {
         assertTrue(!r.out().contains("non-finite"), r.out());
     }
 
+    /** The batch path itself (MatMul.matmulRange) is tested in the engine; a whole measured run costs ~20 s here. */
+    @Test
+    void batchOutsideItsRangeIsAOneLineError() {
+        for (String bad : new String[]{"0", "65"}) {
+            Result r = run("bench-kernels", "--batch", bad);
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("--batch must be from 1 to 64, got " + bad), r.err());
+        }
+    }
+
     @Test
     void badOptionsAreOneLineErrors() {
         Result r = run("bench-kernels", "--type", "Q9_9");

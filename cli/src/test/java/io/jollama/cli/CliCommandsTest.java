@@ -168,6 +168,43 @@ class CliCommandsTest {
     }
 
     @Test
+    @Order(6)
+    void createConvertsASafetensorsDirectory() throws IOException {
+        Path hf = Files.createTempDirectory(tmp, "hf").resolve("random-qwen3");
+        io.jollama.server.create.HfDirectory.write(TestData.path("models/arch/qwen3-f32.gguf"), hf, "BF16", 2);
+        Path mf = hf.getParent().resolve("Modelfile");
+        Files.writeString(mf, "FROM ./random-qwen3\nPARAMETER temperature 0\nPARAMETER num_predict 8\n");
+        Cli.Result r = cli.run("create", "hfq", "-f", mf.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("converting model"), r.toString());
+        assertTrue(r.out().strip().endsWith("success"), r.toString());
+        Cli.Result show = cli.run("show", "hfq");
+        assertTrue(show.out().contains("qwen3"), show.toString());
+        assertTrue(show.out().contains("BF16"), show.toString());
+        Cli.Result run = cli.run("run", "hfq", "Hello");
+        assertEquals(0, run.code(), run.toString());
+        assertEquals(0, cli.run("rm", "hfq").code());
+    }
+
+    @Test
+    @Order(6)
+    void createConvertsAPeftAdapterDirectory() throws IOException {
+        Path dir = Files.createTempDirectory(tmp, "lora");
+        Path base = TestData.path("models/arch/qwen2-f32.gguf");
+        Path gguf = io.jollama.engine.lora.RandomLora.write(base, dir.resolve("a.gguf"), 42, 4, 8f,
+                io.jollama.server.create.LoraAdapterTest.WEIGHTS, 0);
+        io.jollama.server.create.LoraAdapterTest.peft(gguf, dir.resolve("my-adapter"), 0, 0);
+        Path mf = dir.resolve("Modelfile");
+        Files.writeString(mf, "FROM " + base + "\nADAPTER ./my-adapter\nPARAMETER num_predict 4\n");
+        Cli.Result r = cli.run("create", "tuned", "-f", mf.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("converting adapter"), r.toString());
+        Cli.Result show = cli.run("show", "tuned", "--modelfile");
+        assertTrue(show.out().contains("\nADAPTER "), show.toString());
+        assertEquals(0, cli.run("rm", "tuned").code());
+    }
+
+    @Test
     @Order(7)
     void versionComesFromTheServer() {
         Cli.Result r = cli.run("--version");

@@ -4,7 +4,7 @@ import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.runner.GenerateOptions;
 import io.jollama.engine.runner.GenerationResult;
 import io.jollama.engine.runner.Runner;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

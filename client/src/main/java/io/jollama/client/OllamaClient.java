@@ -18,7 +18,14 @@ import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -39,21 +46,66 @@ public final class OllamaClient {
     private final URI base;
     private final HttpClient http;
     private final JsonMapper json;
+    private final String apiKey;
 
     public OllamaClient(URI base) {
+        this(base, null, null);
+    }
+
+    /**
+     * @param apiKey sent as {@code Authorization: Bearer <apiKey>} on every request (null: none)
+     * @param tls    the TLS context for {@code https://} servers (null: the JDK's default trust store); see
+     *               {@link #trusting(Path)} for a server with a self-signed certificate
+     */
+    public OllamaClient(URI base, String apiKey, SSLContext tls) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10));
+        if (tls != null) builder.sslContext(tls);
+        this.http = builder.build();
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
         this.json = JsonMapper.builder()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .build();
     }
 
-    /** A client of the server named by {@code OLLAMA_HOST} (default {@code 127.0.0.1:11434}). */
+    /**
+     * A client of the server named by {@code OLLAMA_HOST} (default {@code 127.0.0.1:11434}; {@code https://...} for a
+     * server with TLS), with the API key {@code JOLLAMA_API_KEY} and, for a certificate the JDK does not trust
+     * (self-signed), the PEM CA certificate file {@code JOLLAMA_CA_CERT}.
+     */
     public static OllamaClient fromEnvironment() {
-        return new OllamaClient(hostUri(System.getenv("OLLAMA_HOST")));
+        return fromEnvironment(System.getenv());
+    }
+
+    public static OllamaClient fromEnvironment(Map<String, String> env) {
+        String ca = env.getOrDefault("JOLLAMA_CA_CERT", "").strip();
+        return new OllamaClient(hostUri(env.get("OLLAMA_HOST")), env.get("JOLLAMA_API_KEY"),
+                ca.isEmpty() ? null : trusting(Path.of(ca)));
+    }
+
+    /** A TLS context that trusts the certificates of a PEM file (a private CA, or a self-signed server certificate). */
+    public static SSLContext trusting(Path caFile) {
+        try (InputStream in = java.nio.file.Files.newInputStream(caFile)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("ca" + i++, c);
+            }
+            if (i == 0) throw new IllegalArgumentException("JOLLAMA_CA_CERT: " + caFile + " holds no PEM certificate");
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("JOLLAMA_CA_CERT: cannot read " + caFile + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("JOLLAMA_CA_CERT: " + caFile + " is not a PEM certificate file: " + e.getMessage(), e);
+        }
     }
 
     public URI base() {
@@ -271,9 +323,11 @@ public final class OllamaClient {
     // ---- plumbing ---------------------------------------------------------------------------------------------
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .header("User-Agent", "jollama-client/0.1 (java)")
                 .header("Accept", "application/json, application/x-ndjson");
+        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+        return b;
     }
 
     private HttpRequest jsonRequest(String path, String method, Object body) {
@@ -309,6 +363,9 @@ public final class OllamaClient {
             return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new ServerUnreachableException(base.toString(), e);
+        } catch (SSLHandshakeException e) {
+            throw new UncheckedIOException("TLS with " + base + " failed: " + e.getMessage()
+                    + " (a self-signed certificate needs JOLLAMA_CA_CERT=<its PEM file>)", e);
         } catch (IOException e) {
             if (e.getCause() instanceof UnresolvedAddressException || e.getCause() instanceof ConnectException)
                 throw new ServerUnreachableException(base.toString(), e);

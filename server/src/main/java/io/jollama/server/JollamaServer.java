@@ -5,6 +5,11 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.NotFoundResponse;
 import io.jollama.server.api.AccessGuard;
+import io.jollama.server.auth.AuthGuard;
+import io.jollama.server.auth.KeyFile;
+import io.jollama.server.auth.KeyRing;
+import io.jollama.server.auth.RequestRateLimit;
+import io.jollama.server.tls.TlsSettings;
 import io.jollama.server.api.ApiErrors;
 import io.jollama.server.api.Http;
 import io.jollama.server.api.RegistryApi;
@@ -45,9 +50,14 @@ public final class JollamaServer implements AutoCloseable {
     private final Javalin app;
     private final ServerContext context;
 
-    private JollamaServer(Javalin app, ServerContext context) {
+    private final boolean https;
+    private final List<Route> routes;
+
+    private JollamaServer(Javalin app, ServerContext context, boolean https, List<Route> routes) {
         this.app = app;
         this.context = context;
+        this.https = https;
+        this.routes = List.copyOf(routes);
     }
 
     /** Opens the store (fixing old blob names and pruning unless {@code noPrune}), then listens with the routes of {@link Routes}. */
@@ -58,6 +68,10 @@ public final class JollamaServer implements AutoCloseable {
     /** With the clock the download queue's window and daily limits read (tests move it). */
     public static JollamaServer start(ServerConfig config, Clock clock) {
         QueueSettings queueSettings = QueueSettings.fromConfig(config); // bad settings fail before anything starts
+        AuthGuard auth = new AuthGuard(new KeyRing(KeyFile.of(config)),
+                RequestRateLimit.fromSetting(ServerConfig.var(config.env(), "JOLLAMA_REQUEST_LIMIT"), System::nanoTime),
+                queueSettings.trustedProxies());
+        TlsSettings tls = TlsSettings.fromEnv(config.env());
         ModelStore store = new ModelStore(config.models());
         store.fixBlobNames();
         store.removeLeftoverTempFiles();
@@ -73,6 +87,7 @@ public final class JollamaServer implements AutoCloseable {
         Catalog catalog = Catalog.forServer(config, store, queue::queuedNames);
         routes.addAll(CatalogApi.routes(catalog, CatalogApi.handlerOf(routes, "/api/pull")));
         AccessGuard guard = new AccessGuard(config.origins(), config.host());
+        String bindHost = config.host().isEmpty() ? "0.0.0.0" : config.host();
         long maxBody = config.maxRequestBody();
 
         Javalin app = Javalin.create(c -> {
@@ -87,14 +102,18 @@ public final class JollamaServer implements AutoCloseable {
                 server.setStopTimeout(SHUTDOWN_GRACE.toMillis());
                 server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
             });
+            if (tls != null) c.jetty.addConnector((server, http) -> tls.connector(server, http, bindHost, config.port()));
             c.events.serverStopped(catalog::close);
-            c.requestLogger.http((rc, ms) -> log.info("{} {} {} {}ms {}", rc.status().getCode(), rc.method(), rc.path(),
-                    String.format("%.1f", ms), rc.ip()));
+            c.requestLogger.http((rc, ms) -> {
+                String key = AuthGuard.keyName(rc);
+                log.info("{} {} {} {}ms {}{}", rc.status().getCode(), rc.method(), rc.path(),
+                        String.format("%.1f", ms), rc.ip(), key == null ? "" : " key=" + key);
+            });
             c.routes.before(rc -> {
                 rc.attribute(Http.MAX_BODY, maxBody);
-                if (!guard.admit(rc)) rc.skipRemainingHandlers();
+                if (!guard.admit(rc) || !auth.admit(rc)) rc.skipRemainingHandlers();
             });
-            for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), r.handler());
+            for (Route r : routes) c.routes.addHttpHandler(r.method(), r.path(), auth.guard(r));
             for (Class<? extends RuntimeException> expected : ApiErrors.EXPECTED) {
                 c.routes.exception(expected, (e, rc) -> ApiErrors.answer(rc, e));
             }
@@ -114,13 +133,28 @@ public final class JollamaServer implements AutoCloseable {
                 Http.error(rc, 500, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             });
         });
-        app.start(config.host().isEmpty() ? "0.0.0.0" : config.host(), config.port());
-        log.debug("Listening on {}:{} (models in {})", config.host().isEmpty() ? "0.0.0.0" : config.host(), app.port(), store.root());
-        return new JollamaServer(app, ctx);
+        app.start(bindHost, config.port());
+        log.debug("Listening on {}://{}:{} (models in {})", tls == null ? "http" : "https", bindHost, app.port(), store.root());
+        if (!auth.keys().enabled() && !AccessGuard.isLoopback(bindHost)) {
+            log.warn("listening on {} (not only this machine) with no API keys: anyone who reaches port {} can use every "
+                    + "endpoint; add a key with 'jollama keys add NAME --scope inference,read' ({})", bindHost, app.port(),
+                    auth.keys().file().path());
+        }
+        return new JollamaServer(app, ctx, tls != null, routes);
     }
 
     public int port() {
         return app.port();
+    }
+
+    /** {@code https} when {@code JOLLAMA_TLS_CERT} and {@code JOLLAMA_TLS_KEY} are set, else {@code http}. */
+    public String scheme() {
+        return https ? "https" : "http";
+    }
+
+    /** Every route the server answers (Javalin syntax), as registered. */
+    public List<Route> routes() {
+        return routes;
     }
 
     public ServerContext context() {

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The server's settings, read from Ollama's environment variables by {@link #fromEnv(Map)}.
  *
- * @param scheme       {@code http} or {@code https} (from {@code OLLAMA_HOST}; only informative, the server speaks http)
+ * @param scheme       {@code http} or {@code https} (from {@code OLLAMA_HOST}; only informative: the server speaks https
+ *                     when {@code JOLLAMA_TLS_CERT} and {@code JOLLAMA_TLS_KEY} are set, see {@code tls.TlsSettings})
  * @param host         bind address ({@code 127.0.0.1} by default; empty means all interfaces)
  * @param port         bind port; 0 picks a free one
  * @param models       the store root ({@code OLLAMA_MODELS}, default {@code ~/.ollama/models})

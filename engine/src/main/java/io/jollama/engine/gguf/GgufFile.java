@@ -1,6 +1,5 @@
 package io.jollama.engine.gguf;
 
-import io.jollama.engine.tensor.GgmlType;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,6 +1,5 @@
 package io.jollama.engine.gguf;
 
-import io.jollama.engine.tensor.GgmlType;
 
 /**
  * A tensor's entry in the GGUF header. {@code shape} is in ggml order: shape[0] is the fastest-moving dimension

@@ -56,11 +56,38 @@ public final class Runner implements AutoCloseable {
     /** A model in one GGUF file or split over several shards (in shard order). */
     public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType)
             throws IOException {
-        Model model = Models.load(shards, mmap);
+        return load(shards, numCtx, numBatch, mmap, kvType, java.util.List.of());
+    }
+
+    /**
+     * A model with LoRA adapters merged into its weights at load ({@link io.jollama.engine.lora.LoraMerge}); with
+     * adapters the weights are read into memory whatever {@code mmap} says, since merging writes them.
+     */
+    public static Runner load(java.util.List<Path> shards, int numCtx, int numBatch, boolean mmap, KvCache.Type kvType,
+                              java.util.List<Path> adapters) throws IOException {
+        Model model = adapters.isEmpty() ? Models.load(shards, mmap) : withAdapters(shards, adapters);
         try {
             return new Runner(model, Tokenizer.fromGguf(model.file()), numCtx, numBatch, kvType);
         } catch (RuntimeException e) {
             model.close();
+            throw e;
+        }
+    }
+
+    private static Model withAdapters(java.util.List<Path> shards, java.util.List<Path> adapters) throws IOException {
+        io.jollama.engine.gguf.GgufFile file = shards.size() == 1 ? io.jollama.engine.gguf.GgufFile.open(shards.getFirst(), false)
+                : io.jollama.engine.gguf.GgufFile.openSplit(shards, false);
+        try {
+            java.util.List<io.jollama.engine.gguf.GgufFile> opened = new java.util.ArrayList<>();
+            try {
+                for (Path a : adapters) opened.add(io.jollama.engine.gguf.GgufFile.open(a, true));
+                io.jollama.engine.lora.LoraMerge.apply(file, opened);
+            } finally {
+                for (var a : opened) a.close();
+            }
+            return Models.of(file);
+        } catch (IOException | RuntimeException e) {
+            file.close();
             throw e;
         }
     }

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 /**
  * Converts activation vectors to the "vec_dot type" of a weight type, the way ggml-cpu does before every
  * matrix multiplication, so that our products round like llama.cpp's:
@@ -19,15 +21,7 @@ public final class ActivationQuant {
     public enum DotType { F32, F16, BF16, Q8_0, Q8_1, Q8_K }
 
     public static DotType dotType(GgmlType weightType) {
-        return switch (weightType) {
-            case F32 -> DotType.F32;
-            case F16 -> DotType.F16;
-            case BF16 -> DotType.BF16;
-            case Q4_0, Q5_0, Q8_0 -> DotType.Q8_0;
-            case Q4_1, Q5_1 -> DotType.Q8_1;
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> DotType.Q8_K;
-            default -> throw new UnsupportedOperationException("no matrix kernel for weight type " + weightType);
-        };
+        return WeightFormats.of(weightType).dotType();
     }
 
     /**

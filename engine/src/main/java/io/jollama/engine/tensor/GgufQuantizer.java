@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufTensorInfo;
 import io.jollama.engine.gguf.GgufValue;
@@ -33,7 +35,7 @@ public final class GgufQuantizer {
     private static final int ROWS_PER_CHUNK = 64;
 
     /** After each tensor: how many tensors are done, and output bytes done of the total. */
-    public record Progress(int tensorsDone, int tensorsTotal, long bytesDone, long bytesTotal) {}
+    public record TensorsDone(int tensorsDone, int tensorsTotal, long bytesDone, long bytesTotal) {}
 
     private GgufQuantizer() {}
 
@@ -43,9 +45,9 @@ public final class GgufQuantizer {
      * @throws IllegalArgumentException if {@code in} holds quantized tensors ({@link #ONLY_FLOAT_SOURCES})
      * @throws IOException if a file cannot be read or written, or {@code in} is not a valid GGUF
      */
-    public static void quantize(Path in, Path out, FileType target, Consumer<Progress> progress) throws IOException {
+    public static void quantize(Path in, Path out, FileType target, Consumer<TensorsDone> progress) throws IOException {
         Objects.requireNonNull(target, "target file type");
-        Consumer<Progress> report = progress != null ? progress : p -> {};
+        Consumer<TensorsDone> report = progress != null ? progress : p -> {};
         try (GgufFile src = GgufFile.open(in)) {
             for (GgufTensorInfo t : src.tensors()) {
                 if (t.type().isQuantized()) throw new IllegalArgumentException(ONLY_FLOAT_SOURCES);
@@ -65,7 +67,7 @@ public final class GgufQuantizer {
                 types[i] = convert ? target.typeFor(t.name(), t.shape(), model) : t.type();
                 total += types[i].byteSize(t.elementCount());
             }
-            report.accept(new Progress(0, n, 0, total));
+            report.accept(new TensorsDone(0, n, 0, total));
 
             Conversion conv = new Conversion(n, total, report);
             try {
@@ -88,12 +90,12 @@ public final class GgufQuantizer {
     private static final class Conversion implements AutoCloseable {
         private final int tensorsTotal;
         private final long bytesTotal;
-        private final Consumer<Progress> report;
+        private final Consumer<TensorsDone> report;
         private Arena arena;
         private int done;
         private long bytesDone;
 
-        Conversion(int tensorsTotal, long bytesTotal, Consumer<Progress> report) {
+        Conversion(int tensorsTotal, long bytesTotal, Consumer<TensorsDone> report) {
             this.tensorsTotal = tensorsTotal;
             this.bytesTotal = bytesTotal;
             this.report = report;
@@ -111,7 +113,7 @@ public final class GgufQuantizer {
                 convertRows(t.type(), in, to, result, Math.toIntExact(t.shape()[0]), Math.toIntExact(t.rows()));
             }
             bytesDone += result.byteSize();
-            report.accept(new Progress(++done, tensorsTotal, bytesDone, bytesTotal));
+            report.accept(new TensorsDone(++done, tensorsTotal, bytesDone, bytesTotal));
             return result;
         }
 

@@ -10,18 +10,32 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
 /**
  * Constants shared by the per-type kernels. The kernels work on 16 values at a time: 16 weight bytes
  * widened to 16 shorts (256 bits), multiplied by 16 activation shorts, widened to 16 ints (512 bits).
  * <p>
- * Every kernel class has two static methods with one signature,
+ * Every type's format class ({@code *Format}) has two kernels with one signature ({@link WeightFormat.Kernel}),
  * {@code vector(w, rowBytes, r0, r1, acts, t0, nt, out, outRows)} and {@code scalar(...)}: for each row r in
  * [r0, r1) and each of the {@code nt} (1..{@value #TILE}) activation vectors t0, t0+1, …, they store the dot product of
  * row r with vector t at {@code out[t·outRows + r]}. Each weight block is decoded once and used for all nt vectors.
  * <p>
- * The per-vector code in a kernel is written out four times ({@code acc0}…{@code acc3}, guarded by {@code nt > k})
- * rather than looped over, because vectors kept in arrays would not stay in registers; the four copies differ
- * only in their index and must be edited together.
+ * The vector kernels keep one accumulator per activation vector in a local ({@code acc0}…{@code acc3}): vectors
+ * kept in arrays or fields would not stay in registers. In F32, F16 and BF16 the work for one vector is one
+ * statement per accumulator; in Q4_0 and Q4_1 it is written once, in a small static helper that takes and returns
+ * the accumulator ({@link #block32}), called once per vector under {@code nt > k}; C2 inlines it, and these kernels
+ * run as fast as with the body written out four times (docs/PERFORMANCE.md).
+ * <p>
+ * The kernels of Q8_0, Q5_0, Q5_1 and the K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) keep the per-vector code written
+ * out four times; the copies differ only in their index and must be edited together. With a helper, Q8_0's single
+ * vector ran 2–8 % slower (in each of four runs); batches ran 3 times slower in Q5_0 and Q5_1 and 4–5 times
+ * slower in Q4_K and Q6_K (Q2_K, Q3_K and Q5_K showed the same failed inlining in {@code -XX:+PrintInlining}). Those
+ * methods are large enough that C2 passes its parse-node cutoff ({@code NodeCountInliningCutoff}, a develop flag
+ * fixed at 18000 in product builds) before it reaches the later call sites, where it stops inlining ordinary methods
+ * (the Vector API's own methods are exempt: they are inlined late), and a vector passed to a call that is not
+ * inlined is boxed on the heap. The lane sums at the end of a row stay written out for the same reason.
  */
 final class KernelSupport {
     private KernelSupport() {}
@@ -48,6 +62,10 @@ final class KernelSupport {
 
     static int u8(MemorySegment s, long off) {
         return s.get(BYTE, off) & 0xFF;
+    }
+
+    static int i8(MemorySegment s, long off) {
+        return s.get(BYTE, off);
     }
 
     /** Lane i holds 1 &lt;&lt; i: tests bit i of a 16-bit mask in lane i. */
@@ -89,6 +107,15 @@ final class KernelSupport {
         a2 += a6;
         a3 += a7;
         return (a0 + a2) + (a1 + a3);
+    }
+
+    /**
+     * acc + (lo·x[at ..] + hi·x[at+16 ..])·scale: the 32 weights of one Q4_0 or Q4_1 block (as 16 low and 16
+     * high values) against the activation quants at {@code at}; the 16-bit products of a pair fit in 16 bits.
+     */
+    static FloatVector block32(ShortVector lo, ShortVector hi, short[] q, int at, float scale, FloatVector acc) {
+        ShortVector p = lo.mul(ShortVector.fromArray(S256, q, at)).add(hi.mul(ShortVector.fromArray(S256, q, at + 16)));
+        return ((FloatVector) p.convertShape(S2I, I512, 0).convert(I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
     }
 
     static boolean vectorUsable() {

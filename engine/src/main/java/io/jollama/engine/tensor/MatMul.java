@@ -1,6 +1,7 @@
 package io.jollama.engine.tensor;
 
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.WeightFormat.Kernel;
 
 import java.lang.foreign.MemorySegment;
 
@@ -21,12 +22,6 @@ public final class MatMul {
 
     /** Rows per block in batch products: a block's weights stay in cache while every token tile passes over them. */
     private static final int ROW_BLOCK = 16;
-
-    /** One kernel entry point; see {@link KernelSupport} for the contract. */
-    @FunctionalInterface
-    interface Kernel {
-        void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows);
-    }
 
     /** out[r] = Σ_c W[r][c]·x[c] for each of w.rows() rows; x has w.cols() values. Parallel over rows on ComputePool. */
     public static void matvec(Tensor w, float[] x, float[] out) {
@@ -76,7 +71,7 @@ public final class MatMul {
             Repack.layout(w.type()).groups(w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, 0, 1, out, w.rows());
             return;
         }
-        kernel(w.type(), SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
+        WeightFormats.of(w.type()).kernel(SCALAR).rows(w.data(), w.rowBytes(), rowFrom, rowTo, a, 0, 1, out, w.rows());
     }
 
     static void matvec(Tensor w, float[] x, float[] out, boolean scalar) {
@@ -89,7 +84,7 @@ public final class MatMul {
             ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> pk.groups(data, cols, from, to, a, 0, 1, out, rows));
             return;
         }
-        Kernel k = kernel(w.type(), scalar);
+        Kernel k = WeightFormats.of(w.type()).kernel(scalar);
         Activations a = ActivationQuant.quantize(w.type(), x, w.cols(), 1);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
@@ -108,19 +103,55 @@ public final class MatMul {
             else matmulPacked(w, xs, n, out);
             return;
         }
-        Kernel k = kernel(w.type(), scalar);
+        Kernel k = WeightFormats.of(w.type()).kernel(scalar);
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int rows = w.rows();
-        ComputePool.parallelFor(rows, (from, to) -> {
-            for (int r = from; r < to; r += ROW_BLOCK) {
-                int rEnd = Math.min(to, r + ROW_BLOCK);
-                for (int t = 0; t < n; t += KernelSupport.TILE) {
-                    k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
-                }
+        ComputePool.parallelFor(rows, (from, to) -> batchRows(k, data, rowBytes, from, to, a, out, rows));
+    }
+
+    /** Rows [from, to) of a file-layout matrix against every vector of {@code a}: blocks of rows, tiles of vectors. */
+    private static void batchRows(Kernel k, MemorySegment data, long rowBytes, int from, int to, Activations a, float[] out, int rows) {
+        int n = a.n();
+        for (int r = from; r < to; r += ROW_BLOCK) {
+            int rEnd = Math.min(to, r + ROW_BLOCK);
+            for (int t = 0; t < n; t += KernelSupport.TILE) {
+                k.rows(data, rowBytes, r, rEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
             }
-        });
+        }
+    }
+
+    /** Packed groups [from, to) against every vector of {@code a}: blocks of groups, tiles of vectors. */
+    private static void batchGroups(Repack.Layout pk, MemorySegment data, int cols, int from, int to, Activations a, float[] out, int rows) {
+        int n = a.n();
+        for (int g = from; g < to; g += GROUP_BLOCK) {
+            int gEnd = Math.min(to, g + GROUP_BLOCK);
+            for (int t = 0; t < n; t += KernelSupport.TILE) {
+                pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
+            }
+        }
+    }
+
+    /**
+     * Computes only rows [rowFrom, rowTo) of {@link #matmulExact} (each vector's result bit-equal to {@link #matvec}
+     * of it alone), on the calling thread: for benchmarks and callers that do their own threading. A packed matrix
+     * takes whole groups of {@value Repack#GROUP} rows.
+     */
+    public static void matmulRange(Tensor w, float[] xs, int n, float[] out, int rowFrom, int rowTo) {
+        check(w, xs, n, out);
+        if (rowFrom < 0 || rowTo > w.rows() || rowFrom > rowTo) {
+            throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") outside [0, " + w.rows() + ")");
+        }
+        Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
+        if (w.packed()) {
+            if (rowFrom % Repack.GROUP != 0 || rowTo % Repack.GROUP != 0) {
+                throw new IllegalArgumentException(w.name() + ": row range [" + rowFrom + ", " + rowTo + ") of a packed matrix must be whole groups of " + Repack.GROUP);
+            }
+            batchGroups(Repack.layout(w.type()), w.data(), w.cols(), rowFrom / Repack.GROUP, rowTo / Repack.GROUP, a, out, w.rows());
+            return;
+        }
+        batchRows(WeightFormats.of(w.type()).kernel(SCALAR), w.data(), w.rowBytes(), rowFrom, rowTo, a, out, w.rows());
     }
 
     /** Groups per block in packed batch products: a block's weights stay in cache while every token tile passes over them. */
@@ -131,14 +162,7 @@ public final class MatMul {
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();
         int cols = w.cols(), rows = w.rows();
-        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> {
-            for (int g = from; g < to; g += GROUP_BLOCK) {
-                int gEnd = Math.min(to, g + GROUP_BLOCK);
-                for (int t = 0; t < n; t += KernelSupport.TILE) {
-                    pk.groups(data, cols, g, gEnd, a, t, Math.min(KernelSupport.TILE, n - t), out, rows);
-                }
-            }
-        });
+        ComputePool.parallelFor(rows / Repack.GROUP, (from, to) -> batchGroups(pk, data, cols, from, to, a, out, rows));
     }
 
     private static void check(Tensor w, float[] xs, int n, float[] out) {
@@ -156,24 +180,5 @@ public final class MatMul {
         if (out.length < (long) w.rows() * n) {
             throw new IllegalArgumentException(w.name() + ": output has room for " + out.length + " values, need " + n + " × " + w.rows());
         }
-    }
-
-    static Kernel kernel(GgmlType type, boolean scalar) {
-        return switch (type) {
-            case F32 -> scalar ? F32Kernel::scalar : F32Kernel::vector;
-            case F16 -> scalar ? F16Kernel::scalar : F16Kernel::vector;
-            case BF16 -> scalar ? BF16Kernel::scalar : BF16Kernel::vector;
-            case Q8_0 -> scalar ? Q8_0Kernel::scalar : Q8_0Kernel::vector;
-            case Q4_0 -> scalar ? Q4_0Kernel::scalar : Q4_0Kernel::vector;
-            case Q4_1 -> scalar ? Q4_1Kernel::scalar : Q4_1Kernel::vector;
-            case Q5_0 -> scalar ? Q5_0Kernel::scalar : Q5_0Kernel::vector;
-            case Q5_1 -> scalar ? Q5_1Kernel::scalar : Q5_1Kernel::vector;
-            case Q2_K -> scalar ? Q2_KKernel::scalar : Q2_KKernel::vector;
-            case Q3_K -> scalar ? Q3_KKernel::scalar : Q3_KKernel::vector;
-            case Q4_K -> scalar ? Q4_KKernel::scalar : Q4_KKernel::vector;
-            case Q5_K -> scalar ? Q5_KKernel::scalar : Q5_KKernel::vector;
-            case Q6_K -> scalar ? Q6_KKernel::scalar : Q6_KKernel::vector;
-            default -> throw new UnsupportedOperationException("no matrix kernel for weight type " + type);
-        };
     }
 }

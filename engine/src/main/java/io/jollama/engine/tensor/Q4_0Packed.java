@@ -28,6 +28,9 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 final class Q4_0Packed {
     private Q4_0Packed() {}
 
+    static final Repack.Layout LAYOUT = new Repack.Layout(Q4_0Packed::packGroup, Q4_0Packed::unpackRow, Q4_0Packed::vector1,
+            Q4_0Packed::vector1x2, Q4_0Packed::vector4, Q4_0Packed::panel);
+
     static final int BLOCK = 18, SB = GROUP * BLOCK;
 
     static void packGroup(byte[] src, byte[] dst, int cols) {

@@ -32,6 +32,9 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 final class Q4_KPacked {
     private Q4_KPacked() {}
 
+    static final Repack.Layout LAYOUT = new Repack.Layout(Q4_KPacked::packGroup, Q4_KPacked::unpackRow, Q4_KPacked::vector1,
+            Q4_KPacked::vector1x2, Q4_KPacked::vector4, Q4_KPacked::panel);
+
     static final int BLOCK = 144, SB = GROUP * BLOCK;
 
     static void packGroup(byte[] src, byte[] dst, int cols) {

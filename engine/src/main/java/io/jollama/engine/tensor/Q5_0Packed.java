@@ -31,6 +31,9 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 final class Q5_0Packed {
     private Q5_0Packed() {}
 
+    static final Repack.Layout LAYOUT = new Repack.Layout(Q5_0Packed::packGroup, Q5_0Packed::unpackRow, Q5_0Packed::vector1,
+            Q5_0Packed::vector1x2, Q5_0Packed::vector4, Q5_0Packed::panel);
+
     static final int BLOCK = 22, SB = GROUP * BLOCK;
 
     static void packGroup(byte[] src, byte[] dst, int cols) {

@@ -27,6 +27,9 @@ import static jdk.incubator.vector.VectorOperators.ASHR;
 final class Q8_0Packed {
     private Q8_0Packed() {}
 
+    static final Repack.Layout LAYOUT = new Repack.Layout(Q8_0Packed::packGroup, Q8_0Packed::unpackRow, Q8_0Packed::vector1,
+            Q8_0Packed::vector1x2, Q8_0Packed::vector4, Q8_0Packed::panel);
+
     static final int BLOCK = 34, SB = GROUP * BLOCK;
 
     static void packGroup(byte[] src, byte[] dst, int cols) {

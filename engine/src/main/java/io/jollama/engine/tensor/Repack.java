@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -75,6 +77,7 @@ public final class Repack {
      * What a packed type provides, in its {@code *Packed} class: the group layout ({@code packGroup}, {@code unpackRow}),
      * the kernels for one activation vector, for two groups at once (null: none) and for four vectors
      * ({@code vector4}, bit-equal to four {@code vector1}), and the float panel of a group for {@link FloatGemm}.
+     * Each {@code *Packed} class defines its {@code LAYOUT}, which its type's {@link WeightFormat} registers.
      */
     record Layout(GroupPacker pack, RowUnpacker unpack, OneVector vector1, TwoGroups vector1x2, OneVector vector4, PanelFiller panel) {
 
@@ -92,25 +95,22 @@ public final class Repack {
         }
     }
 
-    private static final java.util.Map<GgmlType, Layout> LAYOUTS = java.util.Map.of(
-            GgmlType.Q4_K, new Layout(Q4_KPacked::packGroup, Q4_KPacked::unpackRow, Q4_KPacked::vector1, Q4_KPacked::vector1x2, Q4_KPacked::vector4, Q4_KPacked::panel),
-            // no two-group Q6_K kernel: its code grew past what C2 inlines in one method, and a vector operation it does
-            // not inline falls back to Java (measured: a third of a 3B model's decode time)
-            GgmlType.Q6_K, new Layout(Q6_KPacked::packGroup, Q6_KPacked::unpackRow, Q6_KPacked::vector1, null, Q6_KPacked::vector4, Q6_KPacked::panel),
-            GgmlType.Q8_0, new Layout(Q8_0Packed::packGroup, Q8_0Packed::unpackRow, Q8_0Packed::vector1, Q8_0Packed::vector1x2, Q8_0Packed::vector4, Q8_0Packed::panel),
-            GgmlType.Q4_0, new Layout(Q4_0Packed::packGroup, Q4_0Packed::unpackRow, Q4_0Packed::vector1, Q4_0Packed::vector1x2, Q4_0Packed::vector4, Q4_0Packed::panel),
-            GgmlType.Q5_0, new Layout(Q5_0Packed::packGroup, Q5_0Packed::unpackRow, Q5_0Packed::vector1, Q5_0Packed::vector1x2, Q5_0Packed::vector4, Q5_0Packed::panel));
-
     /** The packed layout of a type. */
     static Layout layout(GgmlType type) {
-        Layout l = LAYOUTS.get(type);
+        WeightFormat f = WeightFormats.find(type);
+        Layout l = f == null ? null : f.packed();
         if (l == null) throw new AssertionError("no packed layout for " + type);
         return l;
     }
 
     /** Whether a matrix of this type and shape has a packed kernel (and the vector kernels are in use). */
     public static boolean packable(GgmlType type, long cols, long rows) {
-        return !MatMul.SCALAR && rows % GROUP == 0 && cols % type.blockSize == 0 && LAYOUTS.containsKey(type);
+        return !MatMul.SCALAR && rows % GROUP == 0 && cols % type.blockSize == 0 && hasLayout(type);
+    }
+
+    private static boolean hasLayout(GgmlType type) {
+        WeightFormat f = WeightFormats.find(type);
+        return f != null && f.packed() != null;
     }
 
     public static boolean packable(Tensor t) {

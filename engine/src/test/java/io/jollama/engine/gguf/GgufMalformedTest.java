@@ -1,6 +1,6 @@
 package io.jollama.engine.gguf;
 
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package io.jollama.engine.gguf;
 
 import io.jollama.engine.TestData;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package io.jollama.engine.model;
 import io.jollama.engine.TestData;
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufWriter;
-import io.jollama.engine.tensor.GgmlType;
+import io.jollama.engine.gguf.GgmlType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufTensorInfo;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,7 @@ class GgufQuantizerTest {
     @Test
     void q8_0OfStoriesMatchesLlamaQuantize() throws IOException {
         Path out = tmp.resolve("q8.gguf");
-        List<GgufQuantizer.Progress> progress = new ArrayList<>();
+        List<GgufQuantizer.TensorsDone> progress = new ArrayList<>();
         GgufQuantizer.quantize(stories("f32"), out, FileType.Q8_0, progress::add);
         try (GgufFile ours = GgufFile.open(out); GgufFile theirs = GgufFile.open(stories("q8_0"));
              GgufFile source = GgufFile.open(stories("f32"))) {
@@ -53,7 +55,7 @@ class GgufQuantizerTest {
             }
             assertEquals(5, f16, "the five 172-wide ffn_down tensors fall back to F16, as llama-quantize did");
         }
-        GgufQuantizer.Progress last = progress.getLast();
+        GgufQuantizer.TensorsDone last = progress.getLast();
         assertEquals(progress.size() - 1, last.tensorsDone());
         assertEquals(last.tensorsTotal(), last.tensorsDone());
         assertEquals(last.bytesTotal(), last.bytesDone());

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import io.jollama.engine.tensor.ActivationQuant.Activations;
 import io.jollama.engine.tensor.ActivationQuant.DotType;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

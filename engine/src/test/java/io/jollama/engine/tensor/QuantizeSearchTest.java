@@ -16,7 +16,7 @@ class QuantizeSearchTest {
     private static final float GROUP_MAX_EPS = 1e-15f;
 
     private static int nearestInt(float f) {
-        return Quantize.nearestInt(f);
+        return QuantSupport.nearestInt(f);
     }
 
     /** Straightforward make_qx_quants (rmse_type 1, no importance weights). */
@@ -154,7 +154,7 @@ class QuantizeSearchTest {
     @Test
     void interleavedSearchesEqualPlainOnes() {
         Random r = new Random(7);
-        Quantize.Scratch s = new Quantize.Scratch();
+        QuantSupport.Scratch s = new QuantSupport.Scratch();
         int[] la = new int[256], lb = new int[256];
         float[] theMin = new float[1];
         for (int iter = 0; iter < 20000; iter++) {
@@ -162,7 +162,7 @@ class QuantizeSearchTest {
             // make_qx_quants as Q6_K uses it
             float[] x = block(r, 16, kind);
             float a = makeQxQuants(16, 32, x, 0, la, 0);
-            float b = Quantize.makeQxQuants(16, 32, x, 0, lb, 0);
+            float b = QuantSupport.makeQxQuants(16, 32, x, 0, lb, 0);
             assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(b), "qx scale, block " + iter);
             assertArrayEquals(java.util.Arrays.copyOf(la, 16), java.util.Arrays.copyOf(lb, 16), "qx levels, block " + iter);
             // make_qkx2_quants as Q2_K, Q4_K and Q5_K use it
@@ -178,7 +178,7 @@ class QuantizeSearchTest {
             for (int l = 0; l < n; l++) w[l] = p == 0 ? Math.abs(y[l]) : av + Math.abs(y[l]);
             float sa = makeQkx2Quants(n, params[p][1], y, 0, w, la, 0, theMin, fparams[p][0], fparams[p][1], params[p][2], p == 0);
             float ma = theMin[0];
-            float sb = Quantize.makeQkx2Quants(n, params[p][1], y, 0, w, lb, 0, s, fparams[p][0], fparams[p][1], params[p][2], p == 0);
+            float sb = QuantSupport.makeQkx2Quants(n, params[p][1], y, 0, w, lb, 0, s, fparams[p][0], fparams[p][1], params[p][2], p == 0);
             assertEquals(Float.floatToRawIntBits(sa), Float.floatToRawIntBits(sb), "qkx2 scale, block " + iter);
             assertEquals(Float.floatToRawIntBits(ma), Float.floatToRawIntBits(s.theMin[0]), "qkx2 min, block " + iter);
             assertArrayEquals(java.util.Arrays.copyOf(la, n), java.util.Arrays.copyOf(lb, n), "qkx2 levels, block " + iter);

@@ -1,5 +1,7 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
+
 import io.jollama.engine.gguf.GgufFile;
 import io.jollama.engine.gguf.GgufTensorInfo;
 import org.junit.jupiter.api.Test;

@@ -47,7 +47,8 @@ public final class AccessGuard {
         this.hostname = h;
     }
 
-    private static boolean isLoopback(String bindHost) {
+    /** Whether the bind address is loopback only (an empty or wildcard address is not). */
+    public static boolean isLoopback(String bindHost) {
         if (bindHost == null || bindHost.isEmpty()) return false;
         try {
             return InetAddress.getByName(bindHost).isLoopbackAddress();

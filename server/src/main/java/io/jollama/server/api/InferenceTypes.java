@@ -100,7 +100,9 @@ public final class InferenceTypes {
             @JsonProperty("details") ModelViews.Details details,
             @JsonProperty("expires_at") String expiresAt,
             @JsonProperty("size_vram") long sizeVram,
-            @JsonProperty("context_length") int contextLength) {}
+            @JsonProperty("context_length") int contextLength,
+            // Jollama: the API key (by name) that last used the model; absent when keys are off, as in Ollama
+            @JsonProperty("key") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String key) {}
 
     /** An older client's form of /api/ps entries. */
     public record RunningEntry(@JsonProperty("name") String name, @JsonProperty("status") String status, @JsonProperty("pid") long pid) {}

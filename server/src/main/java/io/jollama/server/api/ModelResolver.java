@@ -76,13 +76,14 @@ final class ModelResolver {
     Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive, BooleanSupplier clientGone) {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
         LoadRequest lr = new LoadRequest(m.contents().stored().name().displayShortest(), m.digest(), m.contents().modelPath(), m.size(),
-                opts.numCtx(), opts.numBatch(), mmap, m.contents().modelPaths());
-        return s.scheduler().acquire(lr, keepAlive, clientGone);
+                opts.numCtx(), opts.numBatch(), mmap, m.contents().modelPaths(), m.contents().adapterPaths());
+        return s.scheduler().acquire(lr, keepAlive, clientGone,
+                io.jollama.server.auth.AuthGuard.KEY_NAME.isBound() ? io.jollama.server.auth.AuthGuard.KEY_NAME.get() : null);
     }
 
     /** Unloads the model (now if idle, else when its requests end): {@code keep_alive: 0} without a prompt. */
     void unload(Resolved m) {
-        if (m.contents().modelPath() != null) s.scheduler().unload(m.contents().modelPath());
+        if (m.contents().modelPath() != null) s.scheduler().unload(m.contents().modelPath(), m.contents().adapterPaths());
     }
 
     static Duration keepAlive(Object value) {

@@ -28,6 +28,7 @@ public final class PsApi {
         List<ProcessModel> models = new ArrayList<>();
         List<RunningEntry> running = new ArrayList<>();
         long pid = ProcessHandle.current().pid();
+        boolean keysOn = io.jollama.server.auth.AuthGuard.keyName(ctx) != null;
         for (Scheduler.Status st : s.scheduler().status()) {
             ModelViews.Details details = null;
             ModelName n = ModelName.parse(st.name());
@@ -39,7 +40,8 @@ public final class PsApi {
                     // the model was deleted or damaged while loaded; show it without details
                 }
             }
-            models.add(new ProcessModel(st.name(), st.name(), st.size(), st.digest(), details, Http.timestamp(st.expiresAt()), 0, st.contextLength()));
+            models.add(new ProcessModel(st.name(), st.name(), st.size(), st.digest(), details, Http.timestamp(st.expiresAt()), 0, st.contextLength(),
+                    keysOn ? (st.holder() == null ? "" : st.holder()) : null));
             running.add(new RunningEntry(st.name(), st.inUse() > 0 ? "running" : "idle", pid));
         }
         Http.json(ctx, new ProcessResponse(models, running));

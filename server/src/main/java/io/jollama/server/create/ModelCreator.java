@@ -210,7 +210,8 @@ public final class ModelCreator {
             String autodetected = null;
 
             if (hasFiles) {
-                FromFiles ff = fromFiles(r.files(), progress);
+                FromFiles ff = isSafetensors(r.files()) ? fromSafetensors(r.files(), r.quantizeType(), progress, lease)
+                        : fromFiles(r.files(), progress);
                 ff.layers.forEach(l -> layers.add(new Pending(l, null)));
                 config = ff.config;
                 if (ff.detected != null) {
@@ -254,12 +255,17 @@ public final class ModelCreator {
             }
 
             // adapters
-            if (r.adapters() != null && !r.adapters().isEmpty()) {
+            if (r.adapters() != null && isSafetensors(r.adapters())) {
+                Pending converted = convertAdapter(r.adapters(), layers, progress, lease);
+                layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
+                layers.add(converted);
+            } else if (r.adapters() != null && !r.adapters().isEmpty()) {
                 if (r.adapters().size() > 1) throw new CreateException("only one adapter is currently supported");
                 for (var e : new TreeMap<>(r.adapters()).entrySet()) {
                     String d = Digest.canonical(e.getValue());
                     Path p = requireBlob(d);
                     if (!isGguf(p)) throw new CreateException("supplied file was not in GGUF format");
+                    checkAdapter(layers, p);
                     layers.removeIf(pl -> pl.layer().mediaType().equals(MediaTypes.ADAPTER));
                     layers.add(new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(p), e.getKey(), null), null));
                 }
@@ -312,6 +318,43 @@ public final class ModelCreator {
             StoredModel stored = store.commitManifest(name, Manifest.of(configLayer.layer(), finalLayers), prune);
             progress.accept(Progress.SUCCESS);
             return stored;
+        }
+    }
+
+    /** A PEFT adapter directory converted to a GGUF adapter for the base model among {@code layers}, as Ollama does on create. */
+    private Pending convertAdapter(Map<String, String> files, List<Pending> layers, Consumer<Progress> progress,
+                                   ModelStore.Pin lease) throws IOException {
+        List<Layer> models = layers.stream().map(Pending::layer).filter(l -> l.mediaType().equals(MediaTypes.MODEL)).toList();
+        if (models.size() != 1) throw new CreateException(models.isEmpty() ? "an adapter needs a base model" : "adapters on split models are not supported");
+        Map<String, Path> paths = new LinkedHashMap<>();
+        for (var e : new TreeMap<>(files).entrySet()) paths.put(e.getKey(), requireBlob(Digest.canonical(e.getValue())));
+        progress.accept(Progress.status("converting adapter"));
+        Path tmp = io.jollama.server.store.TempFiles.create(store.blobsDir(), "tmp-convert-", ".gguf");
+        try {
+            new HfConverter(paths, store.blobsDir()).convertAdapter(GgufFile.readHeader(store.blobPath(models.getFirst().digest())), tmp);
+            checkAdapter(layers, tmp);
+            String d = lease.adoptBlob(tmp);
+            return new Pending(new Layer(MediaTypes.ADAPTER, d, Files.size(store.blobPath(d)), null, null), null);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The adapter must fit the model it is created on, as llama.cpp checks it when it loads (architecture, names, shapes). */
+    private void checkAdapter(List<Pending> layers, Path adapter) throws IOException {
+        List<Layer> models = layers.stream().map(Pending::layer).filter(l -> l.mediaType().equals(MediaTypes.MODEL)).toList();
+        if (models.isEmpty()) throw new CreateException("an adapter needs a base model");
+        try {
+            GgufFile a = GgufFile.readHeader(adapter);
+            GgufFile base = models.size() == 1 ? GgufFile.readHeader(store.blobPath(models.getFirst().digest()))
+                    : GgufFile.openSplit(models.stream().map(l -> store.blobPath(l.digest())).toList(), true);
+            try {
+                io.jollama.engine.lora.LoraMerge.pairs(base, a);
+            } finally {
+                if (models.size() > 1) base.close();
+            }
+        } catch (io.jollama.engine.gguf.GgufFormatException e) {
+            throw new CreateException("invalid adapter: " + e.getMessage());
         }
     }
 
@@ -418,6 +461,55 @@ public final class ModelCreator {
         String jinja = primary.getString("tokenizer.chat_template", "");
         if (!jinja.isEmpty()) detected = templates.detect(jinja).orElse(null);
         return new FromFiles(layers, config, detected);
+    }
+
+    private static boolean isSafetensors(Map<String, String> files) {
+        return files.keySet().stream().anyMatch(f -> f.toLowerCase(Locale.ROOT).endsWith(".safetensors"));
+    }
+
+    /**
+     * A Hugging Face directory (safetensors shards with config.json and the tokenizer files) converted to one GGUF
+     * blob, as Ollama does on create. A float {@code quantize} (f32, f16, bf16) is the conversion's output type;
+     * otherwise the conversion writes llama.cpp's "auto" type and the quantization step below quantizes it.
+     */
+    private FromFiles fromSafetensors(Map<String, String> files, String quantize, Consumer<Progress> progress,
+                                      ModelStore.Pin lease) throws IOException {
+        Map<String, Path> paths = new LinkedHashMap<>();
+        for (var e : new TreeMap<>(files).entrySet()) paths.put(e.getKey(), requireBlob(Digest.canonical(e.getValue())));
+        io.jollama.engine.gguf.GgmlType outType = switch (quantize.toUpperCase(Locale.ROOT)) {
+            case "F32" -> io.jollama.engine.gguf.GgmlType.F32;
+            case "F16" -> io.jollama.engine.gguf.GgmlType.F16;
+            case "BF16" -> io.jollama.engine.gguf.GgmlType.BF16;
+            default -> null;
+        };
+        progress.accept(Progress.status("converting model"));
+        Path tmp = io.jollama.server.store.TempFiles.create(store.blobsDir(), "tmp-convert-", ".gguf");
+        try {
+            HfConverter converter = new HfConverter(paths, store.blobsDir());
+            converter.convert(tmp, outType);
+            GgufFile header;
+            try {
+                header = GgufFile.readHeader(tmp);
+            } catch (IOException e) {
+                throw new StoreException("the converted model cannot be read back: " + e.getMessage());
+            }
+            String arch0 = converter.architecture();
+            int blocks = header.getInt(arch0 + ".block_count", 0);
+            for (String t : new String[]{"token_embd.weight", "blk.0.attn_norm.weight", "blk." + (blocks - 1) + ".attn_norm.weight"}) {
+                if (!header.hasTensor(t)) throw new CreateException("the safetensors files have no tensor for " + t + "; the model is incomplete");
+            }
+            String d = lease.adoptBlob(tmp);
+            Layer layer = new Layer(MediaTypes.MODEL, d, Files.size(store.blobPath(d)), null, null);
+            String arch = GgufFacts.architecture(header);
+            ConfigBlob config = ConfigBlob.gguf(arch, new ArrayList<>(List.of(arch)),
+                    GgufFacts.humanNumber(GgufFacts.parameterCount(header)), GgufFacts.fileTypeName(header));
+            TemplateSupport.Named detected = null;
+            String jinja = header.getString("tokenizer.chat_template", "");
+            if (!jinja.isEmpty()) detected = templates.detect(jinja).orElse(null);
+            return new FromFiles(List.of(layer), config, detected);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static long splitParameterCount(List<GgufPart> parts) {

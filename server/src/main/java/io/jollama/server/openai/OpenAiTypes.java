@@ -157,7 +157,7 @@ public final class OpenAiTypes {
 
     public record ErrorBody(@JsonProperty("error") ErrorDetail error) {
         /** The OpenAI error type of an HTTP status, as Ollama maps it. */
-        static ErrorBody of(int status, String message) {
+        public static ErrorBody of(int status, String message) {
             String type = switch (status) {
                 case 400 -> "invalid_request_error";
                 case 404 -> "not_found_error";

@@ -205,14 +205,14 @@ public final class QueueApi {
                 && e.repo().equalsIgnoreCase(req.repo()) && e.quant().equalsIgnoreCase(req.quant())).findFirst();
     }
 
-    /** The client: the socket address, or the first {@code X-Forwarded-For} entry when the peer is a trusted proxy. */
+    /**
+     * The requester the daily limit counts: {@code key:<name>} when API keys are on, else the client address (the
+     * socket address, or the first {@code X-Forwarded-For} entry when the peer is a trusted proxy).
+     */
     String client(Context ctx) {
-        String remote = ctx.req().getRemoteAddr();
-        if (queue.settings().trustedProxies().contains(remote)) {
-            String xff = ctx.header("X-Forwarded-For");
-            if (xff != null && !xff.isBlank()) return xff.split(",")[0].strip();
-        }
-        return remote;
+        String key = io.jollama.server.auth.AuthGuard.keyName(ctx);
+        if (key != null) return "key:" + key;
+        return io.jollama.server.auth.AuthGuard.clientAddress(ctx, queue.settings().trustedProxies());
     }
 
     // ------------------------------------------------------------------ Hugging Face

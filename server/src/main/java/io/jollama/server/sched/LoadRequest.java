@@ -11,17 +11,29 @@ import java.nio.file.Path;
  * @param gguf     the model blob
  * @param size     bytes of the model's layers (for /api/ps)
  * @param shards   every model file in order when the model is split over several GGUF shards ({@code gguf} first)
+ * @param adapters the model's LoRA adapters (GGUF), merged into the weights at load
  */
 public record LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap,
-                          java.util.List<Path> shards) {
+                          java.util.List<Path> shards, java.util.List<Path> adapters) {
 
     public LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap) {
-        this(name, digest, gguf, size, numCtx, numBatch, mmap, java.util.List.of(gguf));
+        this(name, digest, gguf, size, numCtx, numBatch, mmap, java.util.List.of(gguf), java.util.List.of());
     }
 
-    /** The key of the runner: one runner per model file. */
+    public LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap,
+                       java.util.List<Path> shards) {
+        this(name, digest, gguf, size, numCtx, numBatch, mmap, shards, java.util.List.of());
+    }
+
+    /** The key of the runner: one runner per model file and set of adapters (a base and its fine-tune differ). */
     String key() {
-        return gguf.toAbsolutePath().toString();
+        return key(gguf, adapters);
+    }
+
+    static String key(Path gguf, java.util.List<Path> adapters) {
+        StringBuilder k = new StringBuilder(gguf.toAbsolutePath().toString());
+        for (Path a : adapters) k.append('+').append(a.toAbsolutePath());
+        return k.toString();
     }
 
     boolean sameRunner(LoadRequest other) {

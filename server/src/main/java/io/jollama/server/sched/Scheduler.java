@@ -52,7 +52,9 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** A loaded model, as /api/ps shows it. */
-    public record Status(String name, String digest, long size, String gguf, Instant expiresAt, int contextLength, int inUse) {}
+    /** @param holder the name of the API key of the request that last took the model (null when keys are off) */
+    public record Status(String name, String digest, long size, String gguf, Instant expiresAt, int contextLength, int inUse,
+                         String holder) {}
 
     private final SchedulerSettings settings;
     private final Loader loader;
@@ -77,7 +79,7 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(SchedulerSettings settings) {
         this(settings, (r, s) -> {
-            Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType());
+            Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType(), r.adapters());
             try {
                 runner.warmUp();
             } catch (RuntimeException e) {
@@ -118,6 +120,7 @@ public final class Scheduler implements AutoCloseable {
         Instant expiresAt;
         Future<?> timer;
         boolean unloadWhenIdle;
+        String holder;
 
         Loaded(LoadRequest request, Runner runner, Duration keepAlive) {
             this.request = request;
@@ -182,6 +185,11 @@ public final class Scheduler implements AutoCloseable {
      *                            load, CANCELLED when the request was cancelled while waiting
      */
     public Lease acquire(LoadRequest request, Duration keepAlive, BooleanSupplier cancelled) {
+        return acquire(request, keepAlive, cancelled, null);
+    }
+
+    /** As {@link #acquire(LoadRequest, Duration, BooleanSupplier)}, for the API key named {@code holder} (/api/ps shows it). */
+    public Lease acquire(LoadRequest request, Duration keepAlive, BooleanSupplier cancelled, String holder) {
         long start = System.nanoTime();
         boolean counted = false;
         try {
@@ -195,7 +203,7 @@ public final class Scheduler implements AutoCloseable {
                         l = null;
                     }
                     if (l != null && l.request.sameRunner(request) && l.inUse < settings.numParallel() && !l.unloadWhenIdle) {
-                        return take(l, keepAlive, System.nanoTime() - start);
+                        return take(l, keepAlive, System.nanoTime() - start, holder);
                     }
                     boolean mustLoad = l == null && !loading.contains(request.key()) && !loadInProgress;
                     if (mustLoad && loaded.size() >= settings.maxLoadedModels()) {
@@ -252,7 +260,7 @@ public final class Scheduler implements AutoCloseable {
                     loaded.put(request.key(), l);
                     lock.notifyAll();
                     ready = l;
-                    return take(ready, keepAlive, System.nanoTime() - start);
+                    return take(ready, keepAlive, System.nanoTime() - start, holder);
                 }
             }
         } finally {
@@ -264,8 +272,12 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private Lease take(Loaded l, Duration keepAlive, long waitedNanos) {
+    private Lease take(Loaded l, Duration keepAlive, long waitedNanos, String holder) {
         if (keepAlive != null) l.keepAlive = keepAlive;
+        if (holder != null && !holder.equals(l.holder)) {
+            log.info("{} taken by key {}", l.request.name(), holder);
+            l.holder = holder;
+        }
         if (l.timer != null) {
             l.timer.cancel(false);
             l.timer = null;
@@ -321,8 +333,13 @@ public final class Scheduler implements AutoCloseable {
      * ({@code keep_alive: 0} with an empty prompt). Returns whether it was loaded.
      */
     public boolean unload(java.nio.file.Path gguf) {
+        return unload(gguf, java.util.List.of());
+    }
+
+    /** Unloads the runner of this model file with these adapters. */
+    public boolean unload(java.nio.file.Path gguf, java.util.List<java.nio.file.Path> adapters) {
         synchronized (lock) {
-            Loaded l = loaded.get(gguf.toAbsolutePath().toString());
+            Loaded l = loaded.get(LoadRequest.key(gguf, adapters));
             if (l == null) return false;
             if (l.inUse == 0) unload(l);
             else l.unloadWhenIdle = true;
@@ -346,7 +363,8 @@ public final class Scheduler implements AutoCloseable {
             for (Loaded l : loaded.values()) {
                 Instant exp = KeepAlive.isForever(l.keepAlive) ? now.plus(Duration.ofDays(365L * 292))
                         : l.expiresAt != null && l.inUse == 0 ? l.expiresAt : now.plus(l.keepAlive);
-                out.add(new Status(l.request.name(), l.request.digest(), l.request.size(), l.request.key(), exp, l.runner.numCtx(), l.inUse));
+                out.add(new Status(l.request.name(), l.request.digest(), l.request.size(), l.request.key(), exp, l.runner.numCtx(), l.inUse,
+                        l.holder));
             }
             out.sort(Comparator.comparing(Status::expiresAt).reversed());
             return out;

@@ -7,6 +7,24 @@ export class ApiError extends Error {
   }
 }
 
+// A server with API keys (JOLLAMA keys) needs "Authorization: Bearer <key>" on every API call; the page keeps the key
+// the user gave in this browser's localStorage and asks for it when the server answers 401.
+const KEY = 'jollama.apiKey';
+export const apiKey = {
+  get: () => localStorage.getItem(KEY) || '',
+  set: key => { if (key) localStorage.setItem(KEY, key); else localStorage.removeItem(KEY); },
+};
+
+function headers(extra = {}) {
+  const key = apiKey.get();
+  return key ? {...extra, Authorization: 'Bearer ' + key} : extra;
+}
+
+/** Tells the page that the server wants a (valid) key: app.js asks for one. */
+function unauthorized(res) {
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('jollama-unauthorized'));
+}
+
 /** The error text of a non-2xx answer: Ollama's {"error"} or the extensions' {"error", "message"}. */
 async function errorOf(res) {
   const text = await res.text();
@@ -21,12 +39,13 @@ async function errorOf(res) {
 
 /** One JSON request; resolves to the parsed answer (null for an empty body). */
 export async function call(method, path, body, signal) {
-  const init = {method, headers: {}, signal};
+  const init = {method, headers: headers(), signal};
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
+  unauthorized(res);
   if (!res.ok) throw await errorOf(res);
   const text = await res.text();
   return text ? JSON.parse(text) : null;
@@ -44,8 +63,9 @@ export const del = (path, body) => call('DELETE', path, body);
  */
 export async function stream(path, body, onLine, signal, onChunk) {
   const res = await fetch(path, {
-    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body), signal,
+    method: 'POST', headers: headers({'Content-Type': 'application/json'}), body: JSON.stringify(body), signal,
   });
+  unauthorized(res);
   if (!res.ok) throw await errorOf(res);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

@@ -1,6 +1,7 @@
 // The page's entry: tabs (the URL's #fragment), the theme toggle, and each section's set-up.
 
-import {$} from './dom.js';
+import {$, dialog, toast} from './dom.js';
+import {apiKey} from './api.js';
 import {initChat, refreshModels as refreshChatModels} from './chat.js';
 import {initModels, refreshModels} from './models.js';
 import {initDownloads, showDownloads, onDownloadsChanged} from './downloads.js';
@@ -45,6 +46,29 @@ function toggleTheme() {
   }
   showTheme();
 }
+
+// API key: asked for when the server answers 401 (once at a time), and from the header's Key button.
+let asking = false;
+async function askKey(why) {
+  if (asking) return;
+  asking = true;
+  try {
+    const key = await dialog({
+      title: 'API key', input: 'Key', value: '', ok: 'Use this key',
+      body: [why + ' The key is kept in this browser only and sent as "Authorization: Bearer …".'],
+    });
+    if (key === null) return;
+    apiKey.set(key);
+    toast('Key saved in this browser');
+    current = null;
+    route();
+    refreshChatModels();
+  } finally {
+    asking = false;
+  }
+}
+window.addEventListener('jollama-unauthorized', () => askKey('This server needs an API key, or refused the one given.'));
+$('#key-button').addEventListener('click', () => askKey('Set the API key this page sends.'));
 
 initChat();
 initModels();

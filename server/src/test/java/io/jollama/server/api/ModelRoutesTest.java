@@ -355,7 +355,7 @@ class ModelRoutesTest {
                 .put("general.architecture", "llama")
                 .put("split.no", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) no))
                 .put("split.count", new io.jollama.engine.gguf.GgufValue(io.jollama.engine.gguf.GgufValueType.UINT16, (short) count))
-                .addTensor("t" + no, io.jollama.engine.tensor.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
+                .addTensor("t" + no, io.jollama.engine.gguf.GgmlType.F32, new long[]{tensorElements}, new byte[(int) (4 * tensorElements)])
                 .write(p);
         return p;
     }
@@ -381,10 +381,15 @@ class ModelRoutesTest {
     @Test
     void adapterLayerIsStoredAndShown() throws Exception {
         String d = s.upload(TestServer.storiesF32());
-        Path adapter = dir.resolve("lora.gguf");
-        new io.jollama.engine.gguf.GgufWriter().put("general.architecture", "llama").put("general.type", "adapter")
-                .put("adapter.type", "lora").write(adapter);
+        Path adapter = io.jollama.engine.lora.RandomLora.write(TestServer.storiesF32(), dir.resolve("lora.gguf"), 1, 2, 4f,
+                List.of("blk.0.attn_q.weight"), 0);
         String a = s.upload(adapter);
+        // an adapter without LoRA tensors changes nothing: refused
+        Path empty = dir.resolve("empty.gguf");
+        new io.jollama.engine.gguf.GgufWriter().put("general.architecture", "llama").put("general.type", "adapter")
+                .put("adapter.type", "lora").write(empty);
+        assertError(create("{\"model\":\"x\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"e.gguf\":\"" + s.upload(empty) + "\"},\"stream\":false}"),
+                400, "invalid adapter: the adapter has no LoRA tensors");
         createOk("{\"model\":\"with-lora\",\"files\":{\"s.gguf\":\"" + d + "\"},\"adapters\":{\"lora.gguf\":\"" + a + "\"},\"stream\":false}");
         JsonNode man = Json.MAPPER.readTree(Files.readAllBytes(s.models.resolve("manifests/registry.ollama.ai/library/with-lora/latest")));
         assertEquals("application/vnd.ollama.image.adapter", man.get("layers").get(1).get("mediaType").asString());

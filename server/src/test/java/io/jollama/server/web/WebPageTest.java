@@ -592,4 +592,29 @@ class WebPageTest {
         browser.waitFor("the models page", d -> browser.find("#view-models").isDisplayed());
         assertFalse(browser.find("#view-chat").isDisplayed());
     }
+
+    /**
+     * With API keys turned on while the page is open, its next call gets 401 and it asks for a key; with the key
+     * given, every call (lists and the streamed chat) carries it.
+     */
+    @Test
+    @Order(11)
+    void aServerWithKeysGetsTheKeyFromThePage() throws Exception {
+        String key = io.jollama.server.auth.KeyFile.of(server.server.context().config())
+                .add("browser", java.util.EnumSet.of(io.jollama.server.auth.Scope.INFERENCE, io.jollama.server.auth.Scope.READ), java.time.Instant.now());
+        assertEquals(401, server.get("/api/tags").statusCode(), "keys are on");
+        browser.open(base + "#models");
+        browser.driver.navigate().refresh(); // the same URL: load the page again
+        browser.waitFor("the key dialog", d -> browser.find("#dialog").isDisplayed()
+                && browser.find("#dialog-title").getText().equals("API key"));
+        browser.screenshots("api-key");
+        setValue("#dialog-input", key);
+        browser.find("#dialog-ok").click();
+        browser.waitFor("the models, listed with the key", d -> !browser.all("#models-list tr[data-model='stories:latest']").isEmpty());
+        assertEquals(key, browser.js("return localStorage.getItem('jollama.apiKey')"));
+        newChat("stories", "0", "8");
+        send("Once upon a time");
+        awaitAnswer();
+        assertFalse(lastAnswer().getText().isBlank(), "the streamed chat carried the key");
+    }
 }

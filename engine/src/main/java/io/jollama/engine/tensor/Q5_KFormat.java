@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -20,13 +24,20 @@ import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
- * Q4_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
- * 128 bytes of nibbles; value = d·scale·q − dmin·min) against Q8_K activations.
- * Sub-blocks 2j and 2j+1 are the low and high nibbles of quant bytes 32j .. 32j+31.
+ * Q5_K weights (super-blocks of 256: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 bytes of high bits, 128
+ * bytes of nibbles; value = d·scale·(nibble + 16·high) − dmin·min) against Q8_K activations. Sub-blocks 2j and 2j+1
+ * are the low and high nibbles of quant bytes 32j .. 32j+31, with high bits 2j and 2j+1 of high byte l.
+ * <p>
+ * The home of Q5_K: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics).
  */
-final class Q4_KKernel {
-    private Q4_KKernel() {}
+final class Q5_KFormat {
+    private Q5_KFormat() {}
 
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_K, DotType.Q8_K, Q5_KFormat::dequantize, Q5_KFormat::quantize,
+            Q5_KFormat::vector, Q5_KFormat::scalar, null);
+
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
@@ -48,7 +59,7 @@ final class Q4_KKernel {
             float m2 = 0;
             float m3 = 0;
             for (int b = 0; b < nb; b++) {
-                final long bo = ro + 144L * b;
+                final long bo = ro + 176L * b;
                 final float wd = f16(w, bo), wmin = f16(w, bo + 2);
                 // The 8 six-bit scales and mins, unpacked four at a time with 32-bit masks: byte j of
                 // scales is the scale of sub-block j, byte j of mins its min (per-byte reads cost more than this).
@@ -59,12 +70,17 @@ final class Q4_KKernel {
                 IntVector isum1 = IntVector.zero(I512);
                 IntVector isum2 = IntVector.zero(I512);
                 IntVector isum3 = IntVector.zero(I512);
+                final ShortVector qh0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16, LE).convertShape(B2S, S256, 0);
+                final ShortVector qh1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32, LE).convertShape(B2S, S256, 0);
                 for (int j = 0; j < 4; j++) {
                     final int sc0 = (int) (scales >>> (16 * j)) & 0xFF, sc1 = (int) (scales >>> (16 * j + 8)) & 0xFF;
-                    final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j, LE).convertShape(B2S, S256, 0);
-                    final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 32 + 32 * j, LE).convertShape(B2S, S256, 0);
-                    final ShortVector lo0 = v0.and((short) 0x0F), lo1 = v1.and((short) 0x0F);
-                    final ShortVector hi0 = v0.lanewise(ASHR, 4).and((short) 0x0F), hi1 = v1.lanewise(ASHR, 4).and((short) 0x0F);
+                    final ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 48 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 64 + 32 * j, LE).convertShape(B2S, S256, 0);
+                    final short hb1 = (short) (1 << (2 * j)), hb2 = (short) (2 << (2 * j));
+                    final ShortVector lo0 = v0.and((short) 0x0F).add((short) 16, qh0.and(hb1).compare(NE, 0));
+                    final ShortVector lo1 = v1.and((short) 0x0F).add((short) 16, qh1.and(hb1).compare(NE, 0));
+                    final ShortVector hi0 = v0.lanewise(ASHR, 4).and((short) 0x0F).add((short) 16, qh0.and(hb2).compare(NE, 0));
+                    final ShortVector hi1 = v1.lanewise(ASHR, 4).and((short) 0x0F).add((short) 16, qh1.and(hb2).compare(NE, 0));
                     final int xo = 256 * b + 64 * j;
                     {
                         ShortVector pl = lo0.mul(ShortVector.fromArray(S256, q, x0 + xo)).add(lo1.mul(ShortVector.fromArray(S256, q, x0 + xo + 16)));
@@ -131,7 +147,7 @@ final class Q4_KKernel {
                 long ro = r * rowBytes;
                 float sum = 0, msum = 0;
                 for (int b = 0; b < nb; b++) {
-                    long bo = ro + 144L * b;
+                    long bo = ro + 176L * b;
                     float dy = a.d()[t * nb + b];
                     int isum = 0, summs = 0;
                     for (int s = 0; s < 8; s++) {
@@ -139,8 +155,9 @@ final class Q4_KKernel {
                         int xo = t * cols + 256 * b + 32 * s;
                         int ps = 0;
                         for (int l = 0; l < 32; l++) {
-                            int v = u8(w, bo + 16 + 32 * (s / 2) + l);
-                            ps += ((s & 1) == 0 ? v & 15 : v >> 4) * q[xo + l];
+                            int v = u8(w, bo + 48 + 32 * (s / 2) + l);
+                            int high = (u8(w, bo + 16 + l) >> s) & 1;
+                            ps += (((s & 1) == 0 ? v & 15 : v >> 4) + 16 * high) * q[xo + l];
                         }
                         isum += (sm & 0xFF) * ps;
                         int bi = (t * nb + b) * 16 + 2 * s;
@@ -151,6 +168,62 @@ final class Q4_KKernel {
                 }
                 out[t * outRows + r] = sum - msum;
             }
+        }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 176L * b, y, yo + 256 * b);
+    }
+
+    // block_q5_K: f16 d, f16 dmin, u8 scales[12], u8 qh[32] (5th bits), u8 qs[128]
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        float min = f16(s, bo + 2);
+        long sb = bo + 4;
+        long qh = bo + 16;
+        long ql = bo + 48;
+        int u1 = 1, u2 = 2;
+        for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32) {
+            int sm1 = scaleMinK4(s, sb, is);
+            float d1 = d * (sm1 & 0xFF);
+            float m1 = min * (sm1 >>> 8);
+            int sm2 = scaleMinK4(s, sb, is + 1);
+            float d2 = d * (sm2 & 0xFF);
+            float m2 = min * (sm2 >>> 8);
+            for (int l = 0; l < 32; l++) y[yo++] = d1 * ((u8(s, ql + l) & 0xF) + ((u8(s, qh + l) & u1) != 0 ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; l++) y[yo++] = d2 * ((u8(s, ql + l) >>> 4) + ((u8(s, qh + l) & u2) != 0 ? 16 : 0)) - m2;
+            u1 <<= 2;
+            u2 <<= 2;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        Scratch s = new Scratch();
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 256 * b, y, yo + 176 * b, s);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        scaleMinBlock(x, xo, y, yo, s, 31, -0.5f, 0.1f, 15);
+        int[] L = s.L;
+        int qh = yo + 16, ql = yo + 48;
+        for (int j = 0; j < 32; j++) y[qh + j] = 0;
+        int m1 = 1, m2 = 2;
+        for (int n = 0; n < QK_K; n += 64, ql += 32) {
+            for (int j = 0; j < 32; j++) {
+                int l1 = L[n + j];
+                if (l1 > 15) {
+                    l1 -= 16;
+                    y[qh + j] = (byte) (y[qh + j] | m1);
+                }
+                int l2 = L[n + j + 32];
+                if (l2 > 15) {
+                    l2 -= 16;
+                    y[qh + j] = (byte) (y[qh + j] | m2);
+                }
+                y[ql + j] = (byte) (l1 | (l2 << 4));
+            }
+            m1 <<= 2;
+            m2 <<= 2;
         }
     }
 }

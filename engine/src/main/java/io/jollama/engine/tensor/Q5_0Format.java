@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -20,12 +24,20 @@ import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
- * Q5_0 weights (blocks of 32: f16 d, 32 high bits as a little-endian int, 16 bytes of nibbles; value j has
- * high bit j of the int, value = (nibble | high·16) − 16) against Q8_0 activations.
+ * Q5_0 weights (blocks of 32: f16 d, 32 high bits as a little-endian int, 16 bytes of nibbles; value j has high bit
+ * j of the int, value = (nibble | high·16) − 16) against Q8_0 activations.
+ * <p>
+ * The home of Q5_0: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics); the packed kernels
+ * are in {@link Q5_0Packed}.
  */
-final class Q5_0Kernel {
-    private Q5_0Kernel() {}
+final class Q5_0Format {
+    private Q5_0Format() {}
 
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_0, DotType.Q8_0, Q5_0Format::dequantize, Q5_0Format::quantize,
+            Q5_0Format::vector, Q5_0Format::scalar, Q5_0Packed.LAYOUT);
+
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 32;
         final short[] q = a.q();
@@ -100,5 +112,49 @@ final class Q5_0Kernel {
                 out[t * outRows + r] = sum;
             }
         }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 22L * b, y, yo + 32 * b);
+    }
+
+    // block_q5_0: f16 d, u32 qh (bit j = 5th bit of value j), u8 qs[16]; offset by -16
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        int qh = s.get(INT, bo + 2);
+        for (int j = 0; j < 16; j++) {
+            int q = u8(s, bo + 6 + j);
+            int h0 = ((qh >>> j) << 4) & 0x10;
+            int h1 = (qh >>> (j + 12)) & 0x10;
+            y[yo + j] = (((q & 0x0F) | h0) - 16) * d;
+            y[yo + j + 16] = (((q >>> 4) | h1) - 16) * d;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 32 * b, y, yo + 22 * b);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
+        float amax = 0, max = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putShort(y, yo, toF16(d));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int q0 = Math.min(31, (byte) (int) (x[xo + j] * id + 16.5f)) & 0xFF;
+            int q1 = Math.min(31, (byte) (int) (x[xo + 16 + j] * id + 16.5f)) & 0xFF;
+            y[yo + 6 + j] = (byte) ((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= ((q0 & 0x10) >>> 4) << j;
+            qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+        }
+        putInt(y, yo + 2, qh);
     }
 }

@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -21,12 +25,19 @@ import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
  * Q2_K weights (super-blocks of 256: 16 bytes of 4-bit scale | 4-bit min per 16 values, 64 bytes of 2-bit quants,
- * f16 d, f16 dmin; value = d·scale·q − dmin·min) against Q8_K activations.
- * Sub-block s = 8n + 2j + h (n, h in 0..1, j in 0..3) is bits 2j..2j+1 of quant bytes 32n + 16h .. +15.
+ * f16 d, f16 dmin; value = d·scale·q − dmin·min) against Q8_K activations. Sub-block s = 8n + 2j + h (n, h in 0..1,
+ * j in 0..3) is bits 2j..2j+1 of quant bytes 32n + 16h .. +15.
+ * <p>
+ * The home of Q2_K: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics).
  */
-final class Q2_KKernel {
-    private Q2_KKernel() {}
+final class Q2_KFormat {
+    private Q2_KFormat() {}
 
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q2_K, DotType.Q8_K, Q2_KFormat::dequantize, Q2_KFormat::quantize,
+            Q2_KFormat::vector, Q2_KFormat::scalar, null);
+
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 256;
         final short[] q = a.q();
@@ -160,5 +171,76 @@ final class Q2_KKernel {
                 out[t * outRows + r] = sum - msum;
             }
         }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 84L * b, y, yo + 256 * b);
+    }
+
+    // block_q2_K: u8 scales[16] (low nibble scale, high nibble min), u8 qs[64] (2 bits), f16 d, f16 dmin
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo + 80);
+        float min = f16(s, bo + 82);
+        long q = bo + 16;
+        int is = 0;
+        for (int n = 0; n < 256; n += 128) {
+            for (int shift = 0; shift < 8; shift += 2) {
+                for (int half = 0; half < 2; half++) {
+                    int sc = u8(s, bo + is++);
+                    float dl = d * (sc & 0xF);
+                    float ml = min * (sc >>> 4);
+                    for (int l = 0; l < 16; l++) y[yo++] = dl * ((u8(s, q + 16 * half + l) >>> shift) & 3) - ml;
+                }
+            }
+            q += 32;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        Scratch s = new Scratch();
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 256 * b, y, yo + 84 * b, s);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        final float q4scale = 15.f;
+        int[] L = s.L;
+        float[] weights = s.weights, scales = s.scales, mins = s.mins;
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 16; j++) {
+            for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[xo + 16 * j + l]);
+            scales[j] = makeQkx2Quants(16, 3, x, xo + 16 * j, weights, L, 16 * j, s, -0.5f, 0.1f, 15, true);
+            mins[j] = s.theMin[0];
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        // scales[16] at 0, qs[64] at 16, d at 80, dmin at 82
+        if (maxScale > 0) {
+            float iscale = q4scale / maxScale;
+            for (int j = 0; j < 16; j++) y[yo + j] = (byte) nearestInt(iscale * scales[j]);
+            putShort(y, yo + 80, toF16(maxScale / q4scale));
+        } else {
+            for (int j = 0; j < 16; j++) y[yo + j] = 0;
+            putShort(y, yo + 80, toF16(0.f));
+        }
+        if (maxMin > 0) {
+            float iscale = q4scale / maxMin;
+            for (int j = 0; j < 16; j++) y[yo + j] = (byte) (y[yo + j] | (nearestInt(iscale * mins[j]) << 4));
+            putShort(y, yo + 82, toF16(maxMin / q4scale));
+        } else {
+            putShort(y, yo + 82, toF16(0.f));
+        }
+        float dAll = viaF16(maxScale > 0 ? maxScale / q4scale : 0.f);
+        float mAll = viaF16(maxMin > 0 ? maxMin / q4scale : 0.f);
+        for (int j = 0; j < 16; j++) {
+            int sc = y[yo + j] & 0xFF;
+            float d = dAll * (sc & 0xF);
+            if (d == 0) continue;
+            float dm = mAll * (sc >>> 4);
+            for (int ii = 0; ii < 16; ii++) {
+                int l = nearestInt((x[xo + 16 * j + ii] + dm) / d);
+                L[16 * j + ii] = Math.max(0, Math.min(3, l));
+            }
+        }
+        pack2Bit(L, y, yo + 16);
     }
 }

@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,7 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -19,9 +22,17 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
-/** BF16 weights against activations rounded to bf16. */
-final class BF16Kernel {
-    private BF16Kernel() {}
+/**
+ * F32 weights against F32 activations.
+ * <p>
+ * The home of F32: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics).
+ */
+final class F32Format {
+    private F32Format() {}
+
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.F32, DotType.F32, F32Format::dequantize, F32Format::quantize,
+            F32Format::vector, F32Format::scalar, null);
 
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), vend = cols & ~15;
@@ -37,39 +48,20 @@ final class BF16Kernel {
             FloatVector acc1 = FloatVector.zero(F512);
             FloatVector acc2 = FloatVector.zero(F512);
             FloatVector acc3 = FloatVector.zero(F512);
-            float tail0 = 0;
-            float tail1 = 0;
-            float tail2 = 0;
-            float tail3 = 0;
+            float tail0 = 0, tail1 = 0, tail2 = 0, tail3 = 0;
             for (int c = 0; c < vend; c += 16) {
-                final FloatVector wv = ((IntVector) ShortVector.fromMemorySegment(S256, w, ro + 2L * c, LE).convertShape(S2I, I512, 0)).lanewise(LSHL, 16).reinterpretAsFloats();
-                {
-                    acc0 = wv.fma(FloatVector.fromArray(F512, f, x0 + c), acc0);
-                }
-                if (nt > 1) {
-                    acc1 = wv.fma(FloatVector.fromArray(F512, f, x1 + c), acc1);
-                }
-                if (nt > 2) {
-                    acc2 = wv.fma(FloatVector.fromArray(F512, f, x2 + c), acc2);
-                }
-                if (nt > 3) {
-                    acc3 = wv.fma(FloatVector.fromArray(F512, f, x3 + c), acc3);
-                }
+                final FloatVector wv = FloatVector.fromMemorySegment(F512, w, ro + 4L * c, LE);
+                acc0 = wv.fma(FloatVector.fromArray(F512, f, x0 + c), acc0);
+                if (nt > 1) acc1 = wv.fma(FloatVector.fromArray(F512, f, x1 + c), acc1);
+                if (nt > 2) acc2 = wv.fma(FloatVector.fromArray(F512, f, x2 + c), acc2);
+                if (nt > 3) acc3 = wv.fma(FloatVector.fromArray(F512, f, x3 + c), acc3);
             }
             for (int c = vend; c < cols; c++) {
-                final float wv = Float.intBitsToFloat((w.get(SHORT, ro + 2L * c) & 0xFFFF) << 16);
-                {
-                    tail0 += wv * f[x0 + c];
-                }
-                if (nt > 1) {
-                    tail1 += wv * f[x1 + c];
-                }
-                if (nt > 2) {
-                    tail2 += wv * f[x2 + c];
-                }
-                if (nt > 3) {
-                    tail3 += wv * f[x3 + c];
-                }
+                final float wv = w.get(FLOAT, ro + 4L * c);
+                tail0 += wv * f[x0 + c];
+                if (nt > 1) tail1 += wv * f[x1 + c];
+                if (nt > 2) tail2 += wv * f[x2 + c];
+                if (nt > 3) tail3 += wv * f[x3 + c];
             }
             { acc0.intoArray(lanes, 0); out[(t0 + 0) * outRows + r] = sumLanes(lanes) + tail0; }
             if (nt > 1) { acc1.intoArray(lanes, 0); out[(t0 + 1) * outRows + r] = sumLanes(lanes) + tail1; }
@@ -85,9 +77,17 @@ final class BF16Kernel {
             for (int r = r0; r < r1; r++) {
                 long ro = r * rowBytes;
                 float sum = 0;
-                for (int c = 0; c < cols; c++) sum += Float.intBitsToFloat((w.get(SHORT, ro + 2L * c) & 0xFFFF) << 16) * f[t * cols + c];
+                for (int c = 0; c < cols; c++) sum += w.get(FLOAT, ro + 4L * c) * f[t * cols + c];
                 out[t * outRows + r] = sum;
             }
         }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int n) {
+        MemorySegment.copy(s, FLOAT, offset, y, yo, n);
+    }
+
+    static void quantize(float[] x, int xo, int n, byte[] y, int yo) {
+        for (int i = 0; i < n; i++) putInt(y, yo + 4 * i, Float.floatToRawIntBits(x[xo + i]));
     }
 }

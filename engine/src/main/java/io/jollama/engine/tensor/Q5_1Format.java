@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -20,12 +24,19 @@ import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
- * Q5_1 weights (blocks of 32: f16 d, f16 m, 32 high bits as a little-endian int, 16 bytes of nibbles;
- * value = d·(nibble | high·16) + m) against Q8_1 activations.
+ * Q5_1 weights (blocks of 32: f16 d, f16 m, 32 high bits as a little-endian int, 16 bytes of nibbles; value =
+ * d·(nibble | high·16) + m) against Q8_1 activations.
+ * <p>
+ * The home of Q5_1: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics).
  */
-final class Q5_1Kernel {
-    private Q5_1Kernel() {}
+final class Q5_1Format {
+    private Q5_1Format() {}
 
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q5_1, DotType.Q8_1, Q5_1Format::dequantize, Q5_1Format::quantize,
+            Q5_1Format::vector, Q5_1Format::scalar, null);
+
+    // The per-vector code is written out four times (acc0..acc3): helpers are not inlined here (see KernelSupport).
     static void vector(MemorySegment w, long rowBytes, int r0, int r1, Activations a, int t0, int nt, float[] out, int outRows) {
         final int cols = a.cols(), nb = cols / 32;
         final short[] q = a.q();
@@ -108,5 +119,49 @@ final class Q5_1Kernel {
                 out[t * outRows + r] = sum + msum;
             }
         }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 24L * b, y, yo + 32 * b);
+    }
+
+    // block_q5_1: f16 d, f16 m, u32 qh, u8 qs[16]; value = q*d + m
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        float m = f16(s, bo + 2);
+        int qh = s.get(INT, bo + 4);
+        for (int j = 0; j < 16; j++) {
+            int q = u8(s, bo + 8 + j);
+            int h0 = ((qh >>> j) << 4) & 0x10;
+            int h1 = (qh >>> (j + 12)) & 0x10;
+            y[yo + j] = ((q & 0x0F) | h0) * d + m;
+            y[yo + j + 16] = ((q >>> 4) | h1) * d + m;
+        }
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 32 * b, y, yo + 24 * b);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putShort(y, yo, toF16(d));
+        putShort(y, yo + 2, toF16(min));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int q0 = (int) ((x[xo + j] - min) * id + 0.5f) & 0xFF;
+            int q1 = (int) ((x[xo + 16 + j] - min) * id + 0.5f) & 0xFF;
+            y[yo + 8 + j] = (byte) ((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= ((q0 & 0x10) >>> 4) << j;
+            qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+        }
+        putInt(y, yo + 4, qh);
     }
 }

@@ -1,6 +1,8 @@
 package io.jollama.engine.tensor;
 
+import io.jollama.engine.gguf.GgmlType;
 import io.jollama.engine.tensor.ActivationQuant.Activations;
+import io.jollama.engine.tensor.ActivationQuant.DotType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,6 +11,8 @@ import jdk.incubator.vector.ShortVector;
 import java.lang.foreign.MemorySegment;
 
 import static io.jollama.engine.tensor.KernelSupport.*;
+import static io.jollama.engine.tensor.QuantSupport.*;
+import static io.jollama.engine.tensor.Quantize.toF16;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -19,10 +23,20 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
-/** Q8_0 weights (blocks of 32: f16 d, 32 int8) against Q8_0 activations. */
-final class Q8_0Kernel {
-    private Q8_0Kernel() {}
+/**
+ * Q8_0 weights (blocks of 32: f16 d, 32 int8) against Q8_0 activations.
+ * <p>
+ * The home of Q8_0: its {@link #FORMAT} (registered in {@link WeightFormats}), block dequantization and quantization
+ * (ggml's reference, bit-exact) and its file-layout kernels, vector and scalar (same numerics); the packed kernels
+ * are in {@link Q8_0Packed}.
+ */
+final class Q8_0Format {
+    private Q8_0Format() {}
 
+    static final WeightFormat FORMAT = new WeightFormat(GgmlType.Q8_0, DotType.Q8_0, Q8_0Format::dequantize, Q8_0Format::quantize,
+            Q8_0Format::vector, Q8_0Format::scalar, Q8_0Packed.LAYOUT);
+
+    // The per-vector code is written out four times (sum0..sum3): see KernelSupport.
     /**
      * Each block's 32 products are summed exactly as integers, then scaled once: {@code sum += isum · (dw·dx)},
      * block after block, the order of ggml's reference dot product. The scalar kernel does the same, so both give
@@ -86,5 +100,28 @@ final class Q8_0Kernel {
                 out[t * outRows + r] = sum;
             }
         }
+    }
+
+    static void dequantize(MemorySegment s, long offset, float[] y, int yo, int nb) {
+        for (int b = 0; b < nb; b++) dequantizeBlock(s, offset + 34L * b, y, yo + 32 * b);
+    }
+
+    // block_q8_0: f16 d, int8 qs[32]
+    private static void dequantizeBlock(MemorySegment s, long bo, float[] y, int yo) {
+        float d = f16(s, bo);
+        for (int j = 0; j < 32; j++) y[yo + j] = i8(s, bo + 2 + j) * d;
+    }
+
+    static void quantize(float[] x, int xo, int nb, byte[] y, int yo) {
+        for (int b = 0; b < nb; b++) quantizeBlock(x, xo + 32 * b, y, yo + 34 * b);
+    }
+
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + j]));
+        float d = amax / 127;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putShort(y, yo, toF16(d));
+        for (int j = 0; j < 32; j++) y[yo + 2 + j] = (byte) (int) roundf(x[xo + j] * id);
     }
 }

@@ -1,4 +1,4 @@
-package io.jollama.engine.tensor;
+package io.jollama.engine.gguf;
 
 /**
  * The tensor element types of ggml, with their GGUF ids and block layouts.
