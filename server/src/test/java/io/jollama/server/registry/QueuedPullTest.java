@@ -173,9 +173,15 @@ class QueuedPullTest {
         assertTrue(kept > 100_000 && kept < weights.length, "partial progress kept: " + kept);
         assertEquals(weights.length, q.path("queue").get(0).path("total").asLong());
         assertFalse(installed(name), "nothing half-visible");
-        Thread.sleep(150); // a chunk in flight when the transfer was broken off may still be counted
-        long servedBefore = reg.bytesServed.get();
-        Thread.sleep(150);
+        // paused: the registry stops serving (a chunk in flight when the transfer was broken off may still be
+        // counted, later on a loaded machine): the count settles within seconds and then stays put
+        long servedBefore = -1;
+        for (int i = 0; i < 50 && servedBefore != reg.bytesServed.get(); i++) {
+            servedBefore = reg.bytesServed.get();
+            Thread.sleep(200);
+        }
+        assertEquals(servedBefore, reg.bytesServed.get(), "paused: no more bytes");
+        Thread.sleep(300);
         assertEquals(servedBefore, reg.bytesServed.get(), "paused: no more bytes");
 
         reg.slowMillisPer8k = 0;
