@@ -42,8 +42,14 @@ final class Cli {
 
     /** The JVM command line that runs the CLI with {@code args}. */
     static List<String> command(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        // as the launcher does: only the commands that run the engine get the Vector API module, whose resolution
+        // costs about a second of start-up; the client commands start without it
+        String first = args.stream().filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        if (List.of("serve", "start", "bench", "bench-kernels", "make-bench-model").contains(first)) {
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", classpath(), "io.jollama.cli.Main"));
         cmd.addAll(args);
         return cmd;
