@@ -28,7 +28,7 @@ final class FloatGemm {
             float[] res = new float[BLOCK * 8];
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * BLOCK, nr = Math.min(BLOCK, rows - r0);
-                fillPanel(w, r0 / Repack.GROUP, nr / Repack.GROUP, panel);
+                fillPanel(w, r0 / Repack.GROUP, (nr + Repack.GROUP - 1) / Repack.GROUP, panel);
                 int t = 0;
                 for (; t + 8 <= n; t += 8) {
                     tile8(panel, cols, xs, t, res);
@@ -57,6 +57,10 @@ final class FloatGemm {
     /** panel[g·cols·16 + j·16 + r] = value j of row r of group g of the block (groups beyond {@code groups} are zero). */
     private static void fillPanel(Tensor w, int g0, int groups, float[] panel) {
         int cols = w.cols();
+        if (!w.packed()) {
+            fillUnpacked(w, g0 * Repack.GROUP, panel);
+            return;
+        }
         Repack.PanelFiller fill = Repack.layout(w.type()).panel();
         for (int g = 0; g < 2; g++) {
             int base = g * cols * Repack.GROUP;
@@ -66,6 +70,33 @@ final class FloatGemm {
             }
             fill.run(w.data(), cols, g0 + g, panel, base);
         }
+    }
+
+    /** The float types' matrices (file layout): rows r0.. r0+31 (those past the end zero), each row widened once. */
+    private static void fillUnpacked(Tensor w, int r0, float[] panel) {
+        int cols = w.cols(), rows = w.rows();
+        float[] row = ROWS.get();
+        if (row.length < cols) {
+            row = new float[cols];
+            ROWS.set(row);
+        }
+        for (int r = 0; r < BLOCK; r++) {
+            int base = (r / Repack.GROUP) * cols * Repack.GROUP + r % Repack.GROUP;
+            if (r0 + r >= rows) {
+                for (int j = 0; j < cols; j++) panel[base + Repack.GROUP * j] = 0f;
+                continue;
+            }
+            Dequant.row(w, r0 + r, row, 0);
+            for (int j = 0; j < cols; j++) panel[base + Repack.GROUP * j] = row[j];
+        }
+    }
+
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Whether a matrix in the file layout goes through float panels for batches: the float types, whose rows widen for free. */
+    static boolean unpackedPanels(Tensor w) {
+        return !w.packed() && (w.type() == io.jollama.engine.gguf.GgmlType.F16 || w.type() == io.jollama.engine.gguf.GgmlType.BF16
+                || w.type() == io.jollama.engine.gguf.GgmlType.F32);
     }
 
     private static void tile8(float[] panel, int cols, float[] xs, int t0, float[] out) {

@@ -103,6 +103,10 @@ public final class MatMul {
             else matmulPacked(w, xs, n, out);
             return;
         }
+        if (!scalar && n >= FloatGemm.MIN_TOKENS && FloatGemm.unpackedPanels(w)) {
+            FloatGemm.matmul(w, xs, n, out);
+            return;
+        }
         Kernel k = WeightFormats.of(w.type()).kernel(scalar);
         Activations a = ActivationQuant.quantize(w.type(), xs, w.cols(), n);
         MemorySegment data = w.data();

@@ -56,8 +56,9 @@ class EncoderTest {
                 double cosine = dot / Math.sqrt(na * nb);
                 assertTrue(cosine > 0.99999, arch + " prompt " + i + ": cosine " + cosine);
                 assertTrue(maxDiff < 2e-3, arch + " prompt " + i + ": max difference " + maxDiff);
-                // one input alone gives the same vector as in the batch
-                assertArrayEquals(actual, runner.embed(List.of(inputs.get(i))).getFirst(), 1e-5f);
+                // one input alone gives the same vector as in the batch, up to rounding (a batch of 16 tokens or more
+                // multiplies through float panels, a shorter one through the row kernels)
+                assertArrayEquals(actual, runner.embed(List.of(inputs.get(i))).getFirst(), 1e-3f);
             }
         }
     }
