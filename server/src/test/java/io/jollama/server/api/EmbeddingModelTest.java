@@ -93,7 +93,8 @@ class EmbeddingModelTest {
                     .order(java.nio.ByteOrder.LITTLE_ENDIAN);
             double[] third = InferenceApiTest.vec(e.get("embeddings").get(2));
             assertEquals(4 * third.length, bytes.remaining());
-            for (double x : third) assertEquals(x, bytes.getFloat(), 1e-6);
+            // alone, not in a batch: the same vector up to rounding (batches of 16+ tokens multiply through float panels)
+            for (double x : third) assertEquals(x, bytes.getFloat(), 1e-4);
         }
     }
 
