@@ -81,7 +81,11 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         int n = b.size();
         KvCache.Widened[] kvs = new KvCache.Widened[n];
         int[] lens = new int[n];
-        for (int i = 0; i < n; i++) lens[i] = b.sequenceLength(i);
+        for (int s = 0; s < n; ) {
+            int len = b.sequenceLength(s); // walked once per sequence, not once per token
+            Arrays.fill(lens, s, s + len, len);
+            s += len;
+        }
         for (int s = 0; s < n; s += lens[s]) {
             int len = lens[s];
             float[] keys = new float[len * c.kvDim()], values = new float[len * c.vDim()];

@@ -56,14 +56,9 @@ public record Batch(int[] tokens, KvCache[] caches, int[] positions, boolean exa
         return tokens.length;
     }
 
-    /** The first token of the sequence that token i belongs to, in an encoder's batch. */
-    int sequenceStart(int i) {
-        return i - positions[i];
-    }
-
     /** The number of tokens of the sequence that token i belongs to, in an encoder's batch. */
     int sequenceLength(int i) {
-        int start = sequenceStart(i), end = i + 1;
+        int start = i - positions[i], end = i + 1;
         while (end < tokens.length && positions[end] == end - start) end++;
         return end - start;
     }
