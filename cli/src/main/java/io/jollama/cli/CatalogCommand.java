@@ -4,6 +4,8 @@ import io.jollama.client.Gallery;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
 import io.jollama.server.catalog.CatalogFiles;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -11,6 +13,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -22,30 +25,38 @@ import java.util.concurrent.Callable;
         subcommands = {CatalogCommand.Refresh.class, CatalogCommand.Export.class})
 public final class CatalogCommand implements Runnable {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this).usage(Invocation.of(spec).out());
     }
 
     /** {@code jollama catalog refresh}: reads the library now (the server's JOLLAMA_LIBRARY_URL). */
     @Command(name = "refresh", mixinStandardHelpOptions = true, description = "Refresh the catalog from the library now.")
     static final class Refresh implements Callable<Integer> {
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
-            boolean tty = Client.stdoutIsTerminal();
+            Invocation io = Invocation.of(spec);
+            PrintStream out = io.out();
+            boolean tty = io.stdoutTerminal();
             String[] lastStatus = {""};
-            Gallery.RefreshProgress done = Client.connect().galleryRefresh(p -> {
+            Gallery.RefreshProgress done = Client.connect(io).galleryRefresh(p -> {
                 if ("success".equals(p.status())) return;
                 if (p.total() > 0 && tty) {
-                    System.out.print("\r" + p.status() + " " + p.completed() + "/" + p.total());
-                    if (p.completed() == p.total()) System.out.println();
+                    out.print("\r" + p.status() + " " + p.completed() + "/" + p.total());
+                    if (p.completed() == p.total()) out.println();
                 } else if (!p.status().equals(lastStatus[0])) {
-                    System.out.println(p.status() + (p.total() > 0 ? " (" + p.total() + ")" : ""));
+                    out.println(p.status() + (p.total() > 0 ? " (" + p.total() + ")" : ""));
                 }
                 lastStatus[0] = p.status();
             });
-            System.out.println("catalog refreshed: " + done.models() + " models, " + done.scraped() + " tags pages read ("
+            out.println("catalog refreshed: " + done.models() + " models, " + done.scraped() + " tags pages read ("
                     + done.tags() + " tags), " + done.failed() + " failed");
             return 0;
         }
@@ -56,12 +67,16 @@ public final class CatalogCommand implements Runnable {
             description = "Write the catalog's documents to DIR, laid out as the gallery's data/ folder.")
     static final class Export implements Callable<Integer> {
 
+        @Spec
+        CommandSpec spec;
+
         @Parameters(index = "0", paramLabel = "DIR")
         Path dir;
 
         @Override
         public Integer call() throws IOException {
-            OllamaClient client = Client.connect();
+            Invocation io = Invocation.of(spec);
+            OllamaClient client = Client.connect(io);
             JsonMapper json = JsonMapper.builder().build();
             byte[] models = client.galleryDocument("models.json");
             byte[] tags = client.galleryDocument("tags.json");
@@ -91,7 +106,7 @@ public final class CatalogCommand implements Runnable {
             write(dir.resolve("tags_status.json"), tagsStatus);
             write(dir.resolve("models_status.json"), modelsStatus);
             JsonNode status = json.readTree(modelsStatus);
-            System.out.println("exported the catalog of " + status.path("api_data_updated").asString("?") + " to " + dir
+            io.out().println("exported the catalog of " + status.path("api_data_updated").asString("?") + " to " + dir
                     + ": 6 documents (" + modelFiles + " model files, " + tagFiles + " tags files)");
             return 0;
         }

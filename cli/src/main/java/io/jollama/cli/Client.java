@@ -8,14 +8,9 @@ final class Client {
     private Client() {}
 
     /** A client of the server at {@code OLLAMA_HOST}; throws a one-line error if no server is running there. */
-    static OllamaClient connect() {
-        OllamaClient client = OllamaClient.fromEnvironment();
+    static OllamaClient connect(Invocation io) {
+        OllamaClient client = OllamaClient.fromEnvironment(io.env());
         client.heartbeat();
         return client;
-    }
-
-    /** Whether stdout is an interactive terminal (progress bars, word wrap, the REPL). */
-    static boolean stdoutIsTerminal() {
-        return Tty.stdout();
     }
 }

@@ -1,5 +1,7 @@
 package io.jollama.cli;
 
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -9,6 +11,9 @@ import java.util.concurrent.Callable;
 @Command(name = "cp", mixinStandardHelpOptions = true, description = "Copy a model.")
 public final class CopyCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "SOURCE")
     String source;
 
@@ -17,8 +22,8 @@ public final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Client.connect().copy(source, destination);
-        System.out.println("copied '" + source + "' to '" + destination + "'");
+        Client.connect(Invocation.of(spec)).copy(source, destination);
+        Invocation.of(spec).out().println("copied '" + source + "' to '" + destination + "'");
         return 0;
     }
 }

@@ -5,11 +5,14 @@ import io.jollama.client.Api.Message;
 import io.jollama.client.OllamaClient;
 import io.jollama.server.create.Modelfile;
 import io.jollama.server.store.ModelName;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +28,9 @@ import java.util.stream.Stream;
  */
 @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a model from a Modelfile.")
 public final class CreateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
@@ -49,7 +55,8 @@ public final class CreateCommand implements Callable<Integer> {
         } else {
             mf = new Modelfile(List.of(new Modelfile.Command("model", ".")));
         }
-        OllamaClient client = Client.connect();
+        Invocation io = Invocation.of(spec);
+        OllamaClient client = Client.connect(io);
         String from = null, template = null, system = null, renderer = null, parser = null, requires = null;
         Map<String, String> files = new LinkedHashMap<>(), adapters = new LinkedHashMap<>();
         List<String> licenses = new ArrayList<>();
@@ -59,13 +66,13 @@ public final class CreateCommand implements Callable<Integer> {
             switch (c.name()) {
                 case "model" -> {
                     Path p = resolve(dir, c.args());
-                    if (p != null && Files.exists(p)) files.putAll(upload(client, modelFiles(p), Files.isDirectory(p) ? p : null));
+                    if (p != null && Files.exists(p)) files.putAll(upload(io.out(), client, modelFiles(p), Files.isDirectory(p) ? p : null));
                     else from = c.args();
                 }
                 case "adapter" -> {
                     Path p = resolve(dir, c.args());
                     if (p == null || !Files.exists(p)) throw new IllegalArgumentException("adapter " + c.args() + " not found");
-                    adapters.putAll(upload(client, modelFiles(p), Files.isDirectory(p) ? p : null));
+                    adapters.putAll(upload(io.out(), client, modelFiles(p), Files.isDirectory(p) ? p : null));
                 }
                 case "template" -> template = c.args();
                 case "system" -> system = c.args();
@@ -85,7 +92,7 @@ public final class CreateCommand implements Callable<Integer> {
                 }
                 default -> {
                     if (OptionTypes.DEPRECATED.contains(c.name())) {
-                        System.err.println("warning: parameter " + c.name() + " is deprecated");
+                        io.err().println("warning: parameter " + c.name() + " is deprecated");
                     } else {
                         OptionTypes.put(params, c.name(), List.of(c.args()));
                     }
@@ -94,7 +101,7 @@ public final class CreateCommand implements Callable<Integer> {
         }
         CreateRequest request = new CreateRequest(model, from, files, adapters, template, system, licenses, params,
                 messages, quantize, renderer, parser, requires, null);
-        try (ProgressView view = new ProgressView(System.out, Client.stdoutIsTerminal(), ProgressView.Kind.CREATE)) {
+        try (ProgressView view = new ProgressView(io.out(), io.stdoutTerminal(), ProgressView.Kind.CREATE)) {
             client.create(request, view::update);
         }
         return 0;
@@ -159,12 +166,12 @@ public final class CreateCommand implements Callable<Integer> {
     }
 
     /** Uploads each file as a blob (unless the server has it) and returns its name (relative to {@code dir}, else the base name) → digest. */
-    private static Map<String, String> upload(OllamaClient client, List<Path> paths, Path dir) throws IOException {
+    private static Map<String, String> upload(PrintStream progress, OllamaClient client, List<Path> paths, Path dir) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         for (Path p : paths) {
             String digest = OllamaClient.digest(p);
             if (!client.blobExists(digest)) {
-                System.out.println("copying file " + digest + " 100%");
+                progress.println("copying file " + digest + " 100%");
                 client.createBlob(digest, p);
             }
             out.put(dir != null ? dir.relativize(p).toString().replace('\\', '/') : p.getFileName().toString(), digest);

@@ -2,6 +2,8 @@ package io.jollama.cli;
 
 import io.jollama.client.Api.HfQueueRequest;
 import io.jollama.client.Api.QueuedResponse;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -11,6 +13,9 @@ import java.util.concurrent.Callable;
 /** {@code jollama hf REPO [--quant Q] [--name N]}: queues the import of a GGUF model from Hugging Face. */
 @Command(name = "hf", mixinStandardHelpOptions = true, description = "Queue a GGUF model import from Hugging Face.")
 public final class HfCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "REPO", description = "The repository, e.g. bartowski/Llama-3.2-1B-Instruct-GGUF.")
     String repo;
@@ -23,10 +28,11 @@ public final class HfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        QueuedResponse r = Client.connect().hfQueue(new HfQueueRequest(repo, quant, name));
-        QueueCommand.printQueued(r);
+        Invocation io = Invocation.of(spec);
+        QueuedResponse r = Client.connect(io).hfQueue(new HfQueueRequest(repo, quant, name));
+        QueueCommand.printQueued(io.out(), r);
         if (r.model() != null) {
-            System.out.println("model " + r.model() + (r.files() == null || r.files().isEmpty() ? ""
+            io.out().println("model " + r.model() + (r.files() == null || r.files().isEmpty() ? ""
                     : " from " + String.join(", ", r.files()) + " (" + Human.bytes(r.size()) + ")"));
         }
         return 0;

@@ -4,10 +4,13 @@ import io.jollama.server.ServerConfig;
 import io.jollama.server.auth.ApiKey;
 import io.jollama.server.auth.KeyFile;
 import io.jollama.server.auth.Scope;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintStream;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -30,17 +33,24 @@ import java.util.stream.Collectors;
                 "Clients send the key as 'Authorization: Bearer <key>'; this CLI reads it from JOLLAMA_API_KEY."})
 public final class KeysCommand implements Callable<Integer> {
 
-    static KeyFile keyFile() {
-        return KeyFile.of(ServerConfig.fromEnv());
+    @Spec
+    CommandSpec spec;
+
+    static KeyFile keyFile(Invocation io) {
+        return KeyFile.of(ServerConfig.fromEnv(io.env()));
     }
 
     @Override
     public Integer call() {
-        return ListKeys.print(keyFile());
+        Invocation io = Invocation.of(spec);
+        return ListKeys.print(io.out(), keyFile(io));
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a key and print it (once).")
     static final class Add implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Parameters(index = "0", paramLabel = "NAME", description = "Who or what holds the key (letters, digits, . _ -).")
         String name;
 
@@ -51,29 +61,35 @@ public final class KeysCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Set<Scope> s = Scope.parseList(scopes);
-            KeyFile file = keyFile();
+            Invocation io = Invocation.of(spec);
+            PrintStream out = io.out();
+            KeyFile file = keyFile(io);
             boolean first = file.read().isEmpty();
             String key = file.add(name, s, Instant.now());
-            System.out.println("Added key " + name + " (" + wire(s) + ") to " + file.path() + ".");
-            if (first) System.out.println("Access control is on: every request now needs a key (GET / stays open).");
-            System.out.println("The key is shown only now; keep it (clients send 'Authorization: Bearer <key>'):");
-            System.out.println(key);
+            out.println("Added key " + name + " (" + wire(s) + ") to " + file.path() + ".");
+            if (first) out.println("Access control is on: every request now needs a key (GET / stays open).");
+            out.println("The key is shown only now; keep it (clients send 'Authorization: Bearer <key>'):");
+            out.println(key);
             return 0;
         }
     }
 
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Revoke a key.")
     static final class Remove implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() {
-            KeyFile file = keyFile();
+            Invocation io = Invocation.of(spec);
+            KeyFile file = keyFile(io);
             if (!file.remove(name)) throw new IllegalArgumentException("no key named \"" + name + "\" in " + file.path());
-            System.out.println("Removed key " + name + ".");
+            io.out().println("Removed key " + name + ".");
             if (file.read().isEmpty()) {
-                System.out.println("No keys are left: access control is off, the server answers every request again.");
+                io.out().println("No keys are left: access control is off, the server answers every request again.");
             }
             return 0;
         }
@@ -81,15 +97,19 @@ public final class KeysCommand implements Callable<Integer> {
 
     @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List the keys.")
     static final class ListKeys implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Override
         public Integer call() {
-            return print(keyFile());
+            Invocation io = Invocation.of(spec);
+            return print(io.out(), keyFile(io));
         }
 
-        static int print(KeyFile file) {
+        static int print(PrintStream out, KeyFile file) {
             List<ApiKey> keys = file.read();
             if (keys.isEmpty()) {
-                System.out.println("No API keys (" + file.path() + "): access control is off.");
+                out.println("No API keys (" + file.path() + "): access control is off.");
                 return 0;
             }
             Table t = new Table("NAME", "SCOPES", "CREATED");
@@ -97,7 +117,7 @@ public final class KeysCommand implements Callable<Integer> {
             for (ApiKey k : keys) {
                 t.row(k.name(), wire(k.scopes()), Human.relative(k.createdAt().atZone(ZoneId.systemDefault()).toOffsetDateTime(), now));
             }
-            t.print(System.out);
+            t.print(out);
             return 0;
         }
     }

@@ -1,6 +1,8 @@
 package io.jollama.cli;
 
 import io.jollama.client.Api.ListModel;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -12,12 +14,16 @@ import java.util.concurrent.Callable;
 @Command(name = "list", aliases = {"ls"}, mixinStandardHelpOptions = true, description = "List models.")
 public final class ListCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(arity = "0..1", paramLabel = "PREFIX", description = "Only models whose name starts with this.")
     String prefix;
 
     @Override
     public Integer call() {
-        var models = Client.connect().list().models();
+        Invocation io = Invocation.of(spec);
+        var models = Client.connect(io).list().models();
         OffsetDateTime now = OffsetDateTime.now();
         Table t = new Table("NAME", "ID", "SIZE", "MODIFIED");
         for (ListModel m : models) {
@@ -25,7 +31,7 @@ public final class ListCommand implements Callable<Integer> {
             String id = m.digest() == null ? "" : m.digest().substring(0, Math.min(12, m.digest().length()));
             t.row(m.name(), id, m.size() > 0 ? Human.bytes(m.size()) : "-", Human.relative(m.modifiedAt(), now));
         }
-        t.print(System.out);
+        t.print(io.out());
         return 0;
     }
 }

@@ -1,6 +1,8 @@
 package io.jollama.cli;
 
 import io.jollama.client.Api.ProcessModel;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -12,12 +14,16 @@ import java.util.concurrent.Callable;
 @Command(name = "ps", mixinStandardHelpOptions = true, description = "List running models.")
 public final class PsCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(arity = "0..1", paramLabel = "PREFIX", description = "Only models whose name starts with this.")
     String prefix;
 
     @Override
     public Integer call() {
-        var models = Client.connect().ps().models();
+        Invocation io = Invocation.of(spec);
+        var models = Client.connect(io).ps().models();
         OffsetDateTime now = OffsetDateTime.now();
         Table t = new Table("NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL");
         for (ProcessModel m : models) {
@@ -27,7 +33,7 @@ public final class PsCommand implements Callable<Integer> {
                     : m.expiresAt().isBefore(now) ? "Stopping..." : Human.relative(m.expiresAt(), now);
             t.row(m.name(), id, Human.bytes(m.size()), processor(m), String.valueOf(m.contextLength()), until);
         }
-        t.print(System.out);
+        t.print(io.out());
         return 0;
     }
 

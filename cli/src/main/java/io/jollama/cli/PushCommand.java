@@ -2,6 +2,8 @@ package io.jollama.cli;
 
 import io.jollama.client.Api.PushRequest;
 import io.jollama.client.OllamaClient;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,6 +14,9 @@ import java.util.concurrent.Callable;
 @Command(name = "push", mixinStandardHelpOptions = true, description = "Push a model to a registry.")
 public final class PushCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
 
@@ -20,8 +25,9 @@ public final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        OllamaClient client = Client.connect();
-        try (ProgressView view = new ProgressView(System.out, Client.stdoutIsTerminal(), ProgressView.Kind.PUSH)) {
+        Invocation io = Invocation.of(spec);
+        OllamaClient client = Client.connect(io);
+        try (ProgressView view = new ProgressView(io.out(), io.stdoutTerminal(), ProgressView.Kind.PUSH)) {
             client.push(new PushRequest(model, insecure ? true : null, null), view::update);
         }
         return 0;

@@ -4,9 +4,12 @@ import io.jollama.client.Api.QueueItem;
 import io.jollama.client.Api.QueueResponse;
 import io.jollama.client.Api.QueuedResponse;
 import io.jollama.client.Api.RecentItem;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintStream;
 import java.time.OffsetDateTime;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -19,9 +22,13 @@ import java.util.concurrent.Callable;
         subcommands = {QueueCommand.Remove.class, QueueCommand.Run.class})
 public final class QueueCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        QueueResponse q = Client.connect().queue();
+        Invocation io = Invocation.of(spec);
+        QueueResponse q = Client.connect(io).queue();
         OffsetDateTime now = OffsetDateTime.now();
         Table t = new Table("ID", "MODEL", "TYPE", "STATUS", "PROGRESS", "QUEUED");
         for (QueueItem e : q.queue()) {
@@ -29,15 +36,15 @@ public final class QueueCommand implements Callable<Integer> {
             t.row(Long.toString(e.id()), e.model(), e.type(), status, progress(e.completed(), e.total()),
                     e.createdAt() == null ? "" : Human.relative(e.createdAt(), now));
         }
-        t.print(System.out);
+        t.print(io.out());
         if (!q.recent().isEmpty()) {
-            System.out.println();
+            io.out().println();
             Table r = new Table("ID", "MODEL", "RESULT", "FINISHED");
             for (RecentItem e : q.recent()) {
                 String result = e.error() == null || e.error().isEmpty() ? e.status() : e.status() + ": " + e.error();
                 r.row(Long.toString(e.id()), e.model(), result, e.updatedAt() == null ? "" : Human.relative(e.updatedAt(), now));
             }
-            r.print(System.out);
+            r.print(io.out());
         }
         return 0;
     }
@@ -47,32 +54,40 @@ public final class QueueCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%d%% (%s/%s)", completed * 100 / total, Human.bytes(completed), Human.bytes(total));
     }
 
-    static void printQueued(QueuedResponse r) {
-        System.out.println(r.message() + (r.queueId() > 0 ? " (queue id " + r.queueId() + ")" : ""));
+    static void printQueued(PrintStream out, QueuedResponse r) {
+        out.println(r.message() + (r.queueId() > 0 ? " (queue id " + r.queueId() + ")" : ""));
         if (r.rateLimit() != null) {
-            System.out.println(r.rateLimit().remaining() + " of " + r.rateLimit().limit() + " queue requests left today");
+            out.println(r.rateLimit().remaining() + " of " + r.rateLimit().limit() + " queue requests left today");
         }
     }
 
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a pending download from the queue.")
     static final class Remove implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() {
-            Client.connect().queueRemove(name);
-            System.out.println("removed '" + name + "' from the download queue");
+            Invocation io = Invocation.of(spec);
+            Client.connect(io).queueRemove(name);
+            io.out().println("removed '" + name + "' from the download queue");
             return 0;
         }
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Process the download queue now, outside the off-peak window.")
     static final class Run implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Override
         public Integer call() {
-            QueuedResponse r = Client.connect().queueRun();
-            System.out.println("processing the download queue now (" + r.pending() + " pending)");
+            Invocation io = Invocation.of(spec);
+            QueuedResponse r = Client.connect(io).queueRun();
+            io.out().println("processing the download queue now (" + r.pending() + " pending)");
             return 0;
         }
     }

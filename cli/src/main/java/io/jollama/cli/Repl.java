@@ -38,8 +38,8 @@ final class Repl {
         this.s = session;
     }
 
-    static int terminalWidth() {
-        String cols = System.getenv("COLUMNS");
+    static int terminalWidth(Invocation io) {
+        String cols = io.env("COLUMNS");
         try {
             if (cols != null) return Integer.parseInt(cols.strip());
         } catch (NumberFormatException ignored) {
@@ -58,7 +58,7 @@ final class Repl {
             LineReaderBuilder b = LineReaderBuilder.builder().terminal(t).parser(parser)
                     .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                     .option(LineReader.Option.INSERT_TAB, true);
-            String noHistory = System.getenv("OLLAMA_NOHISTORY");
+            String noHistory = s.io.env("OLLAMA_NOHISTORY");
             if (noHistory == null || noHistory.isBlank() || noHistory.strip().matches("0|f|F|false|FALSE|False")) {
                 b.variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".jollama", "history"));
             }
@@ -156,7 +156,7 @@ final class Repl {
                 }
                 out.println("Loading model '" + args[1] + "'");
                 try {
-                    s.info = RunCommand.showOrPull(s.client, args[1], false);
+                    s.info = RunCommand.showOrPull(s.io, s.client, args[1], false);
                     s.model = args[1];
                     s.system = null;
                     load();

@@ -8,6 +8,8 @@ import io.jollama.client.Api.ShowRequest;
 import io.jollama.client.Api.ShowResponse;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,6 +28,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a model.")
 public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
@@ -68,14 +73,15 @@ public final class RunCommand implements Callable<Integer> {
         if (format != null && !format.isEmpty() && !format.equals("json")) {
             throw new IllegalArgumentException("invalid format: \"" + format + "\"; expected \"json\"");
         }
-        OllamaClient client = Client.connect();
-        ShowResponse info = showOrPull(client, model, insecure);
+        Invocation io = Invocation.of(spec);
+        OllamaClient client = Client.connect(io);
+        ShowResponse info = showOrPull(io, client, model, insecure);
         if (thinkValue == null && info.capabilities() != null && info.capabilities().contains("thinking")) thinkValue = true;
 
-        boolean piped = Tty.stdinPiped(), stdoutTty = Tty.stdout();
+        boolean piped = io.stdinPiped(), stdoutTty = io.stdoutTerminal();
         String text = String.join(" ", prompt);
         if (piped) {
-            String in = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            String in = new String(io.in().readAllBytes(), StandardCharsets.UTF_8);
             text = text.isEmpty() ? in : in + " " + text;
         }
         List<String> caps = info.capabilities() == null ? List.of() : info.capabilities();
@@ -86,10 +92,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             var r = client.embed(new EmbedRequest(model, text, truncate ? null : false, dimensions, null, keepAlive));
             if (r.embeddings() == null || r.embeddings().isEmpty()) throw new IllegalStateException("no embeddings returned");
-            System.out.println(new tools.jackson.databind.json.JsonMapper().writeValueAsString(r.embeddings().getFirst()));
+            io.out().println(new tools.jackson.databind.json.JsonMapper().writeValueAsString(r.embeddings().getFirst()));
             return 0;
         }
-        Session session = new Session(client, model, info, format, keepAlive, thinkValue, hideThinking, verbose,
+        Session session = new Session(io, client, model, info, format, keepAlive, thinkValue, hideThinking, verbose,
                 !noWordWrap && stdoutTty);
         if (!text.isEmpty() || piped || !stdoutTty) {
             generateOnce(session, text);
@@ -110,18 +116,18 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** {@code /api/show}; on "not found" pulls the model with progress and asks again, as ollama's run does. */
-    static ShowResponse showOrPull(OllamaClient client, String model, boolean insecure) {
+    static ShowResponse showOrPull(Invocation io, OllamaClient client, String model, boolean insecure) {
         try {
             return client.show(ShowRequest.of(model));
         } catch (OllamaException e) {
             if (e.status() != 404) throw e;
         }
-        PullCommand.pull(client, model, insecure);
+        PullCommand.pull(io, client, model, insecure);
         return client.show(ShowRequest.of(model));
     }
 
     private static void generateOnce(Session s, String text) {
-        Output out = new Output(System.out, Repl.terminalWidth(), s.wordWrap);
+        Output out = new Output(s.io.out(), Repl.terminalWidth(s.io), s.wordWrap);
         ThinkingPrinter thinking = new ThinkingPrinter(out, s.hideThinking);
         GenerateRequest req = new GenerateRequest(s.model, text, null, null, s.format, s.options.isEmpty() ? null : s.options,
                 s.keepAlive, s.think, null, null);
@@ -130,7 +136,7 @@ public final class RunCommand implements Callable<Integer> {
             thinking.content(r.response());
         });
         out.finish();
-        if (s.verbose && last != null) printMetrics(System.err, last.metrics());
+        if (s.verbose && last != null) printMetrics(s.io.err(), last.metrics());
     }
 
     /** The timing lines of {@code --verbose}, as ollama prints them. */

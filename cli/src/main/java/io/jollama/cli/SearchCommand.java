@@ -1,6 +1,8 @@
 package io.jollama.cli;
 
 import io.jollama.client.Gallery;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,6 +23,9 @@ import java.util.concurrent.Callable;
                 "  jollama search --capability vision --input image --sort newest",
                 "  jollama search llama3.2 --tags"})
 public final class SearchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Words the name or description contains.")
     List<String> words = new ArrayList<>();
@@ -69,6 +74,7 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Invocation io = Invocation.of(spec);
         List<Map.Entry<String, String>> q = new ArrayList<>();
         if (!words.isEmpty()) q.add(Map.entry("q", String.join(" ", words)));
         capabilities.forEach(c -> q.add(Map.entry("capability", c)));
@@ -84,12 +90,12 @@ public final class SearchCommand implements Callable<Integer> {
         q.add(Map.entry("sort", sort));
         q.add(Map.entry("per_page", String.valueOf(limit)));
         q.add(Map.entry("page", String.valueOf(page)));
-        Gallery.SearchResult r = Client.connect().gallerySearch(q);
-        if (tags) tagTable(r).print(System.out);
-        else modelTable(r).print(System.out);
+        Gallery.SearchResult r = Client.connect(io).gallerySearch(q);
+        if (tags) tagTable(r).print(io.out());
+        else modelTable(r).print(io.out());
         int shown = (r.page() - 1) * r.perPage() + r.models().size();
         if (shown < r.total()) {
-            System.out.println("(" + r.models().size() + " of " + r.total() + " models; --page " + (r.page() + 1) + " for more)");
+            io.out().println("(" + r.models().size() + " of " + r.total() + " models; --page " + (r.page() + 1) + " for more)");
         }
         return 0;
     }

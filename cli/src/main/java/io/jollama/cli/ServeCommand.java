@@ -3,6 +3,8 @@ package io.jollama.cli;
 import io.jollama.server.JollamaServer;
 import io.jollama.server.ServerConfig;
 import io.jollama.server.create.BundledModel;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -51,19 +53,23 @@ import java.util.concurrent.CountDownLatch;
                 "(TinyStories 260K, MIT licence), so that 'jollama run tinystories' works offline."})
 public final class ServeCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         // OLLAMA_DEBUG=1 → debug, 2 → trace; set before the first logger is created
-        String debug = ServerConfig.var(System.getenv(), "OLLAMA_DEBUG");
+        Invocation invocation = Invocation.of(spec);
+        String debug = ServerConfig.var(invocation.env(), "OLLAMA_DEBUG");
         if (!debug.isEmpty() && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             String level = debug.equals("2") ? "trace" : ServerConfig.bool(debug) ? "debug" : "info";
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
         }
-        ServerConfig config = ServerConfig.fromEnv();
+        ServerConfig config = ServerConfig.fromEnv(invocation.env());
         JollamaServer server = JollamaServer.start(config);
         BundledModel.installIfEmpty(server.context().store(), server.context().creator());
         String host = config.host().isEmpty() ? "0.0.0.0" : config.host();
-        System.out.println("Jollama " + io.jollama.engine.Version.VERSION + " listening on " + server.scheme() + "://"
+        invocation.out().println("Jollama " + io.jollama.engine.Version.VERSION + " listening on " + server.scheme() + "://"
                 + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + " · models in " + config.models()
                 + " · " + server.context().store().list().size() + " model(s) · Ctrl-C stops");
         CountDownLatch stopped = new CountDownLatch(1);

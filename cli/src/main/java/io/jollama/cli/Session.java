@@ -12,6 +12,7 @@ import java.util.Map;
 /** The state of a {@code run}: model, options set with {@code /set}, and the chat history. */
 final class Session {
 
+    final Invocation io;
     final OllamaClient client;
     String model;
     ShowResponse info;
@@ -25,8 +26,9 @@ final class Session {
     final List<Message> messages = new ArrayList<>();
     String system;
 
-    Session(OllamaClient client, String model, ShowResponse info, String format, String keepAlive, Object think,
+    Session(Invocation io, OllamaClient client, String model, ShowResponse info, String format, String keepAlive, Object think,
             boolean hideThinking, boolean verbose, boolean wordWrap) {
+        this.io = io;
         this.client = client;
         this.model = model;
         this.info = info;

@@ -2,6 +2,8 @@ package io.jollama.cli;
 
 import io.jollama.client.Api.ShowRequest;
 import io.jollama.client.Api.ShowResponse;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,6 +17,9 @@ import java.util.concurrent.Callable;
 /** {@code jollama show MODEL}: the model's information, or one raw field with a flag. */
 @Command(name = "show", mixinStandardHelpOptions = true, description = "Show information for a model.")
 public final class ShowCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
@@ -32,8 +37,9 @@ public final class ShowCommand implements Callable<Integer> {
         if (flags > 1) {
             throw new IllegalArgumentException("only one of '--license', '--modelfile', '--parameters', '--system', or '--template' can be specified");
         }
-        ShowResponse r = Client.connect().show(new ShowRequest(model, null, verbose ? true : null, null));
-        PrintStream out = System.out;
+        Invocation io = Invocation.of(spec);
+        ShowResponse r = Client.connect(io).show(new ShowRequest(model, null, verbose ? true : null, null));
+        PrintStream out = io.out();
         if (license) out.println(nz(r.license()));
         else if (modelfile) out.println(nz(r.modelfile()));
         else if (parameters) out.println(nz(r.parameters()));

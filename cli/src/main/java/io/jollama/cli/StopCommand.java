@@ -3,6 +3,8 @@ package io.jollama.cli;
 import io.jollama.client.Api.GenerateRequest;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -12,13 +14,16 @@ import java.util.concurrent.Callable;
 @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a running model.")
 public final class StopCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "MODEL")
     String model;
 
     @Override
     public Integer call() {
         try {
-            unload(Client.connect(), model);
+            unload(Client.connect(Invocation.of(spec)), model);
         } catch (OllamaException e) {
             if (e.status() == 404) throw new OllamaException(404, "couldn't find model \"" + model + "\" to stop");
             throw e;

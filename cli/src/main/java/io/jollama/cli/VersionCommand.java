@@ -11,10 +11,10 @@ final class VersionCommand {
 
     private VersionCommand() {}
 
-    static String[] lines() {
+    static String[] lines(Invocation invocation) {
         String own = "jollama version is " + io.jollama.engine.Version.VERSION;
         try {
-            String api = OllamaClient.fromEnvironment().version();
+            String api = OllamaClient.fromEnvironment(invocation.env()).version();
             return new String[]{own + " (Ollama API " + api + ")"};
         } catch (OllamaException | java.io.UncheckedIOException e) {
             return new String[]{"Warning: could not connect to a running Jollama instance",

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code jollama search} and {@code jollama catalog refresh|export}, each run as a real process against a live
- * server whose library is a local stand-in of ollama.com serving the saved pages.
+ * {@code jollama search} and {@code jollama catalog refresh|export} against a live server whose library is a local
+ * stand-in of ollama.com serving the saved pages (in the test JVM; the first search as a process).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CatalogCommandsTest {
@@ -76,7 +76,7 @@ class CatalogCommandsTest {
     @Test
     @Order(1)
     void searchPrintsATableOfTheShippedCatalog() {
-        Cli.Result r = cli.run("search");
+        Cli.Result r = cli.runProcess("search");
         assertEquals(0, r.code(), r.toString());
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].matches("NAME\\s{4,}SIZES\\s{4,}CONTEXT\\s{4,}CAPABILITIES\\s{4,}INSTALLED"), r.out());

@@ -1,18 +1,27 @@
 package io.jollama.cli;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real {@code jollama} command as a separate JVM process ({@code java -cp <test classpath>
- * io.jollama.cli.Main ...}), with {@code OLLAMA_HOST} pointing at a test server and a temporary HOME.
+ * Runs the real {@code jollama} command with {@code OLLAMA_HOST} pointing at a test server and a temporary HOME:
+ * in the test JVM through {@link Main#run} with captured streams and the environment a process would get
+ * ({@link #run}, {@link #runWithInput}, {@link #runWithEnv}), or as a separate JVM process ({@code java -cp <test
+ * classpath> io.jollama.cli.Main ...}: {@link #runProcess}, {@link #exec}, {@link #runInTerminal}), which also covers
+ * what only a process has (its own stdin, stdout and exit code; a terminal). A JVM start costs about a second, so most
+ * tests run in-process and each area keeps a few process runs.
  */
 final class Cli {
 
@@ -55,13 +64,64 @@ final class Cli {
         return cmd;
     }
 
+    /** Runs in the test JVM with an empty stdin (not piped) and stdout not a terminal. */
     Result run(String... args) {
-        return runWithInput(null, args);
+        return inProcess(null, Map.of(), args);
     }
 
-    /** Runs with {@code input} piped to stdin (null: stdin is empty, from /dev/null). */
+    /** Runs in the test JVM with {@code input} piped to stdin (null: stdin is empty and not piped). */
     Result runWithInput(String input, String... args) {
+        return inProcess(input, Map.of(), args);
+    }
+
+    /** Runs in the test JVM with {@code extraEnv} added to the environment. */
+    Result runWithEnv(Map<String, String> extraEnv, String... args) {
+        return inProcess(null, extraEnv, args);
+    }
+
+    /** Runs as a separate process, its stdin from /dev/null. */
+    Result runProcess(String... args) {
+        return exec(command(List.of(args)), null, Map.of());
+    }
+
+    /** Runs as a separate process with {@code input} piped to its stdin. */
+    Result runProcessWithInput(String input, String... args) {
         return exec(command(List.of(args)), input, Map.of());
+    }
+
+    /** The environment a process started by {@link #exec} gets. */
+    private Map<String, String> environment(Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("OLLAMA_HOST", host);
+        env.put("HOME", home.toString());
+        env.putIfAbsent("JOLLAMA_CATALOG_REFRESH", "0");
+        env.putAll(extraEnv);
+        return env;
+    }
+
+    /**
+     * {@link Main#run} in the test JVM, as {@link #exec} runs it in a process: the same arguments and environment,
+     * stdin piped only when there is input, stdout and stderr captured (not terminals), at most 120 s.
+     */
+    private Result inProcess(String input, Map<String, String> extraEnv, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        byte[] in = input == null ? new byte[0] : input.getBytes(StandardCharsets.UTF_8);
+        Invocation io = new Invocation(new ByteArrayInputStream(in), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.copyOf(environment(extraEnv)), input != null, false);
+        int[] code = {-1};
+        Thread t = Thread.ofPlatform().name("jollama " + String.join(" ", args)).start(() -> code[0] = Main.run(io, args));
+        try {
+            if (!t.join(Duration.ofSeconds(120))) {
+                t.interrupt();
+                throw new AssertionError("jollama " + List.of(args) + " did not finish in 120 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        io.out().flush();
+        io.err().flush();
+        return new Result(code[0], out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /**
@@ -125,10 +185,7 @@ final class Cli {
     Result exec(List<String> cmd, String input, Map<String, String> extraEnv) {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.environment().put("OLLAMA_HOST", host);
-            pb.environment().put("HOME", home.toString());
-            pb.environment().putIfAbsent("JOLLAMA_CATALOG_REFRESH", "0");
-            pb.environment().putAll(extraEnv);
+            pb.environment().putAll(environment(extraEnv));
             Path out = Files.createTempFile(home, "out", ".txt"), err = Files.createTempFile(home, "err", ".txt");
             pb.redirectOutput(out.toFile()).redirectError(err.toFile());
             if (input == null) pb.redirectInput(new File("/dev/null"));

@@ -19,7 +19,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The model-management commands, each run as a real process against a live server with a temporary store. */
+/**
+ * The model-management commands against a live server with a temporary store: in the test JVM, and a few (create,
+ * piped run, an interactive chat, no server) as real processes.
+ */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliCommandsTest {
 
@@ -53,7 +56,7 @@ class CliCommandsTest {
     @Order(1)
     void createUploadsTheGgufAndListShowsIt() throws IOException {
         Path mf = modelfile("FROM " + STORIES + "\nPARAMETER temperature 0\nPARAMETER num_predict 64\nPARAMETER stop <|end|>\nSYSTEM You tell stories.\nLICENSE MIT\n");
-        Cli.Result r = cli.run("create", "tiny", "-f", mf.toString());
+        Cli.Result r = cli.runProcess("create", "tiny", "-f", mf.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("copying file sha256:"), r.toString());
         assertTrue(r.out().contains("parsing GGUF"), r.toString());
@@ -235,7 +238,7 @@ class CliCommandsTest {
         assertTrue(verbose.err().contains("eval count:           64 token(s)\n"), verbose.err());
         assertTrue(verbose.err().matches("(?s).*eval rate: +\\d+\\.\\d\\d tokens/s\n.*"), verbose.err());
 
-        Cli.Result piped = cli.runWithInput("Once upon a time", "run", "tiny");
+        Cli.Result piped = cli.runProcessWithInput("Once upon a time", "run", "tiny");
         assertEquals(reference() + "\n", piped.out(), piped.toString());
     }
 
@@ -322,7 +325,7 @@ class CliCommandsTest {
             assertEquals("Error: could not connect to jollama at http://127.0.0.1:" + port
                     + ": is it running? Start it with 'jollama serve'\n", r.err(), String.join(" ", args));
         }
-        Cli.Result v = down.run("--version");
+        Cli.Result v = down.runProcess("--version");
         assertTrue(v.out().startsWith("Warning: could not connect to a running Jollama instance"), v.toString());
     }
 }

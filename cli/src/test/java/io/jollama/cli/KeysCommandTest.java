@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * {@code jollama keys} on a store, and {@code jollama serve} with keys and HTTPS (a self-signed certificate) used by
- * the CLI and the typed client: all as real processes, bound to every interface.
+ * the CLI and the typed client: the servers as real processes bound to every interface, the other commands in the
+ * test JVM with the environment given (one as a process).
  */
 class KeysCommandTest {
 
@@ -38,7 +39,7 @@ class KeysCommandTest {
     Cli.Result keys(Map<String, String> env, String... args) {
         List<String> all = new ArrayList<>(List.of("keys"));
         all.addAll(List.of(args));
-        return new Cli("127.0.0.1:1", tmp.resolve("home")).exec(Cli.command(all), null, env);
+        return new Cli("127.0.0.1:1", tmp.resolve("home")).runWithEnv(env, all.toArray(String[]::new));
     }
 
     /** Starts {@code jollama serve}; returns the process after its banner, with the lines read so far. */
@@ -128,19 +129,19 @@ class KeysCommandTest {
 
             Map<String, String> withKey = new HashMap<>(trust);
             withKey.put("JOLLAMA_API_KEY", key);
-            Cli.Result list = cli.exec(Cli.command(List.of("list")), null, withKey);
+            Cli.Result list = cli.runWithEnv(withKey, "list");
             assertEquals(0, list.code(), list.toString());
             assertTrue(list.out().contains("tinystories:latest"), list.toString());
-            Cli.Result cp = cli.exec(Cli.command(List.of("cp", "tinystories", "mine")), null, withKey);
+            Cli.Result cp = cli.runWithEnv(withKey, "cp", "tinystories", "mine");
             assertEquals(0, cp.code(), cp.toString());
 
             Map<String, String> readOnly = new HashMap<>(trust);
             readOnly.put("JOLLAMA_API_KEY", other);
-            Cli.Result rm = cli.exec(Cli.command(List.of("rm", "mine")), null, readOnly);
+            Cli.Result rm = cli.runWithEnv(readOnly, "rm", "mine");
             assertEquals(1, rm.code(), rm.toString());
             assertTrue(rm.err().contains("\"manage\" scope"), rm.toString());
 
-            Cli.Result untrusted = cli.exec(Cli.command(List.of("list")), null, Map.of("JOLLAMA_API_KEY", key));
+            Cli.Result untrusted = cli.runWithEnv(Map.of("JOLLAMA_API_KEY", key), "list");
             assertEquals(1, untrusted.code(), untrusted.toString());
             assertTrue(untrusted.err().contains("JOLLAMA_CA_CERT"), untrusted.toString());
 

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code jollama pull --queue}, {@code queue}, {@code queue rm}, {@code queue run}, {@code hf}, and {@code create} from a
- * split GGUF, each run as a real process against a live server whose off-peak window is closed now.
+ * split GGUF against a live server whose off-peak window is closed now (in the test JVM; the queued pull as a process).
  */
 class QueueCommandsTest {
 
@@ -92,7 +92,7 @@ class QueueCommandsTest {
             client.push(new Api.PushRequest(name, true, null), p -> {});
             client.delete(name);
 
-            Cli.Result queued = cli.run("pull", "--queue", "--insecure", name);
+            Cli.Result queued = cli.runProcess("pull", "--queue", "--insecure", name);
             assertEquals(0, queued.code(), queued.toString());
             assertEquals("Model " + name + " added to download queue (queue id 1)\n4 of 5 queue requests left today\n", queued.out());
 

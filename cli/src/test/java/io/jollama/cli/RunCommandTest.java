@@ -15,8 +15,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@code jollama run} as a process: what it sends and prints, one-shot, piped and in a pseudo-terminal, against a
- * scripted server ({@link FakeOllama}) so each request can be checked.
+ * {@code jollama run}: what it sends and prints, one-shot, piped (in the test JVM; the first as a process) and in a
+ * pseudo-terminal (a process), against a scripted server ({@link FakeOllama}) so each request can be checked.
  */
 class RunCommandTest {
 
@@ -44,7 +44,7 @@ class RunCommandTest {
 
     @Test
     void oneShotPromptStreamsTheAnswer() {
-        Cli.Result r = cli.run("run", "m", "hello", "there", "--format", "json", "--keepalive", "10m", "--think=low");
+        Cli.Result r = cli.runProcess("run", "m", "hello", "there", "--format", "json", "--keepalive", "10m", "--think=low");
         assertEquals(0, r.code(), r.toString());
         assertEquals("echo: hello there\n", r.out());
         JsonNode req = fake.bodies("/api/generate").getFirst();

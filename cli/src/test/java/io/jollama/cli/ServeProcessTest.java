@@ -43,7 +43,7 @@ class ServeProcessTest {
             Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining the server's log
 
             Cli cli = new Cli(host, tmp.resolve("home"));
-            Cli.Result list = cli.run("list");
+            Cli.Result list = cli.runProcess("list");
             assertTrue(list.out().contains("tinystories:latest"), list.toString());
             Cli.Result story = cli.exec(Cli.command(List.of("run", "tinystories", "Once upon a time")), null, Map.of());
             assertEquals(0, story.code(), story.toString());
