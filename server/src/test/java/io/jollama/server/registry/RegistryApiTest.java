@@ -70,6 +70,7 @@ class RegistryApiTest {
 
     @AfterEach
     void tearDown() {
+        http.shutdownNow(); // its open connections would hold the server's stop for a second (see TestServer.close)
         server.close();
         reg.close();
     }
