@@ -125,8 +125,9 @@ final class Cli {
     }
 
     /**
-     * Runs the CLI inside a pseudo-terminal ({@code script -qefc}), typing {@code steps} in order: a String is
-     * written to the terminal, an Integer is a pause in milliseconds, a {@link WaitFor} waits for output. Output has ANSI sequences and CRs removed.
+     * Runs the CLI inside a pseudo-terminal ({@code script -qefc}), typing {@code steps} in order once the REPL shows
+     * its first prompt: a String is written to the terminal, an Integer is a pause in milliseconds, a {@link WaitFor}
+     * waits for output, {@link #PROMPT} waits until the REPL is back at its prompt. Output has ANSI sequences and CRs removed.
      * The terminal does not echo by itself, so text typed ahead while an answer streams does not interleave with
      * it (JLine still shows the line it edits).
      */
@@ -144,7 +145,9 @@ final class Cli {
             pb.redirectOutput(out.toFile()).redirectErrorStream(true);
             Process p = pb.start();
             try (var in = p.getOutputStream()) {
-                Thread.sleep(1500); // let the JVM start and JLine take the terminal before typing
+                // JLine has the terminal (in raw mode) once it shows the first prompt: typing starts then
+                int prompts = 0;
+                awaitPrompt(p, out, prompts);
                 for (Object step : steps) {
                     if (step instanceof Integer ms) Thread.sleep(ms);
                     else if (step instanceof WaitFor w) {
@@ -153,9 +156,12 @@ final class Cli {
                             if (System.nanoTime() > deadline || !p.isAlive()) {
                                 throw new AssertionError("never saw '" + w.text() + "'; output:\n" + clean(Files.readString(out)));
                             }
-                            Thread.sleep(50);
+                            Thread.sleep(20);
                         }
+                    } else if (step == PROMPT) {
+                        awaitPrompt(p, out, prompts);
                     } else {
+                        prompts = prompts(clean(Files.readString(out)));
                         in.write(step.toString().getBytes(StandardCharsets.UTF_8));
                         in.flush();
                     }
@@ -176,6 +182,29 @@ final class Cli {
 
     /** A step of {@link #runInTerminal}: wait until the output shows this text. */
     record WaitFor(String text) {}
+
+    /**
+     * A step of {@link #runInTerminal}: wait until the REPL is back at its prompt after the last text typed (the
+     * output ends with a prompt {@code >>>} that was not there before it).
+     */
+    static final Object PROMPT = new Object();
+
+    private static int prompts(String output) {
+        int n = 0;
+        for (int i = output.indexOf(">>> "); i >= 0; i = output.indexOf(">>> ", i + 1)) n++;
+        return n;
+    }
+
+    /** Waits until the output ends with a prompt, and holds more prompts than {@code before}. */
+    private static void awaitPrompt(Process p, Path out, int before) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            String text = clean(Files.readString(out));
+            if (prompts(text) > before && text.stripTrailing().endsWith(">>>")) return;
+            if (System.nanoTime() > deadline || !p.isAlive()) throw new AssertionError("never saw the prompt; output:\n" + text);
+            Thread.sleep(20);
+        }
+    }
 
     static String clean(String s) {
         return s.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B[()][A-Z0-9]", "")

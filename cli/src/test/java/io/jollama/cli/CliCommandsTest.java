@@ -265,7 +265,7 @@ class CliCommandsTest {
     @Test
     @Order(12)
     void interactiveChatWithTheModel() {
-        Cli.Result r = cli.runInTerminal(List.of("/set parameter num_predict 64\n", 500, "Once upon a time\n",
+        Cli.Result r = cli.runInTerminal(List.of("/set parameter num_predict 64\n", Cli.PROMPT, "Once upon a time\n",
                 new Cli.WaitFor("Lily's mom said"), "/show info\n", new Cli.WaitFor("License"), "/save tinysaved\n",
                 new Cli.WaitFor("Created new model"), "/bye\n"), "run", "tiny", "--nowordwrap");
         assertEquals(0, r.code(), r.toString());

@@ -127,16 +127,16 @@ class RunCommandTest {
     @Test
     void interactiveSessionInATerminal() {
         Cli.Result r = cli.runInTerminal(List.of(
-                "/set parameter temperature 0\n", 300,
-                "/set parameter num_predict many\n", 300,
-                "\"\"\"first line\n", "second line\n", "\"\"\"\n", 800,
-                "/set system Be brief.\n", 300,
-                "/show system\n", 500,
-                "/show parameters\n", 500,
-                "again\n", 800,
-                "/clear\n", 300,
-                "after clear\n", 800,
-                "/nope\n", 300,
+                "/set parameter temperature 0\n", Cli.PROMPT,
+                "/set parameter num_predict many\n", Cli.PROMPT,
+                "\"\"\"first line\n", "second line\n", "\"\"\"\n", Cli.PROMPT,
+                "/set system Be brief.\n", Cli.PROMPT,
+                "/show system\n", Cli.PROMPT,
+                "/show parameters\n", Cli.PROMPT,
+                "again\n", Cli.PROMPT,
+                "/clear\n", Cli.PROMPT,
+                "after clear\n", Cli.PROMPT,
+                "/nope\n", Cli.PROMPT,
                 "/bye\n"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         String out = r.out();
@@ -176,7 +176,7 @@ class RunCommandTest {
     @Test
     void ctrlCStopsTheAnswerNotTheSession() {
         Cli.Result r = cli.runInTerminal(List.of("slow\n", new Cli.WaitFor("tick2 "), "\u0003",
-                new Cli.WaitFor(">>> "), 300, "hello\n", "/bye\n"), "run", "m");
+                Cli.PROMPT, "hello\n", "/bye\n"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         String out = r.out();
         assertTrue(out.contains("tick2 "), out);
@@ -202,8 +202,8 @@ class RunCommandTest {
 
     @Test
     void ctrlCOnAnEmptyLineExplainsAndCtrlDQuits() {
-        Cli.Result r = cli.runInTerminal(List.of("/?\n", new Cli.WaitFor("multi-line message."), 1000, "\u0003",
-                new Cli.WaitFor("Use Ctrl + d or /bye to exit."), 1000, "\u0004"), "run", "m");
+        Cli.Result r = cli.runInTerminal(List.of("/?\n", new Cli.WaitFor("multi-line message."), Cli.PROMPT, "\u0003",
+                new Cli.WaitFor("Use Ctrl + d or /bye to exit."), Cli.PROMPT, "\u0004"), "run", "m");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("/bye            Exit"), r.out());
         assertTrue(fake.bodies("/api/chat").isEmpty());
