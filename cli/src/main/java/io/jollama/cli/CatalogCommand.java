@@ -4,11 +4,11 @@ import io.jollama.client.Gallery;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
 import io.jollama.server.catalog.CatalogFiles;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 

@@ -5,11 +5,11 @@ import io.jollama.client.Api.Message;
 import io.jollama.client.OllamaClient;
 import io.jollama.server.create.Modelfile;
 import io.jollama.server.store.ModelName;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -4,11 +4,11 @@ import io.jollama.server.ServerConfig;
 import io.jollama.server.auth.ApiKey;
 import io.jollama.server.auth.KeyFile;
 import io.jollama.server.auth.Scope;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.time.Instant;

@@ -1,10 +1,10 @@
 package io.jollama.cli;
 
 import io.jollama.client.Api.ProcessModel;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.time.OffsetDateTime;
 import java.util.Locale;

@@ -2,11 +2,11 @@ package io.jollama.cli;
 
 import io.jollama.client.Api.PullRequest;
 import io.jollama.client.OllamaClient;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 

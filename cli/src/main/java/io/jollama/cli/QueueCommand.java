@@ -4,10 +4,10 @@ import io.jollama.client.Api.QueueItem;
 import io.jollama.client.Api.QueueResponse;
 import io.jollama.client.Api.QueuedResponse;
 import io.jollama.client.Api.RecentItem;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.time.OffsetDateTime;

@@ -8,11 +8,11 @@ import io.jollama.client.Api.ShowRequest;
 import io.jollama.client.Api.ShowResponse;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;

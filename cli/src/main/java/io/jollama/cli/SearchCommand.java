@@ -1,11 +1,11 @@
 package io.jollama.cli;
 
 import io.jollama.client.Gallery;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
 import java.util.Comparator;

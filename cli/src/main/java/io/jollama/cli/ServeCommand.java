@@ -3,9 +3,9 @@ package io.jollama.cli;
 import io.jollama.server.JollamaServer;
 import io.jollama.server.ServerConfig;
 import io.jollama.server.create.BundledModel;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -2,11 +2,11 @@ package io.jollama.cli;
 
 import io.jollama.client.Api.ShowRequest;
 import io.jollama.client.Api.ShowResponse;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -3,10 +3,10 @@ package io.jollama.cli;
 import io.jollama.client.Api.GenerateRequest;
 import io.jollama.client.OllamaClient;
 import io.jollama.client.OllamaException;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
