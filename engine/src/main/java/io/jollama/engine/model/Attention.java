@@ -124,9 +124,22 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         float attnScale = queryScale(q, n);
         int[] len = new int[n];
         for (int i = 0; i < n; i++) len[i] = b.positions()[i] + 1;
+        int[] starts = null;
+        if (b.bidirectional()) {
+            // every token sees the whole batch (of one cache): rows up to the batch's last position, and with a
+            // sliding window the keys from its own position - window + 1 on, later ones included (llama.cpp's mask)
+            int last = 0;
+            for (int i = 0; i < n; i++) last = Math.max(last, len[i]);
+            if (window > 0) {
+                starts = new int[n];
+                for (int i = 0; i < n; i++) starts[i] = Math.max(0, len[i] - window);
+            }
+            Arrays.fill(len, last);
+        }
+        final int[] firstRows = starts;
         KvCache[] caches = b.caches();
         if (caches[0].type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(caches, q, out, n, len, from, to, attnScale));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(caches, q, out, n, len, firstRows, from, to, attnScale));
         } else {
             // each cache's rows in use are widened once per layer (one widen per sequence of the batch)
             KvCache.Widened[] kv = new KvCache.Widened[n];
@@ -138,7 +151,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
                 KvCache.Widened w = n > 1 && Ops.TRANSPOSED_SCORES ? caches[i].widenTransposed(layer, rows) : caches[i].widen(layer, rows);
                 for (int j = i; j < n; j++) if (caches[j] == caches[i]) kv[j] = w;
             }
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, window));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, firstRows, q, out, n, from, to, attnScale, window));
         }
     }
 
@@ -151,7 +164,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache[] caches, float[] q, float[] out, int n, int[] lens, int from, int to, float scale) {
+    private void attendF32(KvCache[] caches, float[] q, float[] out, int n, int[] lens, int[] starts, int from, int to, float scale) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int maxLen = 0;
@@ -162,7 +175,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             KvCache cache = caches[i];
             MemorySegment keys = cache.keys[layer], values = cache.values[layer];
             int len = lens[i];
-            int start = window > 0 ? Math.max(0, len - window) : 0;
+            int start = starts != null ? starts[i] : window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = start; t < len; t++) {
@@ -194,6 +207,11 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
      * as separate float→half and half→float passes, which C2 vectorizes.
      */
     static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale, int window) {
+        attendF16(c, kvs, lens, null, q, out, n, from, to, scale, window);
+    }
+
+    /** As above; token i's first row is {@code starts[i]} when given (a bidirectional batch with a window). */
+    static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, int[] starts, float[] q, float[] out, int n, int from, int to, float scale, int window) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
         float[] qh = new float[hd];
@@ -204,7 +222,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             int i = item % n, h = item / n, kvh = h / group;
             float[] keys = kvs[i].keys(), values = kvs[i].values();
             int len = lens[i];
-            int start = window > 0 ? Math.max(0, len - window) : 0;
+            int start = starts != null ? starts[i] : window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
             for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);

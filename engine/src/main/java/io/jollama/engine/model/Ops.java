@@ -150,6 +150,13 @@ final class Ops {
         return Float.float16ToFloat(Float.floatToFloat16(y));
     }
 
+    /** ggml's quick GELU, x·σ(1.702·x), as its CPU backend computes it: a table of f16 results indexed by the f16-rounded input. */
+    static float geluQuickTable(float x) {
+        float h = Float.float16ToFloat(Float.floatToFloat16(x));
+        float y = h * (1.0f / (1.0f + (float) Math.exp(-1.702f * h)));
+        return Float.float16ToFloat(Float.floatToFloat16(y));
+    }
+
     static float silu(float x) {
         return x / (1.0f + (float) Math.exp(-x));
     }
