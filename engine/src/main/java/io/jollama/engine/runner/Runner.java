@@ -31,6 +31,7 @@ public final class Runner implements AutoCloseable {
     private final ExecutorService engine;
     private final DecodeBatcher batcher;
     private volatile VisionModel vision;
+    private volatile String visionProblem;
     /** The rows of recently encoded images by the SHA-256 of their pixels (a chat sends the same image every turn). */
     private final java.util.Map<String, float[]> encoded = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -106,10 +107,22 @@ public final class Runner implements AutoCloseable {
      * Fails, leaving the runner as it was, when the file is not a supported projector or does not fit the model.
      */
     public void attachVision(Path projector, boolean mmap) throws IOException {
-        VisionModel v = VisionModel.load(projector, mmap, model.config().dim());
+        VisionModel v;
+        try {
+            v = VisionModel.load(projector, mmap, model.config().dim());
+        } catch (IOException | RuntimeException e) {
+            visionProblem = e.getMessage();
+            throw e;
+        }
         VisionModel old = vision;
         vision = v;
+        visionProblem = null;
         if (old != null) old.close();
+    }
+
+    /** Why the last projector given to {@link #attachVision} could not be used, or null. */
+    public String visionProblem() {
+        return visionProblem;
     }
 
     /** Whether prompts may hold images. */
