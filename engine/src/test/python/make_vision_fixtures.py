@@ -11,6 +11,7 @@ Matrices are F16 as in real mmproj files; vectors F32. The images are PNGs (writ
 library), of sizes that are neither square nor the projector's, so resizing and padding are exercised.
 
 Run: PYTHONPATH=<llama.cpp>/gguf-py python3 make_vision_fixtures.py <output dir>
+ or: ... make_vision_fixtures.py --bench <dir>   (full-size projectors for timing, ~0.6 and ~0.8 GB)
 """
 import struct
 import sys
@@ -63,9 +64,9 @@ def common(w, name, projector, image_size, patch, dim, ff, layers, heads, proj_d
     w.add_array("clip.vision.image_std", std)
 
 
-def llava(path):
+def llava(path, dim=64, ff=128, layers=3, heads=4, size=32, patch=8, text=128, hidden=None):
     rng = np.random.default_rng(11)
-    dim, ff, layers, heads, size, patch, text = 64, 128, 3, 4, 32, 8, 128
+    hidden = hidden or text
     n_pos = (size // patch) ** 2 + 1
     w = gguf.GGUFWriter(str(path), "clip")
     common(w, "random-llava-clip", "mlp", size, patch, dim, ff, layers, heads, text, 1e-5,
@@ -79,9 +80,9 @@ def llava(path):
     w.add_tensor("v.pre_ln.weight", vector(rng, dim, 0.1, 1.0))
     w.add_tensor("v.pre_ln.bias", vector(rng, dim))
     vit(w, rng, layers, dim, ff, 1.0)
-    w.add_tensor("mm.0.weight", matrix(rng, dim, text))
-    w.add_tensor("mm.0.bias", vector(rng, text))
-    w.add_tensor("mm.2.weight", matrix(rng, text, text, 1.0))
+    w.add_tensor("mm.0.weight", matrix(rng, dim, hidden))
+    w.add_tensor("mm.0.bias", vector(rng, hidden))
+    w.add_tensor("mm.2.weight", matrix(rng, hidden, text, 1.0))
     w.add_tensor("mm.2.bias", vector(rng, text))
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -89,9 +90,8 @@ def llava(path):
     w.close()
 
 
-def gemma3(path):
+def gemma3(path, dim=64, ff=128, layers=2, heads=4, size=64, patch=4, text=128):
     rng = np.random.default_rng(12)
-    dim, ff, layers, heads, size, patch, text = 64, 128, 2, 4, 64, 4, 128
     n_pos = (size // patch) ** 2
     w = gguf.GGUFWriter(str(path), "clip")
     common(w, "random-gemma3-siglip", "gemma3", size, patch, dim, ff, layers, heads, text, 1e-6,
@@ -146,6 +146,14 @@ def images(out):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--bench":
+        # full-size towers for timing image encoding (not test fixtures): LLaVA 1.5's CLIP ViT-L/14 at 336 pixels
+        # (the MLP's output narrowed to the shared text models' 128) and Gemma 3's SigLIP at 896 pixels
+        out = Path(sys.argv[2])
+        out.mkdir(parents=True, exist_ok=True)
+        llava(out / "clip-l-336-f16.mmproj.gguf", dim=1024, ff=4096, layers=24, heads=16, size=336, patch=14, text=128, hidden=4096)
+        gemma3(out / "siglip-896-f16.mmproj.gguf", dim=1152, ff=4304, layers=27, heads=16, size=896, patch=14, text=128)
+        sys.exit(0)
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     llava(out / "llava-mlp-f16.mmproj.gguf")
