@@ -24,6 +24,14 @@ public record VisionTower(int patch, int dim, Tensor patchWeight, float[] patchB
      * one) of an image given as normalised planar pixels ({@code 3 × height × width}, channel-major).
      */
     public float[] forward(float[] pixels, int width, int height) {
+        return forward(pixels, width, height, () -> false);
+    }
+
+    /**
+     * As {@link #forward(float[], int, int)}; {@code cancelled} is checked between blocks, and a cancelled pass
+     * ends with a {@link java.util.concurrent.CancellationException}.
+     */
+    public float[] forward(float[] pixels, int width, int height, java.util.function.BooleanSupplier cancelled) {
         int nx = width / patch, ny = height / patch, patches = nx * ny, cols = 3 * patch * patch;
         if (nx == 0 || ny == 0) throw new IllegalArgumentException("an image of " + width + "×" + height + " has no " + patch + "-pixel patch");
         float[] rows = new float[patches * cols];
@@ -51,7 +59,10 @@ public record VisionTower(int patch, int dim, Tensor patchWeight, float[] patchB
 
         ForwardPass p = new ForwardPass(Batch.encodeEmbeddings(x, n));
         if (preNorm != null) p.norm(preNorm, x, x, dim);
-        for (Block block : blocks) block.forward(p, x);
+        for (Block block : blocks) {
+            if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("image encoding cancelled");
+            block.forward(p, x);
+        }
         if (postNorm != null) p.norm(postNorm, x, x, dim);
         return x;
     }

@@ -145,6 +145,14 @@ public final class Runner implements AutoCloseable {
      * @throws IllegalStateException when the parts hold an image and the model has no projector
      */
     public Prompt prompt(java.util.List<Prompt.Part> parts) {
+        return prompt(parts, () -> false);
+    }
+
+    /**
+     * As {@link #prompt(java.util.List)}; {@code cancelled} is checked between images and between the layers of
+     * an image's encoding, and a cancelled prompt ends with a {@link java.util.concurrent.CancellationException}.
+     */
+    public Prompt prompt(java.util.List<Prompt.Part> parts, java.util.function.BooleanSupplier cancelled) {
         VisionModel v = vision;
         java.util.List<Integer> ids = new java.util.ArrayList<>();
         java.util.List<Prompt.Image> images = new java.util.ArrayList<>();
@@ -158,7 +166,8 @@ public final class Runner implements AutoCloseable {
                     String key = digest(p.image());
                     float[] rows = encoded.get(key);
                     if (rows == null) {
-                        rows = onEngine(() -> v.encode(p.image()));
+                        if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("prompt cancelled");
+                        rows = onEngine(() -> v.encode(p.image(), cancelled));
                         encoded.put(key, rows);
                     }
                     int n = rows.length / model.config().dim();

@@ -61,9 +61,14 @@ public record VisionModel(GgufFile file, String projectorType, ImagePreprocessor
 
     /** The rows of the text model's input for one image ({@code tokens × embeddingLength}). */
     public float[] encode(RgbImage image) {
+        return encode(image, () -> false);
+    }
+
+    /** As {@link #encode(RgbImage)}, checking {@code cancelled} between the tower's blocks (then a CancellationException). */
+    public float[] encode(RgbImage image, java.util.function.BooleanSupplier cancelled) {
         float[] pixels = preprocessor.apply(image);
         int size = preprocessor.size();
-        float[] hidden = tower.forward(pixels, size, size);
+        float[] hidden = tower.forward(pixels, size, size, cancelled);
         return projector.project(hidden, tower.rows(size, size));
     }
 

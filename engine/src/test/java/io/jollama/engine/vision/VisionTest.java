@@ -155,6 +155,21 @@ class VisionTest {
     }
 
     @Test
+    void encodingStopsWhenCancelled() throws Exception {
+        try (Runner runner = Runner.load(TestData.path("models/arch/gemma3-f32.gguf"), 256, 64, true, KvCache.Type.F16)) {
+            runner.attachVision(resource("gemma3-f16.mmproj.gguf"), true);
+            RgbImage img = image("scene-50x37.png");
+            int[] checks = {0};
+            // cancelled after the first block: the encoding stops there instead of finishing
+            assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> runner.prompt(List.of(new Prompt.Part.Picture(img)), () -> checks[0]++ >= 2));
+            assertEquals(3, checks[0], "checked once before the image and before each block until cancelled");
+            // nothing half-done is kept: the same image encodes in full afterwards
+            assertEquals(16, runner.prompt(List.of(new Prompt.Part.Picture(img))).images().getFirst().length());
+        }
+    }
+
+    @Test
     void aTextOnlyModelRefusesImages() throws Exception {
         try (Runner runner = Runner.load(TestData.path("models/arch/gemma3-f32.gguf"), 256, 64, true, KvCache.Type.F16)) {
             RgbImage img = image("scene-50x37.png");

@@ -326,7 +326,11 @@ public final class InferenceApi {
                         ? "the model's vision projector could not be loaded: " + runner.visionProblem()
                         : "the model has no vision projector layer Jollama can use (vision weights inside the model file are not supported yet)");
             }
-            prompt = runner.prompt(ImagePrompt.parts(text, images));
+            try {
+                prompt = runner.prompt(ImagePrompt.parts(text, images), clientGone);
+            } catch (java.util.concurrent.CancellationException e) {
+                return new GenerationResult("cancel", 0, 0, 0, 0, new int[0]);
+            }
             if (prompt.length() >= runner.numCtx()) {
                 throw ApiException.badRequest("the input length exceeds the context length: the prompt and its " + images.size() + " image(s) take "
                         + prompt.length() + " positions, the context holds " + runner.numCtx());
