@@ -5,6 +5,8 @@ The projectors are written with llama.cpp's own gguf-py writer (metadata keys an
 loader reads them), sized to feed the shared random text models of ../shared/testdata/models/arch (n_embd 128):
   - llava-mlp-f16.mmproj.gguf: a CLIP ViT (class embedding, pre-LayerNorm, 3 layers of which llava uses the first 2,
     quick GELU) with LLaVA's 2-layer MLP projector (mm.0, GELU, mm.2), 32x32 images in 8x8 patches;
+  - llava-next-f16.mmproj.gguf: the same with LLaVA-NeXT's resolution candidates (64x32, 32x64, 64x64), so that
+    larger images are cut into 32x32 tiles plus an overview;
   - gemma3-f16.mmproj.gguf: a SigLIP ViT (patch bias, no class embedding, post-LayerNorm, tanh GELU) with Gemma 3's
     4x4 average pooling, soft embedding RMSNorm and input projection, 64x64 images in 4x4 patches (16 image tokens).
 Matrices are F16 as in real mmproj files; vectors F32. The images are PNGs (written here with zlib, no imaging
@@ -64,7 +66,7 @@ def common(w, name, projector, image_size, patch, dim, ff, layers, heads, proj_d
     w.add_array("clip.vision.image_std", std)
 
 
-def llava(path, dim=64, ff=128, layers=3, heads=4, size=32, patch=8, text=128, hidden=None):
+def llava(path, dim=64, ff=128, layers=3, heads=4, size=32, patch=8, text=128, hidden=None, pinpoints=None):
     rng = np.random.default_rng(11)
     hidden = hidden or text
     n_pos = (size // patch) ** 2 + 1
@@ -73,6 +75,10 @@ def llava(path, dim=64, ff=128, layers=3, heads=4, size=32, patch=8, text=128, h
            [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711])
     w.add_bool("clip.has_llava_projector", True)
     w.add_bool("clip.use_gelu", False)
+    if pinpoints:
+        # LLaVA-NeXT: resolution candidates (width, height pairs) for tiling larger images
+        w.add_array("clip.vision.image_grid_pinpoints", pinpoints)
+        w.add_string("clip.vision.mm_patch_merge_type", "spatial_unpad")
     w.add_tensor("v.patch_embd.weight", (rng.standard_normal((dim, 3, patch, patch), dtype=np.float32)
                                          / np.sqrt(3 * patch * patch)).astype(np.float16))
     w.add_tensor("v.class_embd", vector(rng, dim, 1.0))
@@ -143,6 +149,11 @@ def images(out):
     img = np.stack([(x * 11) % 256, (y * 7 + 60) % 256, ((x + y) * 5) % 256], axis=-1).astype(np.float32)
     img += rng.integers(-20, 20, img.shape)
     png(out / "stripes-23x41.png", np.clip(img, 0, 255))
+    # a picture smaller than the projectors' squares
+    h, w = 14, 20
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.stack([200 - 9 * x, 40 + 12 * y, 120 + 0 * x], axis=-1).astype(np.float32)
+    png(out / "small-20x14.png", np.clip(img, 0, 255))
 
 
 if __name__ == "__main__":
@@ -157,5 +168,6 @@ if __name__ == "__main__":
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     llava(out / "llava-mlp-f16.mmproj.gguf")
+    llava(out / "llava-next-f16.mmproj.gguf", pinpoints=[64, 32, 32, 64, 64, 64])
     gemma3(out / "gemma3-f16.mmproj.gguf")
     images(out)

@@ -20,8 +20,10 @@ CASES = [
      "<start_of_turn>user\n{{ .Prompt }}<end_of_turn>\n<start_of_turn>model\n"),
     ("llava-mlp-f16.mmproj.gguf", "llama-bpe-f32.gguf", "chatml",
      "<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n"),
+    ("llava-next-f16.mmproj.gguf", "llama-bpe-f32.gguf", "chatml",
+     "<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n"),
 ]
-IMAGES = ["scene-50x37.png", "stripes-23x41.png"]
+IMAGES = ["scene-50x37.png", "stripes-23x41.png", "small-20x14.png"]
 # a JPEG: its decoders (stb_image here, the JDK's in Jollama) may round pixels differently, so only its embeddings
 # are compared, by cosine
 LOSSY = ["stripes-23x41.jpg"]

@@ -1,19 +1,71 @@
 package io.jollama.engine.vision;
 
 /**
- * An image made ready for a vision tower as llama.cpp's mtmd does it for fixed-size projectors: scaled to fit a
+ * An image made ready for a vision tower as llama.cpp's mtmd does it. Fixed-size projectors: scaled to fit a
  * {@code size × size} square keeping its aspect ratio (bilinear or bicubic, as the projector asks), centred on a
- * square of the padding colour, then each channel mapped to {@code (v/255 − mean) / std}. The arithmetic follows
- * mtmd's (float lerps truncated to bytes; its bicubic kernel with rounding), so the pixels are the same bytes.
+ * square of the padding colour. With resolution candidates ({@code pinpoints}, LLaVA-NeXT): an image larger than
+ * the square is also scaled (bicubic, black padding) to the candidate that keeps most of it and cut into squares,
+ * which come first, followed by the whole image stretched to the square (bilinear); a smaller image is only
+ * stretched. Then each channel maps to {@code (v/255 − mean) / std}. The arithmetic follows mtmd's (float lerps
+ * truncated to bytes; its bicubic kernel with rounding), so the pixels are the same bytes.
+ *
+ * @param pinpoints resolution candidates as {width, height} pairs, or an empty list
  */
-public record ImagePreprocessor(int size, Resize resize, int[] padColor, float[] mean, float[] std) {
+public record ImagePreprocessor(int size, Resize resize, int[] padColor, float[] mean, float[] std, java.util.List<int[]> pinpoints) {
 
     public enum Resize { BILINEAR, BICUBIC }
 
-    /** The normalised pixels, planar ({@code 3 × size × size}, channel-major). */
+    public ImagePreprocessor(int size, Resize resize, int[] padColor, float[] mean, float[] std) {
+        this(size, resize, padColor, mean, std, java.util.List.of());
+    }
+
+    /** The squares the image becomes, each as normalised planar pixels ({@code 3 × size × size}, channel-major). */
+    public java.util.List<float[]> tiles(RgbImage image) {
+        if (pinpoints.isEmpty()) return java.util.List.of(normalise(fit(image)));
+        RgbImage overview = image.width() == size && image.height() == size ? image : bilinear(image, size, size);
+        if (image.width() <= size && image.height() <= size) return java.util.List.of(normalise(overview));
+        int[] best = bestResolution(image.width(), image.height());
+        RgbImage refined = padded(image, best[0], best[1], Resize.BICUBIC, new int[]{0, 0, 0});
+        java.util.List<float[]> out = new java.util.ArrayList<>();
+        for (int y = 0; y < best[1]; y += size) {
+            for (int x = 0; x < best[0]; x += size) {
+                out.add(normalise(crop(refined, x, y, Math.min(size, best[0] - x), Math.min(size, best[1] - y))));
+            }
+        }
+        out.add(normalise(overview));
+        return out;
+    }
+
+    /** The candidate that keeps the most of the image's pixels, then wastes the least (mtmd's select_best_resolution). */
+    int[] bestResolution(int w, int h) {
+        int[] best = null;
+        int maxEffective = 0, minWasted = Integer.MAX_VALUE;
+        for (int[] c : pinpoints) {
+            float scale = Math.min((float) c[0] / w, (float) c[1] / h);
+            int tw = (int) (w * scale), th = (int) (h * scale);
+            int effective = Math.min(tw * th, w * h), wasted = c[0] * c[1] - effective;
+            if (effective > maxEffective || (effective == maxEffective && wasted < minWasted)) {
+                maxEffective = effective;
+                minWasted = wasted;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static RgbImage crop(RgbImage src, int x, int y, int w, int h) {
+        byte[] out = new byte[3 * w * h];
+        for (int r = 0; r < h; r++) System.arraycopy(src.rgb(), 3 * ((y + r) * src.width() + x), out, 3 * r * w, 3 * w);
+        return new RgbImage(w, h, out);
+    }
+
+    /** The normalised pixels of the fitted square, planar ({@code 3 × size × size}, channel-major). */
     public float[] apply(RgbImage image) {
-        RgbImage square = fit(image);
-        int n = size * size;
+        return normalise(fit(image));
+    }
+
+    private float[] normalise(RgbImage square) {
+        int n = square.width() * square.height();
         float[] out = new float[3 * n];
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < 3; c++) {
@@ -26,16 +78,21 @@ public record ImagePreprocessor(int size, Resize resize, int[] padColor, float[]
 
     /** The image scaled into the square and padded. */
     RgbImage fit(RgbImage src) {
-        if (src.width() == size && src.height() == size) return src;
-        float scale = Math.min((float) size / src.width(), (float) size / src.height());
-        int w = Math.min((int) Math.ceil(src.width() * scale), size);
-        int h = Math.min((int) Math.ceil(src.height() * scale), size);
-        RgbImage scaled = resize == Resize.BILINEAR ? bilinear(src, w, h) : bicubic(src, w, h);
-        byte[] out = new byte[3 * size * size];
-        for (int i = 0; i < size * size; i++) for (int c = 0; c < 3; c++) out[3 * i + c] = (byte) padColor[c];
-        int ox = (size - w) / 2, oy = (size - h) / 2;
-        for (int y = 0; y < h; y++) System.arraycopy(scaled.rgb(), 3 * y * w, out, 3 * ((y + oy) * size + ox), 3 * w);
-        return new RgbImage(size, size, out);
+        return padded(src, size, size, resize, padColor);
+    }
+
+    /** The image scaled to fit {@code tw × th} keeping its aspect ratio, centred on that area filled with {@code color}. */
+    static RgbImage padded(RgbImage src, int tw, int th, Resize algo, int[] color) {
+        if (src.width() == tw && src.height() == th) return src;
+        float scale = Math.min((float) tw / src.width(), (float) th / src.height());
+        int w = Math.min((int) Math.ceil(src.width() * scale), tw);
+        int h = Math.min((int) Math.ceil(src.height() * scale), th);
+        RgbImage scaled = algo == Resize.BILINEAR ? bilinear(src, w, h) : bicubic(src, w, h);
+        byte[] out = new byte[3 * tw * th];
+        for (int i = 0; i < tw * th; i++) for (int c = 0; c < 3; c++) out[3 * i + c] = (byte) color[c];
+        int ox = (tw - w) / 2, oy = (th - h) / 2;
+        for (int y = 0; y < h; y++) System.arraycopy(scaled.rgb(), 3 * y * w, out, 3 * ((y + oy) * tw + ox), 3 * w);
+        return new RgbImage(tw, th, out);
     }
 
     static RgbImage bilinear(RgbImage src, int tw, int th) {

@@ -7,19 +7,17 @@ import io.jollama.engine.tensor.MatMul;
 import io.jollama.engine.tensor.Tensor;
 
 /**
- * LLaVA's vision side (llava 1.5, bakllava, llava-phi3; projector type {@code mlp}): a CLIP ViT whose
+ * LLaVA's vision side (llava 1.5, bakllava, llava-phi3, LLaVA-NeXT; projector type {@code mlp}): a CLIP ViT whose
  * second-to-last layer's states (all blocks but the last, as llama.cpp's llava graph runs them) go through a
  * two-layer MLP, {@code mm.2 · gelu(mm.0 · x + b0) + b2}, one row per patch. Images are padded to a square of
- * CLIP's mean colour and resized bicubically.
+ * CLIP's mean colour and resized bicubically; with resolution candidates (LLaVA-NeXT) a large image becomes several
+ * tiles and an overview, each encoded alone, as llama.cpp's mtmd does (without LLaVA-NeXT's unpadding and row ends).
  */
 final class Llava {
     private Llava() {}
 
     static VisionModel load(GgufFile f) throws GgufFormatException {
         VisionHparams h = VisionHparams.read(f);
-        if (f.getArray("clip.vision.image_grid_pinpoints") != null) {
-            throw new GgufFormatException(f.path() + ": LLaVA-NeXT (llava 1.6) image tiling is not supported yet; llava 1.5-style projectors are");
-        }
         if (f.getArray("clip.vision.feature_layer") != null) {
             throw new GgufFormatException(f.path() + ": vision feature layers (granite vision) are not supported yet");
         }
@@ -35,7 +33,8 @@ final class Llava {
         int hidden = (int) mm0.rows(), out = (int) mm2.rows();
         Tensor w0 = h.matrix("mm.0.weight", h.dim(), hidden), w2 = h.matrix("mm.2.weight", hidden, out);
         float[] b0 = h.weights().vector("mm.0.bias", hidden), b2 = h.weights().vector("mm.2.bias", out);
-        ImagePreprocessor pre = new ImagePreprocessor(h.imageSize(), ImagePreprocessor.Resize.BICUBIC, new int[]{122, 116, 104}, h.mean(), h.std());
+        ImagePreprocessor pre = new ImagePreprocessor(h.imageSize(), ImagePreprocessor.Resize.BICUBIC, new int[]{122, 116, 104}, h.mean(), h.std(),
+                pinpoints(f, h.imageSize()));
         boolean skipFirst = cls != null;
         VisionModel.Projector projector = new VisionModel.Projector() {
             @Override
@@ -60,6 +59,21 @@ final class Llava {
             }
         };
         return new VisionModel(f, "mlp", pre, tower, projector, out, "", "", false);
+    }
+
+    /** LLaVA-NeXT's resolution candidates ({@code clip.vision.image_grid_pinpoints}: width, height, ...), or none. */
+    static java.util.List<int[]> pinpoints(GgufFile f, int size) throws GgufFormatException {
+        if (f.getArray("clip.vision.image_grid_pinpoints") == null) return java.util.List.of();
+        int[] v = f.getInts("clip.vision.image_grid_pinpoints");
+        if (v == null || v.length == 0 || v.length % 2 != 0) throw new GgufFormatException(f.path() + ": clip.vision.image_grid_pinpoints must hold width, height pairs");
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (int i = 0; i < v.length; i += 2) {
+            if (v[i] <= 0 || v[i + 1] <= 0 || v[i] % size != 0 || v[i + 1] % size != 0) {
+                throw new GgufFormatException(f.path() + ": resolution candidate " + v[i] + "×" + v[i + 1] + " is not made of " + size + "-pixel tiles");
+            }
+            out.add(new int[]{v[i], v[i + 1]});
+        }
+        return out;
     }
 
     static void matmul(Tensor w, float[] x, int n, float[] out) {

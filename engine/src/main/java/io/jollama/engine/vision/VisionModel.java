@@ -66,13 +66,27 @@ public record VisionModel(GgufFile file, String projectorType, ImagePreprocessor
 
     /** As {@link #encode(RgbImage)}, checking {@code cancelled} between the tower's blocks (then a CancellationException). */
     public float[] encode(RgbImage image, java.util.function.BooleanSupplier cancelled) {
-        float[] pixels = preprocessor.apply(image);
         int size = preprocessor.size();
-        float[] hidden = tower.forward(pixels, size, size, cancelled);
-        return projector.project(hidden, tower.rows(size, size));
+        java.util.List<float[]> tiles = preprocessor.tiles(image);
+        float[][] parts = new float[tiles.size()][];
+        int total = 0;
+        for (int i = 0; i < parts.length; i++) {
+            float[] hidden = tower.forward(tiles.get(i), size, size, cancelled);
+            parts[i] = projector.project(hidden, tower.rows(size, size));
+            total += parts[i].length;
+        }
+        if (parts.length == 1) return parts[0];
+        // the tiles' rows one after the other (LLaVA-NeXT: the slices, then the whole image)
+        float[] out = new float[total];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
-    /** How many rows (prompt positions) every image takes. */
+    /** How many rows (prompt positions) an image no larger than the projector's square takes (larger ones may take more tiles). */
     public int tokensPerImage() {
         int size = preprocessor.size();
         return projector.tokens(tower.rows(size, size));

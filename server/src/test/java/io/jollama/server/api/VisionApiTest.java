@@ -58,8 +58,9 @@ class VisionApiTest {
         }
     }
 
+    /** gemma3-vision, llava-mlp-vision, llava-next-vision. */
     static String name(JsonNode c) {
-        return c.get("projector").asString().startsWith("gemma3") ? "gemma3-vision" : "llava-vision";
+        return c.get("projector").asString().replace("-f16.mmproj.gguf", "") + "-vision";
     }
 
     static String b64(String image) throws IOException {
@@ -124,13 +125,13 @@ class VisionApiTest {
     @Test
     void openAiImageUrlPartsAreTheNativeChatsImages() throws IOException {
         String image = b64("scene-50x37.png");
-        HttpResponse<String> v1 = server.post("/v1/chat/completions", "{\"model\":\"llava-vision\",\"temperature\":0,\"max_tokens\":12,"
+        HttpResponse<String> v1 = server.post("/v1/chat/completions", "{\"model\":\"llava-mlp-vision\",\"temperature\":0,\"max_tokens\":12,"
                 + "\"frequency_penalty\":0,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,"
                 + image + "\"}},{\"type\":\"text\",\"text\":\"Describe this.\"}]}]}");
         assertEquals(200, v1.statusCode(), v1.body());
         String content = TestServer.json(v1).get("choices").get(0).get("message").get("content").asString();
         // OpenAI's parts are one native message each: the same two messages through /api/chat
-        HttpResponse<String> ch = server.post("/api/chat", "{\"model\":\"llava-vision\",\"stream\":false,\"messages\":["
+        HttpResponse<String> ch = server.post("/api/chat", "{\"model\":\"llava-mlp-vision\",\"stream\":false,\"messages\":["
                 + "{\"role\":\"user\",\"content\":\"\",\"images\":[\"" + image + "\"]},{\"role\":\"user\",\"content\":\"Describe this.\"}],"
                 + options(12) + "}");
         assertEquals(200, ch.statusCode(), ch.body());
