@@ -18,15 +18,22 @@ final class Llava {
 
     static VisionModel load(GgufFile f) throws GgufFormatException {
         VisionHparams h = VisionHparams.read(f);
+        // the states after all blocks but the last, or after the one feature layer the file names (several, which
+        // granite vision concatenates, are not supported)
+        int depth = h.layers() - 1;
         if (f.getArray("clip.vision.feature_layer") != null) {
-            throw new GgufFormatException(f.path() + ": vision feature layers (granite vision) are not supported yet");
+            int[] layers = f.getInts("clip.vision.feature_layer");
+            if (layers == null || layers.length != 1 || layers[0] < 1 || layers[0] > h.layers()) {
+                throw new GgufFormatException(f.path() + ": vision feature layers " + java.util.Arrays.toString(layers) + " are not supported yet (one layer is)");
+            }
+            depth = layers[0];
         }
         if (f.hasTensor("mm.3.weight")) throw new GgufFormatException(f.path() + ": the normed MLP projector (Yi-VL) is not supported yet");
         float[] cls = h.weights().optionalVector("v.class_embd", h.dim());
         int patches = (h.imageSize() / h.patch()) * (h.imageSize() / h.patch());
         int rows = patches + (cls == null ? 0 : 1);
         VisionTower tower = new VisionTower(h.patch(), h.dim(), h.patchWeight(), h.weights().optionalVector("v.patch_embd.bias", h.dim()),
-                cls, h.positions(rows), h.layerNorm("v.pre_ln"), h.blocks(h.layers() - 1), h.layerNorm("v.post_ln"));
+                cls, h.positions(rows), h.layerNorm("v.pre_ln"), h.blocks(depth), h.layerNorm("v.post_ln"));
         var mm0 = f.tensor("mm.0.weight");
         var mm2 = f.tensor("mm.2.weight");
         if (mm0 == null || mm2 == null) throw new GgufFormatException(f.path() + ": missing tensor " + (mm0 == null ? "mm.0.weight" : "mm.2.weight"));

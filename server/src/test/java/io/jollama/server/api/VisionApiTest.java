@@ -42,6 +42,11 @@ class VisionApiTest {
                     + "\",\"mmproj.gguf\":\"" + projector + "\"},\"template\":" + Json.write(c.get("ollama_template").asString()) + ",\"stream\":false}");
             assertEquals(200, r.statusCode(), r.body());
         }
+        // a projector layer Jollama cannot read: a clip GGUF without its hyper-parameters
+        HttpResponse<String> broken = server.post("/api/create", "{\"model\":\"brokenvision\",\"files\":{\"model.gguf\":\""
+                + server.upload(TestServer.testdata().resolve("models/arch/gemma3-f32.gguf")) + "\",\"mmproj.gguf\":\""
+                + server.upload(TestServer.tinyGguf("clip")) + "\"},\"stream\":false}");
+        assertEquals(200, broken.statusCode(), broken.body());
         HttpResponse<String> r = server.post("/api/create", "{\"model\":\"textonly\",\"files\":{\"model.gguf\":\""
                 + server.upload(TestServer.testdata().resolve("models/arch/gemma3-f32.gguf")) + "\"},\"stream\":false}");
         assertEquals(200, r.statusCode(), r.body());
@@ -146,6 +151,18 @@ class VisionApiTest {
         assertEquals("clip", show.get("projector_info").get("general.architecture").asString());
         assertEquals("gemma3", show.get("projector_info").get("clip.projector_type").asString());
         assertFalse(TestServer.json(server.post("/api/show", "{\"model\":\"textonly\"}")).get("capabilities").toString().contains("vision"));
+    }
+
+    @Test
+    void aProjectorThatCannotBeReadLeavesTextWorkingAndIsNamedForImages() throws IOException {
+        HttpResponse<String> img = server.post("/api/generate", "{\"model\":\"brokenvision\",\"prompt\":\"x\",\"stream\":false,\"images\":[\""
+                + b64("scene-50x37.png") + "\"]}");
+        assertEquals(500, img.statusCode(), img.body());
+        String error = TestServer.json(img).get("error").asString();
+        assertTrue(error.startsWith("the model's vision projector could not be loaded: ") && error.endsWith("the projector has no clip.projector_type"), error);
+        HttpResponse<String> text = server.post("/api/generate", "{\"model\":\"brokenvision\",\"prompt\":\"Hello\",\"stream\":false," + options(4) + "}");
+        assertEquals(200, text.statusCode(), text.body());
+        assertEquals(4, TestServer.json(text).get("eval_count").asInt());
     }
 
     @Test
