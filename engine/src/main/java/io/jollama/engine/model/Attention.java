@@ -90,7 +90,16 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             int len = lens[s];
             float[] keys = new float[len * c.kvDim()], values = new float[len * c.vDim()];
             for (int j = 0; j < keys.length; j++) keys[j] = Float.float16ToFloat(Float.floatToFloat16(k[s * c.kvDim() + j]));
-            for (int j = 0; j < values.length; j++) values[j] = Float.float16ToFloat(Float.floatToFloat16(v[s * c.vDim() + j]));
+            // values head by head ([kv head][position][d]): the weighted sum reads each head's rows contiguously
+            // (rows a whole vDim apart map to the same few L1 sets and evict each other)
+            int hdv = c.headDimV();
+            for (int t = 0; t < len; t++) {
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    for (int d = 0; d < hdv; d++) {
+                        values[(h * len + t) * hdv + d] = Float.float16ToFloat(Float.floatToFloat16(v[(s + t) * c.vDim() + h * hdv + d]));
+                    }
+                }
+            }
             // longer inputs (a vision tower's hundreds of patches) score 16 keys at a time from transposed keys
             float[] keysT = null;
             int stride = 0;
@@ -108,7 +117,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
 
     /**
      * Attention of each token over all {@code lens[i]} keys and values of {@code kvs[i]} (f16-rounded, as are the
-     * queries, like ggml's flash attention), with an ordinary softmax and f32 sums: without a cache the inputs are
+     * queries, like ggml's flash attention; the values stored head by head), with an ordinary softmax and f32 sums: without a cache the inputs are
      * long (a vision tower's hundreds of patches) and emulating the kernel's f16 accumulator cost half the time.
      * Work items are (head, 8 consecutive tokens): the 8 queries are scored together against transposed keys when
      * they share their keys.
@@ -147,7 +156,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
                     sum += e;
                 }
                 int oOff = i * heads * hdv + h * hdv;
-                Ops.weightedRows(p, len, kv.values(), kvh * hdv, vDim, hdv, out, oOff);
+                Ops.weightedRows(p, len, kv.values(), kvh * len * hdv, hdv, hdv, out, oOff);
                 float inv = 1f / sum;
                 for (int d = 0; d < hdv; d++) out[oOff + d] *= inv;
             }

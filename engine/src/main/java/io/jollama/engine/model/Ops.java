@@ -152,18 +152,32 @@ final class Ops {
     static void weightedRows(float[] w, int len, float[] v, int vOff, int stride, int n, float[] out, int oOff) {
         int L = F.length(), d = 0;
         for (; d + 4 * L <= n; d += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0, o = vOff + d; t < len; t++, o += stride) {
+            // two rows per step into two sets of accumulators: eight independent FMA chains
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int t = 0, o = vOff + d;
+            for (; t + 1 < len; t += 2, o += 2 * stride) {
+                FloatVector wt = FloatVector.broadcast(F, w[t]), wu = FloatVector.broadcast(F, w[t + 1]);
+                int p = o + stride;
+                a0 = FloatVector.fromArray(F, v, o).fma(wt, a0);
+                a1 = FloatVector.fromArray(F, v, o + L).fma(wt, a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * L).fma(wt, a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * L).fma(wt, a3);
+                b0 = FloatVector.fromArray(F, v, p).fma(wu, b0);
+                b1 = FloatVector.fromArray(F, v, p + L).fma(wu, b1);
+                b2 = FloatVector.fromArray(F, v, p + 2 * L).fma(wu, b2);
+                b3 = FloatVector.fromArray(F, v, p + 3 * L).fma(wu, b3);
+            }
+            if (t < len) {
                 FloatVector wt = FloatVector.broadcast(F, w[t]);
                 a0 = FloatVector.fromArray(F, v, o).fma(wt, a0);
                 a1 = FloatVector.fromArray(F, v, o + L).fma(wt, a1);
                 a2 = FloatVector.fromArray(F, v, o + 2 * L).fma(wt, a2);
                 a3 = FloatVector.fromArray(F, v, o + 3 * L).fma(wt, a3);
             }
-            a0.intoArray(out, oOff + d);
-            a1.intoArray(out, oOff + d + L);
-            a2.intoArray(out, oOff + d + 2 * L);
-            a3.intoArray(out, oOff + d + 3 * L);
+            a0.add(b0).intoArray(out, oOff + d);
+            a1.add(b1).intoArray(out, oOff + d + L);
+            a2.add(b2).intoArray(out, oOff + d + 2 * L);
+            a3.add(b3).intoArray(out, oOff + d + 3 * L);
         }
         for (; d < n; d++) {
             float acc = 0f;
