@@ -73,6 +73,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--embed-tokens", defaultValue = "16", description = "tokens per text of the embed test (default ${DEFAULT-VALUE})")
     int embedTokens;
 
+    @Option(names = "--mmproj", paramLabel = "FILE",
+            description = "a vision projector for the model: measure encoding one image instead (milliseconds per image)")
+    Path mmproj;
+
+    @Option(names = "--image", paramLabel = "FILE", description = "the image --mmproj encodes (JPEG, PNG or WebP; default: a generated 640x480 picture)")
+    Path image;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(model)) {
@@ -109,6 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
                 benchEmbed(m, random, name, size, ps);
                 return 0;
             }
+            if (mmproj != null) return benchImage(m, random);
             // warm-up, as a loaded runner's: prompt batches (float panels) and single-token steps, so that C2 has compiled
             // the kernels (a large kernel runs in C1 code, many times slower, until C2 is done with it)
             try (KvCache cache = m.newCache(Math.max(ctx, 64))) {
@@ -258,6 +266,45 @@ public final class BenchCommand implements Callable<Integer> {
             rate[r] = texts.size() / ((System.nanoTime() - t0) / 1e9);
         }
         row(name, size, ps, "embed " + embedTexts + "x" + embedTokens + " (texts/s)", rate);
+    }
+
+    /**
+     * Encoding one image with a vision projector (preprocessing, the vision tower and the projection, as a prompt's
+     * image is encoded), after one warm-up encoding; the figure is milliseconds per image.
+     */
+    private int benchImage(Model m, Random random) throws java.io.IOException {
+        io.jollama.engine.vision.RgbImage img;
+        if (image != null) {
+            try {
+                img = io.jollama.server.image.ImageDecoder.decode(Files.readAllBytes(image));
+            } catch (io.jollama.server.image.ImageDecoder.ImageException e) {
+                System.err.println("Error: " + image + ": " + e.getMessage());
+                return 1;
+            }
+        } else {
+            byte[] rgb = new byte[3 * 640 * 480];
+            random.nextBytes(rgb);
+            img = new io.jollama.engine.vision.RgbImage(640, 480, rgb);
+        }
+        try (var vision = io.jollama.engine.vision.VisionModel.load(mmproj, this.mmap, m.config().dim())) {
+            long params = 0;
+            for (var t : vision.file().tensors()) params += t.elementCount();
+            String name = "clip " + vision.projectorType() + " " + vision.preprocessor().size() + "px";
+            String size = String.format("%.2f MiB", (vision.file().fileSize() - vision.file().dataOffset()) / 1048576.0);
+            String ps = String.format("%.2f M", params / 1e6);
+            vision.encode(img);
+            double[] ms = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                vision.encode(img);
+                ms[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            row(name, size, ps, "image encode " + vision.tokensPerImage() + " tokens (ms)", ms);
+        } catch (java.io.IOException e) {
+            System.err.println("Error: " + e.getMessage());
+            return 1;
+        }
+        return 0;
     }
 
     /** The file type as llama-bench names it ({@code general.file_type}), else the type holding most bytes. */

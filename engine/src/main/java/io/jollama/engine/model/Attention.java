@@ -74,7 +74,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
 
     /**
      * Bidirectional attention: each token attends to every token of its own sequence in the batch. The keys and
-     * values are rounded to f16 and attended like ggml's flash-attention kernel, as llama.cpp does without a cache.
+     * values are rounded to f16, as llama.cpp's flash attention does without a cache.
      */
     private void attendWithin(Batch b, float[] q, float[] k, float[] v, float[] out) {
         ModelConfig c = config;
@@ -90,12 +90,77 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             int len = lens[s];
             float[] keys = new float[len * c.kvDim()], values = new float[len * c.vDim()];
             for (int j = 0; j < keys.length; j++) keys[j] = Float.float16ToFloat(Float.floatToFloat16(k[s * c.kvDim() + j]));
-            for (int j = 0; j < values.length; j++) values[j] = Float.float16ToFloat(Float.floatToFloat16(v[s * c.vDim() + j]));
-            KvCache.Widened w = new KvCache.Widened(keys, values, null, 0);
+            // values head by head ([kv head][position][d]): the weighted sum reads each head's rows contiguously
+            // (rows a whole vDim apart map to the same few L1 sets and evict each other)
+            int hdv = c.headDimV();
+            for (int t = 0; t < len; t++) {
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    for (int d = 0; d < hdv; d++) {
+                        values[(h * len + t) * hdv + d] = Float.float16ToFloat(Float.floatToFloat16(v[(s + t) * c.vDim() + h * hdv + d]));
+                    }
+                }
+            }
+            // longer inputs (a vision tower's hundreds of patches) score 16 keys at a time from transposed keys
+            float[] keysT = null;
+            int stride = 0;
+            if (len >= 32 && Ops.TRANSPOSED_SCORES) {
+                stride = (len + 15) & ~15;
+                keysT = new float[stride * c.kvDim()];
+                for (int t = 0; t < len; t++) for (int j = 0; j < c.kvDim(); j++) keysT[j * stride + t] = keys[t * c.kvDim() + j];
+            }
+            KvCache.Widened w = new KvCache.Widened(keys, values, keysT, stride);
             for (int i = s; i < s + len; i++) kvs[i] = w;
         }
         float scale = queryScale(q, n);
-        ComputePool.parallelFor(n * c.heads(), (from, to) -> attendF16(c, kvs, lens, q, out, n, from, to, scale, 0));
+        ComputePool.parallelFor((n + 7) / 8 * c.heads(), (from, to) -> attendAll(c, kvs, lens, q, out, n, from, to, scale));
+    }
+
+    /**
+     * Attention of each token over all {@code lens[i]} keys and values of {@code kvs[i]} (f16-rounded, as are the
+     * queries, like ggml's flash attention; the values stored head by head), with an ordinary softmax and f32 sums: without a cache the inputs are
+     * long (a vision tower's hundreds of patches) and emulating the kernel's f16 accumulator cost half the time.
+     * Work items are (head, 8 consecutive tokens): the 8 queries are scored together against transposed keys when
+     * they share their keys.
+     */
+    private static void attendAll(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale) {
+        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        int kvDim = c.kvDim(), vDim = c.vDim(), blocks = (n + 7) / 8;
+        float[] qh = new float[8 * hd];
+        float[] scores = new float[0];
+        for (int item = from; item < to; item++) {
+            int h = item / blocks, first = (item % blocks) * 8, last = Math.min(n, first + 8), kvh = h / group;
+            boolean shared = kvs[first].keysT() != null;
+            for (int i = first + 1; i < last && shared; i++) shared = kvs[i] == kvs[first];
+            int width = Math.max(lens[first], kvs[first].stride());
+            if (scores.length < 8 * width) scores = new float[8 * width];
+            java.util.Arrays.fill(qh, 0f);
+            for (int i = first; i < last; i++) {
+                int qOff = i * c.qDim() + h * hd;
+                for (int d = 0; d < hd; d++) qh[(i - first) * hd + d] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + d]));
+            }
+            if (shared) Ops.scores8Transposed(qh, hd, kvs[first].keysT(), kvs[first].stride(), kvh * hd, lens[first], scale, scores);
+            for (int i = first; i < last; i++) {
+                KvCache.Widened kv = kvs[i];
+                int len = lens[i], row = (i - first) * (shared ? kv.stride() : width);
+                if (!shared) {
+                    if (scores.length < row + Math.max(len, kv.stride())) scores = java.util.Arrays.copyOf(scores, row + Math.max(len, kv.stride()));
+                    for (int t = 0; t < len; t++) scores[row + t] = Ops.dot(qh, (i - first) * hd, kv.keys(), t * kvDim + kvh * hd, hd) * scale;
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) max = Math.max(max, scores[row + t]);
+                float sum = 0f;
+                float[] p = new float[len];
+                for (int t = 0; t < len; t++) {
+                    float e = (float) Math.exp(scores[row + t] - max);
+                    p[t] = e;
+                    sum += e;
+                }
+                int oOff = i * heads * hdv + h * hdv;
+                Ops.weightedRows(p, len, kv.values(), kvh * len * hdv, hdv, hdv, out, oOff);
+                float inv = 1f / sum;
+                for (int d = 0; d < hdv; d++) out[oOff + d] *= inv;
+            }
+        }
     }
 
     /** Re-rotates the keys of rows [from, from+count) of this layer by {@code delta} positions. */
@@ -124,9 +189,22 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         float attnScale = queryScale(q, n);
         int[] len = new int[n];
         for (int i = 0; i < n; i++) len[i] = b.positions()[i] + 1;
+        int[] starts = null;
+        if (b.bidirectional()) {
+            // every token sees the whole batch (of one cache): rows up to the batch's last position, and with a
+            // sliding window the keys from its own position - window + 1 on, later ones included (llama.cpp's mask)
+            int last = 0;
+            for (int i = 0; i < n; i++) last = Math.max(last, len[i]);
+            if (window > 0) {
+                starts = new int[n];
+                for (int i = 0; i < n; i++) starts[i] = Math.max(0, len[i] - window);
+            }
+            Arrays.fill(len, last);
+        }
+        final int[] firstRows = starts;
         KvCache[] caches = b.caches();
         if (caches[0].type == KvCache.Type.F32) {
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(caches, q, out, n, len, from, to, attnScale));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF32(caches, q, out, n, len, firstRows, from, to, attnScale));
         } else {
             // each cache's rows in use are widened once per layer (one widen per sequence of the batch)
             KvCache.Widened[] kv = new KvCache.Widened[n];
@@ -138,7 +216,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
                 KvCache.Widened w = n > 1 && Ops.TRANSPOSED_SCORES ? caches[i].widenTransposed(layer, rows) : caches[i].widen(layer, rows);
                 for (int j = i; j < n; j++) if (caches[j] == caches[i]) kv[j] = w;
             }
-            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, q, out, n, from, to, attnScale, window));
+            ComputePool.parallelFor(n * heads, (from, to) -> attendF16(config, kv, len, firstRows, q, out, n, from, to, attnScale, window));
         }
     }
 
@@ -151,7 +229,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
     }
 
     /** ggml's plain path: scores in f32, a full softmax (sum in double), then the weighted sum of values. */
-    private void attendF32(KvCache[] caches, float[] q, float[] out, int n, int[] lens, int from, int to, float scale) {
+    private void attendF32(KvCache[] caches, float[] q, float[] out, int n, int[] lens, int[] starts, int from, int to, float scale) {
         ModelConfig c = config;
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int maxLen = 0;
@@ -162,7 +240,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             KvCache cache = caches[i];
             MemorySegment keys = cache.keys[layer], values = cache.values[layer];
             int len = lens[i];
-            int start = window > 0 ? Math.max(0, len - window) : 0;
+            int start = starts != null ? starts[i] : window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = start; t < len; t++) {
@@ -194,6 +272,11 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
      * as separate float→half and half→float passes, which C2 vectorizes.
      */
     static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale, int window) {
+        attendF16(c, kvs, lens, null, q, out, n, from, to, scale, window);
+    }
+
+    /** As above; token i's first row is {@code starts[i]} when given (a bidirectional batch with a window). */
+    static void attendF16(ModelConfig c, KvCache.Widened[] kvs, int[] lens, int[] starts, float[] q, float[] out, int n, int from, int to, float scale, int window) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), vDim = c.vDim();
         float[] qh = new float[hd];
@@ -204,7 +287,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
             int i = item % n, h = item / n, kvh = h / group;
             float[] keys = kvs[i].keys(), values = kvs[i].values();
             int len = lens[i];
-            int start = window > 0 ? Math.max(0, len - window) : 0;
+            int start = starts != null ? starts[i] : window > 0 ? Math.max(0, len - window) : 0;
             int qOff = i * c.qDim() + h * hd;
             for (int d = 0; d < hd; d++) half[d] = Float.floatToFloat16(q[qOff + d]);
             for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(half[d]);

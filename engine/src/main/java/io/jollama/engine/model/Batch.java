@@ -9,13 +9,40 @@ import java.util.List;
  * batched decoding has one token per sequence, and is {@code exact}: each token's products are bit-equal to those
  * of a pass of that token alone. An encoder's batch ({@link #encode}) has no caches: its sequences are runs of
  * tokens whose positions start at 0, and each token sees every token of its sequence.
+ * <p>
+ * A batch may carry its input vectors instead of token ids ({@code embeddings}, {@code n × dim}: an image's
+ * embeddings from a vision projector), and may be {@code bidirectional}: each of its tokens then also sees the
+ * batch's later tokens (Gemma 3 attends an image's tokens to each other this way).
  */
-public record Batch(int[] tokens, KvCache[] caches, int[] positions, boolean exact) {
+public record Batch(int[] tokens, KvCache[] caches, int[] positions, boolean exact, float[] embeddings, boolean bidirectional) {
 
     public Batch {
         if (tokens.length == 0 || caches.length != tokens.length || positions.length != tokens.length) {
             throw new IllegalArgumentException("one cache and one position per token, and at least one token");
         }
+        if (embeddings != null && embeddings.length % tokens.length != 0) {
+            throw new IllegalArgumentException(embeddings.length + " input values for " + tokens.length + " tokens");
+        }
+    }
+
+    public Batch(int[] tokens, KvCache[] caches, int[] positions, boolean exact) {
+        this(tokens, caches, positions, exact, null, false);
+    }
+
+    /**
+     * {@code n} input vectors ({@code n × dim}) of one sequence at positions {@code pos, pos+1, ...}, in place of
+     * tokens (their ids are placeholders, never looked up).
+     */
+    public static Batch ofEmbeddings(KvCache cache, float[] embeddings, int n, int pos, boolean bidirectional) {
+        Batch b = of(cache, new int[n], 0, n, pos);
+        return new Batch(b.tokens, b.caches, b.positions, false, embeddings, bidirectional);
+    }
+
+    /** One encoder input given as vectors ({@code n × dim}, e.g. image patches), at positions 0 .. n-1, without a cache. */
+    public static Batch encodeEmbeddings(float[] embeddings, int n) {
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = i;
+        return new Batch(new int[n], new KvCache[n], positions, false, embeddings, true);
     }
 
     /** {@code n} tokens of one sequence from {@code tokens[offset..]}, at positions {@code pos, pos+1, ...}. */

@@ -114,6 +114,88 @@ final class Ops {
         }
     }
 
+    /**
+     * Scores of 8 queries at once against transposed keys: {@code scores[j·stride + t] = scale · q_j · k_t} for t in
+     * [0, len), where q_j is {@code q[j·hd ..+hd)} (rows past the real queries may hold zeros) and key t's value d is
+     * {@code kT[(dimBase + d)·stride + t]}. Each key vector loaded serves the 8 queries.
+     */
+    static void scores8Transposed(float[] q, int hd, float[] kT, int stride, int dimBase, int len, float scale, float[] scores) {
+        int L = F.length();
+        for (int t = 0; t < len; t += L) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            for (int c = 0, o = dimBase * stride + t; c < hd; c++, o += stride) {
+                FloatVector k = FloatVector.fromArray(F, kT, o);
+                s0 = FloatVector.broadcast(F, q[c]).fma(k, s0);
+                s1 = FloatVector.broadcast(F, q[hd + c]).fma(k, s1);
+                s2 = FloatVector.broadcast(F, q[2 * hd + c]).fma(k, s2);
+                s3 = FloatVector.broadcast(F, q[3 * hd + c]).fma(k, s3);
+                s4 = FloatVector.broadcast(F, q[4 * hd + c]).fma(k, s4);
+                s5 = FloatVector.broadcast(F, q[5 * hd + c]).fma(k, s5);
+                s6 = FloatVector.broadcast(F, q[6 * hd + c]).fma(k, s6);
+                s7 = FloatVector.broadcast(F, q[7 * hd + c]).fma(k, s7);
+            }
+            s0.mul(scale).intoArray(scores, t);
+            s1.mul(scale).intoArray(scores, stride + t);
+            s2.mul(scale).intoArray(scores, 2 * stride + t);
+            s3.mul(scale).intoArray(scores, 3 * stride + t);
+            s4.mul(scale).intoArray(scores, 4 * stride + t);
+            s5.mul(scale).intoArray(scores, 5 * stride + t);
+            s6.mul(scale).intoArray(scores, 6 * stride + t);
+            s7.mul(scale).intoArray(scores, 7 * stride + t);
+        }
+    }
+
+    /**
+     * out[oOff..+n) = Σ_t w[t] · v[vOff + t·stride ..+n) for t in [0, len): the weighted sum of value rows, kept in
+     * registers 64 values at a time instead of written back after every row.
+     */
+    static void weightedRows(float[] w, int len, float[] v, int vOff, int stride, int n, float[] out, int oOff) {
+        int L = F.length(), d = 0;
+        for (; d + 4 * L <= n; d += 4 * L) {
+            // two rows per step into two sets of accumulators: eight independent FMA chains
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int t = 0, o = vOff + d;
+            for (; t + 1 < len; t += 2, o += 2 * stride) {
+                FloatVector wt = FloatVector.broadcast(F, w[t]), wu = FloatVector.broadcast(F, w[t + 1]);
+                int p = o + stride;
+                a0 = FloatVector.fromArray(F, v, o).fma(wt, a0);
+                a1 = FloatVector.fromArray(F, v, o + L).fma(wt, a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * L).fma(wt, a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * L).fma(wt, a3);
+                b0 = FloatVector.fromArray(F, v, p).fma(wu, b0);
+                b1 = FloatVector.fromArray(F, v, p + L).fma(wu, b1);
+                b2 = FloatVector.fromArray(F, v, p + 2 * L).fma(wu, b2);
+                b3 = FloatVector.fromArray(F, v, p + 3 * L).fma(wu, b3);
+            }
+            if (t < len) {
+                FloatVector wt = FloatVector.broadcast(F, w[t]);
+                a0 = FloatVector.fromArray(F, v, o).fma(wt, a0);
+                a1 = FloatVector.fromArray(F, v, o + L).fma(wt, a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * L).fma(wt, a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * L).fma(wt, a3);
+            }
+            a0.add(b0).intoArray(out, oOff + d);
+            a1.add(b1).intoArray(out, oOff + d + L);
+            a2.add(b2).intoArray(out, oOff + d + 2 * L);
+            a3.add(b3).intoArray(out, oOff + d + 3 * L);
+        }
+        for (; d < n; d++) {
+            float acc = 0f;
+            for (int t = 0, o = vOff + d; t < len; t++, o += stride) acc += w[t] * v[o];
+            out[oOff + d] = acc;
+        }
+    }
+
+    /** out[outOff..+n) += w · b[bOff..+n) */
+    static void axpy(float[] out, int outOff, float w, float[] b, int bOff, int n) {
+        int i = 0;
+        FloatVector vw = FloatVector.broadcast(F, w);
+        for (; i <= n - F.length(); i += F.length()) {
+            FloatVector.fromArray(F, b, bOff + i).fma(vw, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] += w * b[bOff + i];
+    }
+
     /** out[outOff..+n) += w · b[bOff..+n) */
     static void axpy(float[] out, int outOff, float w, MemorySegment b, long bOff, int n) {
         int i = 0;
@@ -147,6 +229,13 @@ final class Ops {
         if (x <= -10f) return 0f;
         float h = Float.float16ToFloat(Float.floatToFloat16(x));
         float y = 0.5f * h * (1.0f + (float) Math.tanh(0.7978845608028654f * h * (1.0f + 0.044715f * h * h)));
+        return Float.float16ToFloat(Float.floatToFloat16(y));
+    }
+
+    /** ggml's quick GELU, x·σ(1.702·x), as its CPU backend computes it: a table of f16 results indexed by the f16-rounded input. */
+    static float geluQuickTable(float x) {
+        float h = Float.float16ToFloat(Float.floatToFloat16(x));
+        float y = h * (1.0f / (1.0f + (float) Math.exp(-1.702f * h)));
         return Float.float16ToFloat(Float.floatToFloat16(y));
     }
 

@@ -97,7 +97,8 @@ public final class Transformer implements Model {
             }
         }
         ForwardPass p = new ForwardPass(b);
-        float[] x = embedding.lookup(b);
+        // vectors given in place of tokens (an image's embeddings) are used as they are: Gemma's √dim scale is for tokens
+        float[] x = b.embeddings() != null ? b.embeddings().clone() : embedding.lookup(b);
         for (Block block : blocks) block.forward(p, x);
         int dim = config.dim();
         if (outputNorm == null) {

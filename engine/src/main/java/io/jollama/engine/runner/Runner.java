@@ -4,6 +4,7 @@ import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Models;
 import io.jollama.engine.model.Model;
 import io.jollama.engine.tokenizer.Tokenizer;
+import io.jollama.engine.vision.VisionModel;
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -29,6 +30,15 @@ public final class Runner implements AutoCloseable {
     private final KvCache.Type kvType;
     private final ExecutorService engine;
     private final DecodeBatcher batcher;
+    private volatile VisionModel vision;
+    private volatile String visionProblem;
+    /** The rows of recently encoded images by the SHA-256 of their pixels (a chat sends the same image every turn). */
+    private final java.util.Map<String, float[]> encoded = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, float[]> eldest) {
+            return size() > 8;
+        }
+    });
 
     public Runner(Model model, Tokenizer tokenizer, int numCtx, int numBatch, KvCache.Type kvType) {
         this.engine = Executors.newSingleThreadExecutor(r -> {
@@ -89,6 +99,103 @@ public final class Runner implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Loads a vision projector ({@code mmproj} GGUF) for this model: prompts may then hold images ({@link #prompt}).
+     * Fails, leaving the runner as it was, when the file is not a supported projector or does not fit the model.
+     */
+    public void attachVision(Path projector, boolean mmap) throws IOException {
+        VisionModel v;
+        try {
+            v = VisionModel.load(projector, mmap, model.config().dim());
+        } catch (IOException | RuntimeException e) {
+            visionProblem = e.getMessage();
+            throw e;
+        }
+        VisionModel old = vision;
+        vision = v;
+        visionProblem = null;
+        if (old != null) old.close();
+    }
+
+    /** Why the last projector given to {@link #attachVision} could not be used, or null. */
+    public String visionProblem() {
+        return visionProblem;
+    }
+
+    /** Whether prompts may hold images. */
+    public boolean vision() {
+        return vision != null;
+    }
+
+    /** The positions one image takes in a prompt (0 without a projector). */
+    public int imageTokens() {
+        VisionModel v = vision;
+        return v == null ? 0 : v.tokensPerImage();
+    }
+
+    /**
+     * A prompt from text and images, as llama.cpp's mtmd builds it: BOS first when the vocabulary adds it, each text
+     * part tokenized on its own (special tokens parsed), each image between its projector's begin and end texts
+     * (Gemma 3: {@code <start_of_image>} ... {@code <end_of_image>}) as rows of input vectors. Images are encoded on
+     * the engine thread.
+     *
+     * @throws IllegalStateException when the parts hold an image and the model has no projector
+     */
+    public Prompt prompt(java.util.List<Prompt.Part> parts) {
+        return prompt(parts, () -> false);
+    }
+
+    /**
+     * As {@link #prompt(java.util.List)}; {@code cancelled} is checked between images and between the layers of
+     * an image's encoding, and a cancelled prompt ends with a {@link java.util.concurrent.CancellationException}.
+     */
+    public Prompt prompt(java.util.List<Prompt.Part> parts, java.util.function.BooleanSupplier cancelled) {
+        VisionModel v = vision;
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        java.util.List<Prompt.Image> images = new java.util.ArrayList<>();
+        if (tokenizer.addBos() && tokenizer.bos() >= 0) ids.add(tokenizer.bos());
+        for (Prompt.Part part : parts) {
+            switch (part) {
+                case Prompt.Part.Text t -> add(ids, tokenizer.encode(t.text(), false, true));
+                case Prompt.Part.Picture p -> {
+                    if (v == null) throw new IllegalStateException("this model has no vision projector");
+                    if (!v.imageBegin().isEmpty()) add(ids, tokenizer.encode(v.imageBegin(), false, true));
+                    String key = digest(p.image());
+                    float[] rows = encoded.get(key);
+                    if (rows == null) {
+                        if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("prompt cancelled");
+                        rows = onEngine(() -> v.encode(p.image(), cancelled));
+                        encoded.put(key, rows);
+                    }
+                    int n = rows.length / model.config().dim();
+                    images.add(new Prompt.Image(ids.size(), n, rows, v.bidirectional()));
+                    // the same image gets the same placeholder, so a cached prompt prefix with it is reused
+                    int placeholder = -1 - (key.hashCode() & 0x3fffffff);
+                    for (int i = 0; i < n; i++) ids.add(placeholder);
+                    if (!v.imageEnd().isEmpty()) add(ids, tokenizer.encode(v.imageEnd(), false, true));
+                }
+            }
+        }
+        if (tokenizer.addEos() && tokenizer.eos() >= 0) ids.add(tokenizer.eos());
+        int[] tokens = new int[ids.size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = ids.get(i);
+        return new Prompt(tokens, images);
+    }
+
+    private static void add(java.util.List<Integer> ids, int[] tokens) {
+        for (int t : tokens) ids.add(t);
+    }
+
+    private static String digest(io.jollama.engine.vision.RgbImage image) {
+        try {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(java.nio.ByteBuffer.allocate(8).putInt(image.width()).putInt(image.height()).array());
+            return java.util.HexFormat.of().formatHex(md.digest(image.rgb()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -183,6 +290,8 @@ public final class Runner implements AutoCloseable {
     @Override
     public void close() {
         engine.shutdown();
+        VisionModel v = vision;
+        if (v != null) v.close();
         model.close();
     }
 }

@@ -2,6 +2,7 @@ package io.jollama.engine.runner;
 
 import io.jollama.engine.grammar.GrammarConstraint;
 import io.jollama.engine.grammar.TokenTrie;
+import io.jollama.engine.model.Batch;
 import io.jollama.engine.model.KvCache;
 import io.jollama.engine.model.Model;
 import io.jollama.engine.sample.JsonConstraint;
@@ -61,9 +62,22 @@ public final class Sequence implements AutoCloseable {
     /** As {@link #generate(int[], GenerateOptions, Consumer, BooleanSupplier)}, with an optional observer (for log-probabilities). */
     public GenerationResult generate(int[] prompt, GenerateOptions opts, Consumer<String> onText, BooleanSupplier cancelled,
                                      TokenObserver observer) {
-        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        return generate(Prompt.of(prompt), opts, onText, cancelled, observer);
+    }
+
+    /**
+     * Generates from a prompt that may hold images ({@link Runner#prompt}): each image is evaluated as one batch of
+     * its input vectors. A prompt with images that does not fit the context is refused rather than cut.
+     */
+    public GenerationResult generate(Prompt prompt, GenerateOptions opts, Consumer<String> onText, BooleanSupplier cancelled,
+                                     TokenObserver observer) {
+        if (prompt.length() == 0) throw new IllegalArgumentException("empty prompt");
         int numKeep = Math.max(0, Math.min(opts.numKeep(), numCtx / 2));
-        int[] input = prompt;
+        int[] input = prompt.tokens();
+        if (!prompt.images().isEmpty() && input.length >= numCtx) {
+            throw new IllegalArgumentException("the input with its images (" + input.length + " positions, " + prompt.images().size()
+                    + " image(s) of " + prompt.images().getFirst().length() + ") does not fit the context length (" + numCtx + ")");
+        }
         if (input.length >= numCtx) {
             if (!opts.shift()) {
                 throw new IllegalArgumentException("the input length (" + input.length + " tokens) exceeds the context length (" + numCtx + ")");
@@ -80,20 +94,37 @@ public final class Sequence implements AutoCloseable {
         int reuse = 0;
         int limit = Math.min(used, input.length - 1);
         while (reuse < limit && cached[reuse] == input[reuse]) reuse++;
+        // an image is evaluated whole (its rows may attend to each other): never resume in the middle of one
+        Prompt.Image partly = prompt.imageAt(reuse);
+        if (partly != null) reuse = partly.offset();
         used = reuse;
 
         long t0 = System.nanoTime();
         float[] logits = null;
-        for (int i = reuse; i < input.length; i += numBatch) {
-            if (cancelled.getAsBoolean()) return new GenerationResult("cancel", input.length, System.nanoTime() - t0, 0, 0, input);
-            int n = Math.min(numBatch, input.length - i);
+        for (int i = reuse; i < input.length; ) {
+            if (cancelled.getAsBoolean()) return new GenerationResult("cancel", input.length, System.nanoTime() - t0, 0, 0, textOf(input));
+            Prompt.Image image = prompt.imageAt(i);
             final int from = i, at = used;
             final int[] in = input;
-            logits = runner.onEngine(() -> model.forward(cache, in, from, n, at, false));
+            int n;
+            if (image != null) {
+                n = image.length();
+                logits = runner.onEngine(() -> model.forward(Batch.ofEmbeddings(cache, image.embeddings(), image.length(), at,
+                        image.bidirectional()), Model.Output.LAST_LOGITS));
+            } else {
+                Prompt.Image next = null;
+                for (Prompt.Image im : prompt.images()) if (im.offset() > i && (next == null || im.offset() < next.offset())) next = im;
+                n = Math.min(numBatch, (next == null ? input.length : next.offset()) - i);
+                final int count = n;
+                logits = runner.onEngine(() -> model.forward(cache, in, from, count, at, false));
+            }
             System.arraycopy(input, i, cached, used, n);
             used += n;
+            i += n;
         }
         long promptNanos = System.nanoTime() - t0;
+        int promptLength = input.length;
+        input = textOf(input);
 
         int vocab = model.config().vocabSize();
         Sampler sampler = new Sampler(opts.sampler());
@@ -184,7 +215,7 @@ public final class Sequence implements AutoCloseable {
         }
         long evalNanos = System.nanoTime() - t1;
         int[] context = Arrays.copyOf(history, historyLen);
-        return new GenerationResult(reason, input.length, promptNanos, generated, evalNanos, context);
+        return new GenerationResult(reason, promptLength, promptNanos, generated, evalNanos, context);
     }
 
     /**
@@ -224,6 +255,17 @@ public final class Sequence implements AutoCloseable {
             }
         }
         return any ? sampler.sample(masked, 0, vocab, history, historyLen, numCtx) : -1;
+    }
+
+    /** The prompt's token ids without the images' placeholders (for repetition penalties and the returned context). */
+    private static int[] textOf(int[] input) {
+        int n = 0;
+        for (int t : input) if (t >= 0) n++;
+        if (n == input.length) return input;
+        int[] out = new int[n];
+        n = 0;
+        for (int t : input) if (t >= 0) out[n++] = t;
+        return out;
     }
 
     private static int argmax(float[] values, int n) {

@@ -4,7 +4,11 @@ import io.javalin.http.Context;
 import io.jollama.engine.grammar.Grammar;
 import io.jollama.engine.runner.GenerateOptions;
 import io.jollama.engine.runner.GenerationResult;
+import io.jollama.engine.runner.Prompt;
 import io.jollama.engine.runner.Runner;
+import io.jollama.engine.vision.RgbImage;
+import io.jollama.server.image.ImageDecoder;
+import io.jollama.server.image.ImagePrompt;
 import io.jollama.engine.tokenizer.Tokenizer;
 import io.jollama.server.Json;
 import io.jollama.server.ServerContext;
@@ -66,7 +70,7 @@ public final class InferenceApi {
      * @param noModel   the error for an empty model name (they differ)
      * @param empty     no prompt (generate) or no messages (chat): only load, or with keep_alive 0 unload, the model
      * @param invalid   an error of the request itself, reported after the unload check (generate's raw mode)
-     * @param images    the images of the request, per message
+     * @param images    the images of the request (base64), one list per request message (generate: one)
      * @param done      the final response of a load or unload: (done_reason, metrics) → response
      */
     private record Ask(String endpoint, ApiException noModel, String model, Object keepAlive, boolean empty, String invalid,
@@ -74,8 +78,8 @@ public final class InferenceApi {
                        Map<String, Object> options, Integer topLogprobs, BiFunction<String, Metrics, Object> done) {}
 
     /** A checked request holding a slot on its model's runner; closing it gives the slot back. */
-    private record Turn(String raw, Resolved model, Object think, OutputFormat format, RunOptions options, Scheduler.Lease lease)
-            implements AutoCloseable {
+    private record Turn(String raw, Resolved model, Object think, OutputFormat format, RunOptions options, Scheduler.Lease lease,
+                        List<List<RgbImage>> images) implements AutoCloseable {
         Runner runner() {
             return lease.runner();
         }
@@ -108,7 +112,7 @@ public final class InferenceApi {
         if (a.suffix() && !caps.contains("insert")) throw ApiException.badRequest(m.name() + " does not support insert");
         if (a.tools() && !caps.contains("tools")) throw ApiException.badRequest(m.name() + " does not support tools");
         Object think = thinkValue(a.think(), caps, raw);
-        for (List<String> images : a.images()) checkImages(images, caps, m);
+        List<List<RgbImage>> images = decodeImages(a.images(), caps, m);
         OutputFormat format = checkFormat(a.format());
         RunOptions opts = models.options(m, a.options());
 
@@ -119,7 +123,7 @@ public final class InferenceApi {
             }
             return null;
         }
-        return new Turn(raw, m, think, format, opts, lease);
+        return new Turn(raw, m, think, format, opts, lease, images);
     }
 
     /**
@@ -127,7 +131,7 @@ public final class InferenceApi {
      * {@code finish}. Returns null when the request ended here: a failure once work had started (answered through
      * {@code out}), or a client that went away.
      */
-    private GenerationResult generate(Turn t, String text, Boolean shift, Consumer<String> onText, Runnable finish,
+    private GenerationResult generate(Turn t, String text, List<RgbImage> images, Boolean shift, Consumer<String> onText, Runnable finish,
                                              LogprobCollector lp, Output out, BooleanSupplier clientGone) {
         GenerationResult r;
         try {
@@ -135,7 +139,7 @@ public final class InferenceApi {
             // the end, so its connection is read between tokens (at most every POLL) instead
             BooleanSupplier gone = out.stream() ? () -> false : new Throttled(clientGone, POLL_NANOS);
             BooleanSupplier stop = () -> gone.getAsBoolean() || s.scheduler().closing();
-            r = run(t.lease(), text, t.options(), shift, t.format(), onText, lp, stop);
+            r = run(t.lease(), text, images, t.options(), shift, t.format(), onText, lp, stop);
             if ("cancel".equals(r.doneReason()) && s.scheduler().closing()) {
                 out.fail(503, "server shutting down");
                 return null;
@@ -194,7 +198,7 @@ public final class InferenceApi {
                         if (nonEmpty(req.template())) {
                             text = Template.parse(req.template()).render(rr);
                         } else {
-                            text = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), true, false,
+                            text = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), true, runner.vision(),
                                     tokenCounter(tok, clientGone)).text();
                         }
                     }
@@ -217,7 +221,9 @@ public final class InferenceApi {
             ThinkingParser thinking = thinkingParser(template, t.think(), text, rawMode);
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             StringBuilder all = new StringBuilder(), allThinking = new StringBuilder();
-            GenerationResult r = generate(t, text, req.shift(), piece -> {
+            // the prompt's [img-N] tags name the request's images (a raw prompt without tags gets them first)
+            List<RgbImage> tagged = t.images().isEmpty() ? List.of() : t.images().getFirst();
+            GenerationResult r = generate(t, text, tagged, req.shift(), piece -> {
                 ThinkingParser.Delta d = thinking == null ? new ThinkingParser.Delta("", piece) : thinking.add(piece);
                 emitGenerate(out, raw, d, all, allThinking, lp);
             }, () -> {
@@ -258,7 +264,7 @@ public final class InferenceApi {
         List<Message> messages = req.messages() == null ? List.of() : req.messages();
         boolean hasTools = req.tools() != null && !req.tools().isEmpty();
         List<List<String>> images = new ArrayList<>();
-        for (Message msg : messages) if (msg.images() != null) images.add(msg.images());
+        for (Message msg : messages) images.add(msg.images() == null ? List.of() : msg.images());
         Ask ask = new Ask("chat", ApiException.badRequest("model is required"), req.model(), req.keepAlive(), messages.isEmpty(),
                 null, false, hasTools, req.think(), images, req.format(), req.options(), req.topLogprobs(),
                 (reason, metrics) -> new ChatResponse(raw, now(), new ResponseMessage("assistant", "", null, null), reason, true, metrics, null, null));
@@ -274,11 +280,15 @@ public final class InferenceApi {
             RenderRequest rr = RenderRequest.of(msgs).withTools(hasTools ? req.tools() : null).withThink(t.think());
             String text;
             int imageCount;
+            List<RgbImage> tagged = new ArrayList<>();
             try {
                 PromptBuilder.Prompt p = PromptBuilder.chatPrompt(template, rr, runner.numCtx(), req.truncate() == null || req.truncate(),
-                        false, tokenCounter(tok, clientGone));
+                        runner.vision(), tokenCounter(tok, clientGone));
                 text = p.text();
                 imageCount = p.imageCount();
+                // [img-0] .. are the images of the kept request messages, in order (system and Modelfile messages come first)
+                int firstRequest = msgs.size() - messages.size();
+                for (int i = Math.max(0, p.firstKeptMessage() - firstRequest); i < t.images().size(); i++) tagged.addAll(t.images().get(i));
             } catch (TemplateException e) {
                 throw ApiException.badRequest(e.getMessage());
             }
@@ -290,7 +300,7 @@ public final class InferenceApi {
             LogprobCollector lp = LogprobCollector.of(req.logprobs(), req.topLogprobs(), tok);
             ChatPieces pieces = new ChatPieces(out, raw, thinkingParser(template, t.think(), text, false),
                     hasTools ? ToolCallParser.forTemplate(template, req.tools()) : null, lp);
-            GenerationResult r = generate(t, text, req.shift(), pieces::add, pieces::finish, lp, out, clientGone);
+            GenerationResult r = generate(t, text, tagged, req.shift(), pieces::add, pieces::finish, lp, out, clientGone);
             if (r == null) return;
             Metrics metrics = metrics(start, t.lease(), r);
             if (out.stream()) {
@@ -304,10 +314,29 @@ public final class InferenceApi {
 
     // ------------------------------------------------------------------ running the model
 
-    private static GenerationResult run(Scheduler.Lease lease, String text, RunOptions opts, Boolean shift, OutputFormat format,
-                                        Consumer<String> onText, LogprobCollector logprobs, BooleanSupplier clientGone) {
+    private static GenerationResult run(Scheduler.Lease lease, String text, List<RgbImage> images, RunOptions opts, Boolean shift,
+                                        OutputFormat format, Consumer<String> onText, LogprobCollector logprobs, BooleanSupplier clientGone) {
         Runner runner = lease.runner();
-        int[] tokens = runner.tokenizer().encode(text, true, true);
+        Prompt prompt;
+        if (images.isEmpty()) {
+            prompt = Prompt.of(runner.tokenizer().encode(text, true, true));
+        } else {
+            if (!runner.vision()) {
+                throw new ApiException(500, runner.visionProblem() != null
+                        ? "the model's vision projector could not be loaded: " + runner.visionProblem()
+                        : "the model has no vision projector layer Jollama can use (vision weights inside the model file are not supported yet)");
+            }
+            try {
+                prompt = runner.prompt(ImagePrompt.parts(text, images), clientGone);
+            } catch (java.util.concurrent.CancellationException e) {
+                return new GenerationResult("cancel", 0, 0, 0, 0, new int[0]);
+            }
+            if (prompt.length() >= runner.numCtx()) {
+                throw ApiException.badRequest("the input length exceeds the context length: the prompt and its " + images.size() + " image(s) take "
+                        + prompt.length() + " positions, the context holds " + runner.numCtx());
+            }
+        }
+        int[] tokens = prompt.tokens();
         boolean canShift = shift == null || shift;
         if (!canShift && tokens.length >= runner.numCtx()) {
             throw ApiException.badRequest("the prompt is longer than the context length currently available to the model; shorten the prompt, "
@@ -318,7 +347,7 @@ public final class InferenceApi {
                 format.grammar());
         CancelOnGone cancel = new CancelOnGone();
         try {
-            return lease.run(() -> lease.sequence().generate(tokens, g, piece -> {
+            return lease.run(() -> lease.sequence().generate(prompt, g, piece -> {
                 try {
                     onText.accept(piece);
                 } catch (ClientGoneException gone) {
@@ -399,17 +428,42 @@ public final class InferenceApi {
         return think;
     }
 
-    private static void checkImages(List<String> images, List<String> caps, Resolved m) {
-        if (images == null || images.isEmpty()) return;
-        for (String img : images) {
-            try {
-                Base64.getDecoder().decode(img == null ? "" : img);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("illegal base64 data in images: " + e.getMessage());
+    /**
+     * The request's images decoded, per message: base64 errors first (Go's decoder refuses them with the body), then
+     * a model without vision, then images that are not a JPEG, PNG or WebP picture.
+     */
+    private static List<List<RgbImage>> decodeImages(List<List<String>> perMessage, List<String> caps, Resolved m) {
+        List<List<byte[]>> bytes = new ArrayList<>();
+        boolean any = false;
+        for (List<String> images : perMessage) {
+            List<byte[]> b = new ArrayList<>();
+            for (String img : images == null ? List.<String>of() : images) {
+                try {
+                    b.add(Base64.getDecoder().decode(img == null ? "" : img));
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("illegal base64 data in images: " + e.getMessage());
+                }
             }
+            any |= !b.isEmpty();
+            bytes.add(b);
         }
+        if (!any) return List.of();
         if (!caps.contains("vision")) throw ApiException.badRequest(m.name() + " does not support vision");
-        throw ApiException.badRequest("image input is not supported by Jollama yet");
+        List<List<RgbImage>> out = new ArrayList<>();
+        int n = 0;
+        for (List<byte[]> b : bytes) {
+            List<RgbImage> decoded = new ArrayList<>();
+            for (byte[] img : b) {
+                try {
+                    decoded.add(ImageDecoder.decode(img));
+                } catch (ImageDecoder.ImageException e) {
+                    throw ApiException.badRequest("image " + n + ": " + e.getMessage());
+                }
+                n++;
+            }
+            out.add(decoded);
+        }
+        return out;
     }
 
     /** What {@code format} asks of the output: JSON mode, a JSON schema's grammar, or nothing. */

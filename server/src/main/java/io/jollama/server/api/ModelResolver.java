@@ -75,8 +75,10 @@ final class ModelResolver {
     /** A slot on the model's runner, loading it if needed; waiting ends early when {@code clientGone} turns true. */
     Scheduler.Lease acquire(Resolved m, RunOptions opts, Duration keepAlive, BooleanSupplier clientGone) {
         boolean mmap = opts.useMmap() != null && opts.useMmap();
+        // as Ollama: a model with a vision projector gets a context of at least 2048 (room for an image and text)
+        int numCtx = m.contents().projectorPaths().isEmpty() ? opts.numCtx() : Math.max(opts.numCtx(), 2048);
         LoadRequest lr = new LoadRequest(m.contents().stored().name().displayShortest(), m.digest(), m.contents().modelPath(), m.size(),
-                opts.numCtx(), opts.numBatch(), mmap, m.contents().modelPaths(), m.contents().adapterPaths());
+                numCtx, opts.numBatch(), mmap, m.contents().modelPaths(), m.contents().adapterPaths(), m.contents().projectorPaths());
         return s.scheduler().acquire(lr, keepAlive, clientGone,
                 io.jollama.server.auth.AuthGuard.KEY_NAME.isBound() ? io.jollama.server.auth.AuthGuard.KEY_NAME.get() : null);
     }

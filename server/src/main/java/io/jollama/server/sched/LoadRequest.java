@@ -12,9 +12,15 @@ import java.nio.file.Path;
  * @param size     bytes of the model's layers (for /api/ps)
  * @param shards   every model file in order when the model is split over several GGUF shards ({@code gguf} first)
  * @param adapters the model's LoRA adapters (GGUF), merged into the weights at load
+ * @param projectors the model's vision projectors (GGUF); the first is loaded beside the model
  */
 public record LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap,
-                          java.util.List<Path> shards, java.util.List<Path> adapters) {
+                          java.util.List<Path> shards, java.util.List<Path> adapters, java.util.List<Path> projectors) {
+
+    public LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap,
+                       java.util.List<Path> shards, java.util.List<Path> adapters) {
+        this(name, digest, gguf, size, numCtx, numBatch, mmap, shards, adapters, java.util.List.of());
+    }
 
     public LoadRequest(String name, String digest, Path gguf, long size, int numCtx, int numBatch, boolean mmap) {
         this(name, digest, gguf, size, numCtx, numBatch, mmap, java.util.List.of(gguf), java.util.List.of());
@@ -37,6 +43,7 @@ public record LoadRequest(String name, String digest, Path gguf, long size, int 
     }
 
     boolean sameRunner(LoadRequest other) {
-        return numCtx == other.numCtx && numBatch == other.numBatch && mmap == other.mmap;
+        // the same weights with or without a projector (two models made from one file) need their own runner
+        return numCtx == other.numCtx && numBatch == other.numBatch && mmap == other.mmap && projectors.equals(other.projectors);
     }
 }

@@ -81,6 +81,15 @@ public final class Scheduler implements AutoCloseable {
         this(settings, (r, s) -> {
             Runner runner = Runner.load(r.shards(), r.numCtx(), r.numBatch(), r.mmap(), s.kvCacheType(), r.adapters());
             try {
+                if (!r.projectors().isEmpty()) {
+                    try {
+                        runner.attachVision(r.projectors().getFirst(), r.mmap());
+                    } catch (IOException | RuntimeException e) {
+                        // the text model still serves text; an image request is answered with this reason
+                        System.Logger log = System.getLogger(Scheduler.class.getName());
+                        log.log(System.Logger.Level.WARNING, "vision projector of " + r.name() + " not loaded: " + e.getMessage());
+                    }
+                }
                 runner.warmUp();
             } catch (RuntimeException e) {
                 runner.close();

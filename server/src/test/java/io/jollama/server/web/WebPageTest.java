@@ -75,7 +75,12 @@ class WebPageTest {
                 "JOLLAMA_REGISTRY_RETRY_DELAY_MS", "5", "JOLLAMA_REGISTRY_PART_SIZE", "131072")), clock);
         create("stories", server.upload(TestServer.storiesF32()));
         create("storymarkup", server.upload(markupModel(dir)));
-        create("storyvision", server.upload(visionModel(dir)));
+        // a vision model: the random gemma3 text model and projector of the engine's vision fixtures
+        String vision = server.post("/api/create", "{\"model\":\"gemmavision\",\"files\":{\"m.gguf\":\""
+                + server.upload(TestServer.testdata().resolve("models/arch/gemma3-f32.gguf")) + "\",\"mmproj.gguf\":\""
+                + server.upload(WebPageTest.class.getResourceAsStream("/vision/gemma3-f16.mmproj.gguf").readAllBytes())
+                + "\"},\"template\":\"<start_of_turn>user\\n{{ .Prompt }}<end_of_turn>\\n<start_of_turn>model\\n\",\"stream\":false}").body();
+        assertTrue(vision.contains("success"), vision);
         // thinking between "," and ".": a template whose thinking tags are those makes TinyStories a thinking model
         HttpResponse<String> r = server.post("/api/create", "{\"model\":\"storythink\",\"from\":\"stories\",\"template\":"
                 + Json.write("{{ range .Messages }}{{ if eq .Role \"user\" }}{{ .Content }}{{ else }}{{ if .Thinking }},{{ .Thinking }}.{{ end }}"
@@ -130,16 +135,6 @@ class WebPageTest {
     }
 
     /** TinyStories whose metadata claims a vision tower: /api/show reports the vision capability. */
-    static Path visionModel(Path dir) throws IOException {
-        Path out = dir.resolve("stories-vision.gguf");
-        try (GgufFile f = GgufFile.open(TestServer.storiesF32())) {
-            GgufWriter w = new GgufWriter().putAll(f.metadata()).put("llama.vision.block_count", GgufValue.ofU32(1));
-            for (GgufTensorInfo t : f.tensors()) w.addTensor(t.name(), t.type(), t.shape(), f.tensorData(t));
-            w.write(out);
-        }
-        return out;
-    }
-
     static String normalized(String s) {
         return s.replaceAll("\\s+", " ").strip();
     }
@@ -333,13 +328,13 @@ class WebPageTest {
         browser.find("#chat-think").click();
     }
 
-    /** Images go as base64 with the message when the model has vision (the server then says it cannot read them yet). */
+    /** Images go as base64 with the message when the model has vision, and the answer is the one the API gives for them. */
     @Test
     @Order(5)
     void imagesCanBeAttachedForAVisionModel() throws IOException {
         newChat("stories", "0", "8");
         assertFalse(browser.find("#chat-attach").isDisplayed(), "no vision, no attach button");
-        newChat("storyvision", "0", "8");
+        newChat("gemmavision", "0", "8");
         browser.waitFor("the attach button", d -> browser.find("#chat-attach").isDisplayed());
         Path png = dir.resolve("red.png");
         java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
@@ -350,9 +345,14 @@ class WebPageTest {
         String b64 = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(png));
         assertEquals("data:image/png;base64," + b64, browser.find("#chat-attachments img").getAttribute("src"));
         send("What is in the picture?");
-        browser.waitFor("the answer to end", d -> !browser.all("#chat-log .msg.assistant .note.error").isEmpty());
-        // the server decoded the base64 and reached its vision step
-        assertEquals("Error: image input is not supported by Jollama yet", browser.find("#chat-log .msg.assistant .note.error").getText());
+        browser.waitFor("the answer to end", d -> !browser.all("#chat-log .msg.assistant .stats").isEmpty());
+        assertTrue(browser.all("#chat-log .msg.assistant .note.error").isEmpty());
+        // the same message and image through the API give the same answer
+        HttpResponse<String> api = server.post("/api/chat", "{\"model\":\"gemmavision\",\"stream\":false,\"options\":{\"temperature\":0,\"num_predict\":8},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"What is in the picture?\",\"images\":[\"" + b64 + "\"]}]}");
+        assertEquals(200, api.statusCode(), api.body());
+        assertEquals(normalized(TestServer.json(api).get("message").get("content").asString()),
+                normalized(browser.find("#chat-log .msg.assistant .content").getText()));
         assertEquals("data:image/png;base64," + b64, browser.find("#chat-log .msg.user .images img").getAttribute("src"));
         assertTrue(browser.all("#chat-attachments img").isEmpty(), "sent, so no longer attached");
     }
@@ -453,7 +453,7 @@ class WebPageTest {
 
         // unload: keep_alive 0
         assertTrue(api("/api/ps").path("models").toString().contains("stories:latest") || api("/api/ps").path("models").toString().contains("storymarkup"));
-        for (String m : List.of("stories:latest", "storymarkup:latest")) {
+        for (String m : List.of("stories:latest", "storymarkup:latest", "gemmavision:latest")) {
             String unload = "#models-list tr[data-model='" + m + "'] .act-unload";
             if (browser.all(unload).isEmpty()) continue;
             browser.find(unload).click();
