@@ -9,6 +9,20 @@ final class Human {
     private Human() {}
 
     /** Decimal units: {@code 999 B}, {@code 1.5 KB}, {@code 12 MB}, {@code 4.7 GB}. */
+    /** A count as ollama's format.HumanNumber writes it: 412.44M, 4.3B, 12K. */
+    static String number(long b) {
+        if (b >= 1_000_000_000L) {
+            double v = b / 1e9;
+            return v == Math.floor(v) ? String.format(java.util.Locale.ROOT, "%.0fB", v) : String.format(java.util.Locale.ROOT, "%.1fB", v);
+        }
+        if (b >= 1_000_000L) {
+            double v = b / 1e6;
+            return v == Math.floor(v) ? String.format(java.util.Locale.ROOT, "%.0fM", v) : String.format(java.util.Locale.ROOT, "%.2fM", v);
+        }
+        if (b >= 1000) return String.format(java.util.Locale.ROOT, "%.0fK", b / 1e3);
+        return Long.toString(b);
+    }
+
     static String bytes(long b) {
         double value;
         String unit;

@@ -128,7 +128,7 @@ final class Repl {
                 continue;
             }
             if (trimmed.isEmpty()) continue;
-            if (trimmed.startsWith("/")) {
+            if (trimmed.startsWith("/") && !startsWithFile(trimmed)) {
                 if (!command(trimmed)) return;
                 continue;
             }
@@ -306,9 +306,28 @@ final class Repl {
         }
     }
 
+    /** Whether a line that starts with "/" starts with an image path (for a multimodal model) rather than a command. */
+    private boolean startsWithFile(String line) {
+        if (!ImageFiles.multimodal(s.info)) return false;
+        String first = line.split("\\s+")[0];
+        for (String f : ImageFiles.names(line)) if (f.startsWith(first)) return true;
+        return false;
+    }
+
     /** One chat turn: streams the answer; Ctrl-C stops it and keeps the session. */
     private void chat(String text) {
-        s.messages.add(new Message("user", text));
+        List<String> images = null;
+        if (ImageFiles.multimodal(s.info)) {
+            try {
+                ImageFiles.Extracted e = ImageFiles.extract(text, out);
+                text = e.text();
+                images = e.images().isEmpty() ? null : e.images();
+            } catch (IllegalArgumentException e) {
+                out.println("error: " + e.getMessage());
+                return;
+            }
+        }
+        s.messages.add(new Message("user", text, null, images));
         Output o = new Output(out, terminal.getWidth() > 0 ? terminal.getWidth() : 80, s.wordWrap);
         ThinkingPrinter printer = new ThinkingPrinter(o, s.hideThinking);
         StringBuilder answer = new StringBuilder();

@@ -127,10 +127,16 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private static void generateOnce(Session s, String text) {
+        List<String> images = null;
+        if (ImageFiles.multimodal(s.info)) {
+            ImageFiles.Extracted e = ImageFiles.extract(text, s.io.err());
+            text = e.text();
+            images = e.images().isEmpty() ? null : e.images();
+        }
         Output out = new Output(s.io.out(), Repl.terminalWidth(s.io), s.wordWrap);
         ThinkingPrinter thinking = new ThinkingPrinter(out, s.hideThinking);
         GenerateRequest req = new GenerateRequest(s.model, text, null, null, s.format, s.options.isEmpty() ? null : s.options,
-                s.keepAlive, s.think, null, null);
+                s.keepAlive, s.think, null, null, images);
         GenerateResponse last = s.client.generate(req, r -> {
             thinking.thinking(r.thinking());
             thinking.content(r.response());

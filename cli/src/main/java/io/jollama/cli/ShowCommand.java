@@ -53,7 +53,7 @@ public final class ShowCommand implements Callable<Integer> {
         return s == null ? "" : s;
     }
 
-    /** The info tables ollama prints: Model, Capabilities, Parameters, System, License (and Metadata, Tensors with -v). */
+    /** The info tables ollama prints: Model, Capabilities, Projector, Parameters, System, License (and Metadata, Tensors with -v). */
     static void printInfo(ShowResponse r, boolean verbose, PrintStream out) {
         Map<String, Object> info = r.modelInfo() == null ? Map.of() : r.modelInfo();
         String arch = String.valueOf(info.getOrDefault("general.architecture", ""));
@@ -68,6 +68,26 @@ public final class ShowCommand implements Callable<Integer> {
 
         if (r.capabilities() != null && !r.capabilities().isEmpty()) {
             section(out, "Capabilities", r.capabilities().stream().map(c -> new String[]{c}).toList());
+        }
+        if (r.projectorInfo() != null && !r.projectorInfo().isEmpty()) {
+            Map<String, Object> p = r.projectorInfo();
+            String parch = String.valueOf(p.getOrDefault("general.architecture", ""));
+            List<String[]> rows = new ArrayList<>();
+            add(rows, "architecture", parch);
+            if (p.get("general.parameter_count") instanceof Number n) add(rows, "parameters", Human.number(n.longValue()));
+            for (String modality : List.of("vision", "audio")) {
+                if (p.get(parch + "." + modality + ".embedding_length") instanceof Number n) {
+                    add(rows, "embedding length", n);
+                    break;
+                }
+            }
+            for (String modality : List.of("vision", "audio")) {
+                if (p.get(parch + "." + modality + ".projection_dim") instanceof Number n) {
+                    add(rows, "dimensions", n);
+                    break;
+                }
+            }
+            section(out, "Projector", rows);
         }
         if (r.parameters() != null && !r.parameters().isBlank()) {
             List<String[]> params = new ArrayList<>();

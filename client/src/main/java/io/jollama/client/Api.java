@@ -30,7 +30,12 @@ public final class Api {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(String model, String prompt, String system, String template, Object format,
                                   Map<String, Object> options, @JsonProperty("keep_alive") Object keepAlive,
-                                  Object think, Boolean raw, Boolean stream) {
+                                  Object think, Boolean raw, Boolean stream, List<String> images) {
+        public GenerateRequest(String model, String prompt, String system, String template, Object format,
+                               Map<String, Object> options, Object keepAlive, Object think, Boolean raw, Boolean stream) {
+            this(model, prompt, system, template, format, options, keepAlive, think, raw, stream, null);
+        }
+
         public static GenerateRequest of(String model, String prompt) {
             return new GenerateRequest(model, prompt, null, null, null, null, null, null, null, null);
         }
