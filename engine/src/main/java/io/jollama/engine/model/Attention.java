@@ -117,14 +117,14 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
 
     /**
      * Attention of each token over all {@code lens[i]} keys and values of {@code kvs[i]} (f16-rounded, as are the
-     * queries, like ggml's flash attention; the values stored head by head), with an ordinary softmax and f32 sums: without a cache the inputs are
-     * long (a vision tower's hundreds of patches) and emulating the kernel's f16 accumulator cost half the time.
-     * Work items are (head, 8 consecutive tokens): the 8 queries are scored together against transposed keys when
-     * they share their keys.
+     * queries, like ggml's flash attention; the values stored head by head), with an ordinary softmax and f32 sums:
+     * without a cache the inputs are long (a vision tower's hundreds of patches) and emulating the kernel's f16
+     * accumulator cost half the time. Work items are (head, 8 consecutive tokens): the 8 queries are scored together
+     * against transposed keys when they share their keys.
      */
     private static void attendAll(ModelConfig c, KvCache.Widened[] kvs, int[] lens, float[] q, float[] out, int n, int from, int to, float scale) {
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
-        int kvDim = c.kvDim(), vDim = c.vDim(), blocks = (n + 7) / 8;
+        int kvDim = c.kvDim(), blocks = (n + 7) / 8;
         float[] qh = new float[8 * hd];
         float[] scores = new float[0];
         for (int item = from; item < to; item++) {

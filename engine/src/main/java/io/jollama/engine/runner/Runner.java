@@ -130,12 +130,6 @@ public final class Runner implements AutoCloseable {
         return vision != null;
     }
 
-    /** The positions one image takes in a prompt (0 without a projector). */
-    public int imageTokens() {
-        VisionModel v = vision;
-        return v == null ? 0 : v.tokensPerImage();
-    }
-
     /**
      * A prompt from text and images, as llama.cpp's mtmd builds it: BOS first when the vocabulary adds it, each text
      * part tokenized on its own (special tokens parsed), each image between its projector's begin and end texts
