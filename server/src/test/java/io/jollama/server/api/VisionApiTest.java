@@ -155,6 +155,41 @@ class VisionApiTest {
         assertFalse(content.isEmpty());
     }
 
+    /** The real ollama-js client: images as bytes (generate) and as a file path it reads itself (streamed chat). */
+    @Test
+    void ollamaJsSendsImages() throws Exception {
+        JsonNode run = reference.get("cases").get(0).get("runs").get(0);
+        Path png = dir.resolve("scene.png");
+        Files.write(png, resource("scene-50x37.png"));
+        String script = """
+                const { Ollama } = require('ollama');
+                const fs = require('fs');
+                (async () => {
+                  const [host, model, prompt, file] = process.argv.slice(2);
+                  const client = new Ollama({ host });
+                  const options = { temperature: 0, repeat_penalty: 1, num_predict: 24 };
+                  const out = {};
+                  out.generate = (await client.generate({ model, prompt, images: [new Uint8Array(fs.readFileSync(file))], options })).response;
+                  out.chat = '';
+                  for await (const part of await client.chat({ model, messages: [{ role: 'user', content: prompt, images: [file] }], options, stream: true })) {
+                    out.chat += part.message.content;
+                  }
+                  try {
+                    await client.generate({ model, prompt, images: [Buffer.from('not a picture').toString('base64')] });
+                  } catch (e) {
+                    out.error = { status: e.status_code, message: e.message };
+                  }
+                  console.log(JSON.stringify(out));
+                })().catch(e => { console.error(e); process.exit(1); });
+                """;
+        JsonNode out = Json.MAPPER.readTree(io.jollama.server.OllamaJs.run(dir, script, "http://127.0.0.1:" + server.server.port(),
+                "gemma3-vision", run.get("prompt").asString(), png.toString()));
+        assertEquals(run.get("text").asString(), out.path("generate").asString().replaceAll("\n+$", ""), out.toString());
+        assertEquals(run.get("text").asString(), out.path("chat").asString().replaceAll("\n+$", ""), out.toString());
+        assertEquals(400, out.path("error").path("status").asInt(), out.toString());
+        assertEquals("image 0: unknown image format (JPEG, PNG and WebP images are supported)", out.path("error").path("message").asString());
+    }
+
     @Test
     void showReportsVisionAndTheProjector() {
         JsonNode show = TestServer.json(server.post("/api/show", "{\"model\":\"gemma3-vision\"}"));
