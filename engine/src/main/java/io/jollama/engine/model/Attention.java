@@ -126,7 +126,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
         int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
         int kvDim = c.kvDim(), blocks = (n + 7) / 8;
         float[] qh = new float[8 * hd];
-        float[] scores = new float[0];
+        float[] scores = new float[0], p = new float[0];
         for (int item = from; item < to; item++) {
             int h = item / blocks, first = (item % blocks) * 8, last = Math.min(n, first + 8), kvh = h / group;
             boolean shared = kvs[first].keysT() != null;
@@ -149,7 +149,7 @@ public record Attention(int layer, ModelConfig config, Tensor wq, Tensor wk, Ten
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t = 0; t < len; t++) max = Math.max(max, scores[row + t]);
                 float sum = 0f;
-                float[] p = new float[len];
+                if (p.length < len) p = new float[len];
                 for (int t = 0; t < len; t++) {
                     float e = (float) Math.exp(scores[row + t] - max);
                     p[t] = e;

@@ -131,6 +131,17 @@ class VisionApiTest {
         assertEquals(8, last.get("eval_count").asInt());
     }
 
+    @Test
+    void aRawPromptPlacesImagesAtItsTags() throws IOException {
+        JsonNode run = reference.get("cases").get(0).get("runs").get(0);
+        String raw = "<start_of_turn>user\n[img-0]" + run.get("prompt").asString() + "<end_of_turn>\n<start_of_turn>model\n";
+        HttpResponse<String> g = server.post("/api/generate", "{\"model\":\"gemma3-vision\",\"raw\":true,\"prompt\":" + Json.write(raw)
+                + ",\"images\":[\"" + b64("scene-50x37.png") + "\"],\"stream\":false," + options(reference.get("n_predict").asInt()) + "}");
+        assertEquals(200, g.statusCode(), g.body());
+        assertEquals(run.get("text").asString(), TestServer.json(g).get("response").asString().replaceAll("\n+$", ""));
+        assertFalse(TestServer.json(g).has("context"), "raw mode returns no context");
+    }
+
     static String generate(String model, String prompt, String image) {
         HttpResponse<String> g = server.post("/api/generate", "{\"model\":\"" + model + "\",\"prompt\":" + Json.write(prompt)
                 + ",\"images\":[\"" + image + "\"],\"stream\":false," + options(reference.get("n_predict").asInt()) + "}");
