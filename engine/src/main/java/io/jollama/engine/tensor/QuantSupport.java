@@ -56,6 +56,19 @@ final class QuantSupport {
 
     // ---- scale searches of the K-quants (make_qx_quants, make_q3_quants, make_qkx2_quants) ----
 
+    /** The value of {@code x[xo .. xo+n)} with the largest magnitude (the first of equals), or 0. */
+    private static float signedMax(float[] x, int xo, int n) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        return max;
+    }
+
     /**
      * make_qx_quants with rmse_type 1 and no importance weights: symmetric levels -nmax..nmax-1 stored as 0..2nmax-1
      * in {@code L[lo ..]}, weights x², and a search over 18 nearby scales. Returns the scale.
@@ -65,15 +78,8 @@ final class QuantSupport {
      * candidates are still compared in ggml's order, so the result is bit-identical.
      */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0;
         }
@@ -120,15 +126,8 @@ final class QuantSupport {
 
     /** make_q3_quants with do_rmse: levels -nmax..nmax-1 refined one value at a time (weights x²), stored + nmax. */
     static float makeQ3Quants(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0;
         }
