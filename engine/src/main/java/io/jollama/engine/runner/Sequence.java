@@ -75,8 +75,8 @@ public final class Sequence implements AutoCloseable {
         int numKeep = Math.max(0, Math.min(opts.numKeep(), numCtx / 2));
         int[] input = prompt.tokens();
         if (!prompt.images().isEmpty() && input.length >= numCtx) {
-            throw new IllegalArgumentException("the input with its images (" + input.length + " positions, " + prompt.images().size()
-                    + " image(s) of " + prompt.images().getFirst().length() + ") does not fit the context length (" + numCtx + ")");
+            throw new IllegalArgumentException("the input length exceeds the context length: the prompt and its " + prompt.images().size()
+                    + " image(s) take " + input.length + " positions, the context holds " + numCtx);
         }
         if (input.length >= numCtx) {
             if (!opts.shift()) {

@@ -59,11 +59,6 @@ public record ImagePreprocessor(int size, Resize resize, int[] padColor, float[]
         return new RgbImage(w, h, out);
     }
 
-    /** The normalised pixels of the fitted square, planar ({@code 3 × size × size}, channel-major). */
-    public float[] apply(RgbImage image) {
-        return normalise(fit(image));
-    }
-
     private float[] normalise(RgbImage square) {
         int n = square.width() * square.height();
         float[] out = new float[3 * n];

@@ -331,10 +331,7 @@ public final class InferenceApi {
             } catch (java.util.concurrent.CancellationException e) {
                 return new GenerationResult("cancel", 0, 0, 0, 0, new int[0]);
             }
-            if (prompt.length() >= runner.numCtx()) {
-                throw ApiException.badRequest("the input length exceeds the context length: the prompt and its " + images.size() + " image(s) take "
-                        + prompt.length() + " positions, the context holds " + runner.numCtx());
-            }
+            // a prompt whose images do not fit the context is refused by the sequence (images are never cut)
         }
         int[] tokens = prompt.tokens();
         boolean canShift = shift == null || shift;
